@@ -1,0 +1,155 @@
+// Pipeline state in Firestore. Files: create-only documents (ALREADY_EXISTS = seen before). Leases: one
+// document per table, taken inside a transaction that checks the expiry by time (Firestore TTL deletion is
+// lazy, so an expired lease document may still be there). Pending change-sets are queried by table and
+// status ordered by creation time; that query needs the composite index the deploy script creates.
+
+import { Firestore, type CollectionReference, type DocumentData } from '@google-cloud/firestore';
+import type { ChangesetRecord, FileRecord, FileStatus, Lease, StateStore } from '../../ports/state-store.js';
+
+const ALREADY_EXISTS = 6;
+
+export interface FirestoreStateStoreOptions {
+  firestore: Firestore;
+  /** Prepended to every collection name, so several deployments (or tests) share one database. */
+  collectionPrefix?: string;
+}
+
+function isGrpcCode(error: unknown, code: number): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
+}
+
+/** Firestore rejects undefined values; records are plain JSON, so drop the undefined keys. */
+function plain<T extends object>(value: T): DocumentData {
+  return JSON.parse(JSON.stringify(value)) as DocumentData;
+}
+
+export class FirestoreStateStore implements StateStore {
+  private readonly files: CollectionReference;
+  private readonly changesets: CollectionReference;
+  private readonly leases: CollectionReference;
+  private readonly firestore: Firestore;
+
+  constructor(options: FirestoreStateStoreOptions) {
+    const prefix = options.collectionPrefix ?? 'dsi_';
+    this.firestore = options.firestore;
+    this.files = this.firestore.collection(`${prefix}files`);
+    this.changesets = this.firestore.collection(`${prefix}changesets`);
+    this.leases = this.firestore.collection(`${prefix}leases`);
+  }
+
+  async createFile(
+    record: FileRecord,
+  ): Promise<{ created: true } | { created: false; existing: FileRecord }> {
+    try {
+      await this.files.doc(record.fileId).create(plain(record));
+      return { created: true };
+    } catch (error) {
+      if (!isGrpcCode(error, ALREADY_EXISTS)) throw error;
+      const existing = await this.getFile(record.fileId);
+      if (!existing) throw new Error(`file record ${record.fileId} vanished during create`, { cause: error });
+      return { created: false, existing };
+    }
+  }
+
+  async getFile(fileId: string): Promise<FileRecord | undefined> {
+    const snapshot = await this.files.doc(fileId).get();
+    return snapshot.exists ? (snapshot.data() as FileRecord) : undefined;
+  }
+
+  async updateFile(fileId: string, patch: Partial<Omit<FileRecord, 'fileId'>>): Promise<void> {
+    await this.files.doc(fileId).update(plain(patch));
+  }
+
+  async listFiles(filter: { status?: FileStatus; limit?: number } = {}): Promise<FileRecord[]> {
+    let query = filter.status
+      ? this.files.where('status', '==', filter.status)
+      : this.files.orderBy('createdAtMs');
+    query = query.limit(filter.limit ?? 1000);
+    const snapshot = await query.get();
+    return snapshot.docs.map((doc) => doc.data() as FileRecord);
+  }
+
+  async putChangeset(record: ChangesetRecord): Promise<void> {
+    const ref = this.changesets.doc(record.id);
+    await this.firestore.runTransaction(async (transaction) => {
+      const current = await transaction.get(ref);
+      // A committed change-set is never reset to pending by a re-delivered file.
+      if (current.exists && (current.data() as ChangesetRecord).status === 'committed') return;
+      transaction.set(ref, plain(record));
+    });
+  }
+
+  async getChangeset(id: string): Promise<ChangesetRecord | undefined> {
+    const snapshot = await this.changesets.doc(id).get();
+    return snapshot.exists ? (snapshot.data() as ChangesetRecord) : undefined;
+  }
+
+  async listPendingChangesets(table: string, limit: number): Promise<ChangesetRecord[]> {
+    const snapshot = await this.changesets
+      .where('table', '==', table)
+      .where('status', '==', 'pending')
+      .orderBy('createdAtMs')
+      .orderBy('id')
+      .limit(limit)
+      .get();
+    return snapshot.docs.map((doc) => doc.data() as ChangesetRecord);
+  }
+
+  async markChangesetsCommitted(ids: string[], snapshotId: string, atMs: number): Promise<void> {
+    // Batches hold at most 500 writes.
+    for (let start = 0; start < ids.length; start += 500) {
+      const batch = this.firestore.batch();
+      for (const id of ids.slice(start, start + 500)) {
+        batch.set(
+          this.changesets.doc(id),
+          { status: 'committed', committedSnapshotId: snapshotId, committedAtMs: atMs },
+          { merge: true },
+        );
+      }
+      await batch.commit();
+    }
+  }
+
+  async acquireLease(
+    table: string,
+    holder: string,
+    ttlMs: number,
+    nowMs: number,
+  ): Promise<Lease | undefined> {
+    const ref = this.leases.doc(table);
+    return this.firestore.runTransaction(async (transaction) => {
+      const current = await transaction.get(ref);
+      const data = current.exists ? (current.data() as Lease) : undefined;
+      if (data && data.expiresAtMs > nowMs) return undefined;
+      const lease: Lease = { table, holder, token: (data?.token ?? 0) + 1, expiresAtMs: nowMs + ttlMs };
+      transaction.set(ref, plain(lease));
+      return lease;
+    });
+  }
+
+  async renewLease(lease: Lease, ttlMs: number, nowMs: number): Promise<Lease | undefined> {
+    const ref = this.leases.doc(lease.table);
+    return this.firestore.runTransaction(async (transaction) => {
+      const current = await transaction.get(ref);
+      const data = current.exists ? (current.data() as Lease) : undefined;
+      if (!data || data.token !== lease.token || data.holder !== lease.holder || data.expiresAtMs <= nowMs) {
+        return undefined;
+      }
+      const renewed: Lease = { ...lease, expiresAtMs: nowMs + ttlMs };
+      transaction.set(ref, plain(renewed));
+      return renewed;
+    });
+  }
+
+  async releaseLease(lease: Lease): Promise<void> {
+    const ref = this.leases.doc(lease.table);
+    await this.firestore.runTransaction(async (transaction) => {
+      const current = await transaction.get(ref);
+      const data = current.exists ? (current.data() as Lease) : undefined;
+      // Expire it rather than delete it, so the token keeps increasing across takes.
+      if (data && data.token === lease.token && data.holder === lease.holder) {
+        transaction.set(ref, plain({ ...data, expiresAtMs: 0 }));
+      }
+    });
+  }
+}
