@@ -1,0 +1,350 @@
+// A change-set: every change of one table read from one object generation, as one Arrow IPC stream.
+// Typed columns (the table's Iceberg→Arrow mapping, field ids included) so the commit side can hand
+// them straight to the Parquet writer; order/identity columns prefixed `_cs_`; and, for columns that
+// some events lack, a `_cs_present:<column>` boolean column, because absent (keep the current value)
+// is not null. The schema metadata carries the table, source, generation, counts and order bounds.
+
+import { createHash } from 'node:crypto';
+import * as arrow from 'apache-arrow';
+import { icebergToArrowField } from '../iceberg/arrow-schema.js';
+import type { Schema } from '../iceberg/types.js';
+import type { IcebergValue, Row } from '../iceberg/values.js';
+import { buildData, readValue } from './arrow-columns.js';
+import {
+  CHANGE_TYPES,
+  compareOrder,
+  type ChangeEvent,
+  type ChangeType,
+  type OrderKey,
+  type TableRef,
+} from './change-event.js';
+
+export const CHANGE_SET_FORMAT = 'datastream-iceberg.change-set';
+export const CHANGE_SET_VERSION = 1;
+const METADATA_KEY = 'datastream-iceberg.change-set';
+const PRESENT_PREFIX = '_cs_present:';
+
+/** Which object generation a change-set was read from. */
+export interface SourceObject {
+  bucket: string;
+  name: string;
+  generation: string;
+}
+
+export interface ChangeSetHeader {
+  table: TableRef;
+  source: SourceObject;
+  /** The Iceberg schema the row values were coerced to. */
+  schema: Schema;
+  primaryKeys: string[];
+}
+
+export interface ChangeSetInfo extends ChangeSetHeader {
+  id: string;
+  eventCount: number;
+  upserts: number;
+  deletes: number;
+  /** Oldest and newest order keys in the set; null when it is empty. */
+  minOrder: OrderKey | null;
+  maxOrder: OrderKey | null;
+}
+
+/**
+ * Deterministic id of the change-set for one table read from one object generation: the same file
+ * generation always yields the same id (re-deliveries dedupe), a rewrite of the object (new
+ * generation) yields a new one.
+ */
+export function changeSetId(source: SourceObject, table: TableRef): string {
+  const input = JSON.stringify([
+    `${source.bucket}/${source.name}#${source.generation}`,
+    table.schema,
+    table.name,
+  ]);
+  return createHash('sha256').update(input).digest('hex').slice(0, 32);
+}
+
+interface StoredOrder {
+  sourceTsMs: number;
+  lsn: string;
+}
+
+interface StoredMetadata {
+  format: string;
+  version: number;
+  id: string;
+  table: TableRef;
+  source: SourceObject;
+  schema: Schema;
+  primaryKeys: string[];
+  eventCount: number;
+  upserts: number;
+  deletes: number;
+  minOrder: StoredOrder | null;
+  maxOrder: StoredOrder | null;
+  /** Object name recorded in each event's source position. */
+  object: string;
+  /** Columns that have a presence column. */
+  presence: string[];
+}
+
+const CHANGE_TYPE_CODE = new Map<ChangeType, number>(CHANGE_TYPES.map((t, i) => [t, i]));
+
+/** Accumulates events column by column; `finish()` encodes them. Holds no per-event objects. */
+export class ChangeSetBuilder {
+  private readonly id: string;
+  private readonly columns: Map<string, IcebergValue[]>;
+  private readonly absent = new Map<string, number[]>();
+  private readonly ops: number[] = [];
+  private readonly changeTypes: number[] = [];
+  private readonly backfills: boolean[] = [];
+  private readonly timestamps: number[] = [];
+  private readonly lsns: bigint[] = [];
+  private readonly uuids: string[] = [];
+  private readonly lines: number[] = [];
+  private object: string | undefined;
+  private minOrder: OrderKey | null = null;
+  private maxOrder: OrderKey | null = null;
+  private upserts = 0;
+  private deletes = 0;
+
+  constructor(private readonly header: ChangeSetHeader) {
+    this.id = changeSetId(header.source, header.table);
+    this.columns = new Map(header.schema.fields.map((f) => [f.name, [] as IcebergValue[]]));
+  }
+
+  get count(): number {
+    return this.ops.length;
+  }
+
+  add(event: ChangeEvent): void {
+    const { table } = this.header;
+    if (event.table.schema !== table.schema || event.table.name !== table.name) {
+      throw new Error(
+        `event of ${event.table.schema}.${event.table.name} added to a change-set of ${table.schema}.${table.name}`,
+      );
+    }
+    if (this.object === undefined) this.object = event.source.object;
+    else if (this.object !== event.source.object) {
+      throw new Error(`events of ${event.source.object} and ${this.object} in one change-set`);
+    }
+    const index = this.ops.length;
+    const row = event.row;
+    for (const name in row) {
+      if (!this.columns.has(name)) throw new Error(`column "${name}" is not in the change-set schema`);
+    }
+    for (const [name, values] of this.columns) {
+      const value = row[name];
+      if (value === undefined) {
+        let list = this.absent.get(name);
+        if (!list) this.absent.set(name, (list = []));
+        list.push(index);
+        values.push(null);
+      } else {
+        values.push(value);
+      }
+    }
+    this.ops.push(event.op === 'delete' ? 1 : 0);
+    if (event.op === 'delete') this.deletes++;
+    else this.upserts++;
+    this.changeTypes.push(CHANGE_TYPE_CODE.get(event.changeType) ?? 0);
+    this.backfills.push(event.backfill);
+    this.timestamps.push(event.order.sourceTsMs);
+    this.lsns.push(event.order.lsn);
+    this.uuids.push(event.uuid);
+    this.lines.push(event.source.line);
+    if (this.minOrder === null || compareOrder(event.order, this.minOrder) < 0) this.minOrder = event.order;
+    if (this.maxOrder === null || compareOrder(event.order, this.maxOrder) > 0) this.maxOrder = event.order;
+  }
+
+  info(): ChangeSetInfo {
+    return {
+      ...this.header,
+      id: this.id,
+      eventCount: this.count,
+      upserts: this.upserts,
+      deletes: this.deletes,
+      minOrder: this.minOrder,
+      maxOrder: this.maxOrder,
+    };
+  }
+
+  /** Encode as an Arrow IPC stream (one record batch). */
+  finish(): Uint8Array {
+    const n = this.count;
+    const fields: arrow.Field[] = [];
+    const children: arrow.Data[] = [];
+    const add = (field: arrow.Field, data: arrow.Data) => {
+      fields.push(field);
+      children.push(data);
+    };
+    const int8 = new arrow.Int8();
+    add(
+      new arrow.Field('_cs_op', int8, false),
+      arrow.makeData({ type: int8, length: n, data: Int8Array.from(this.ops) }),
+    );
+    add(
+      new arrow.Field('_cs_change_type', int8, false),
+      arrow.makeData({ type: int8, length: n, data: Int8Array.from(this.changeTypes) }),
+    );
+    add(
+      new arrow.Field('_cs_backfill', new arrow.Bool(), false),
+      buildData('boolean', new arrow.Bool(), this.backfills),
+    );
+    const int64 = new arrow.Int64();
+    add(
+      new arrow.Field('_cs_source_ts_ms', int64, false),
+      arrow.makeData({ type: int64, length: n, data: BigInt64Array.from(this.timestamps, (t) => BigInt(t)) }),
+    );
+    const uint64 = new arrow.Uint64();
+    add(
+      new arrow.Field('_cs_lsn', uint64, false),
+      arrow.makeData({ type: uint64, length: n, data: BigUint64Array.from(this.lsns) }),
+    );
+    add(
+      new arrow.Field('_cs_uuid', new arrow.Utf8(), false),
+      buildData('string', new arrow.Utf8(), this.uuids),
+    );
+    const int32 = new arrow.Int32();
+    add(
+      new arrow.Field('_cs_line', int32, false),
+      arrow.makeData({ type: int32, length: n, data: Int32Array.from(this.lines) }),
+    );
+
+    for (const field of this.header.schema.fields) {
+      // Nullable in the change-set whatever the table says: deletes carry only the key columns.
+      const arrowField = icebergToArrowField({ ...field, required: false });
+      add(arrowField, buildData(field.type, arrowField.type, this.columns.get(field.name) as IcebergValue[]));
+    }
+    const presence: string[] = [];
+    for (const field of this.header.schema.fields) {
+      const absent = this.absent.get(field.name);
+      if (!absent) continue;
+      presence.push(field.name);
+      const present = new Array<boolean>(n).fill(true);
+      for (const i of absent) present[i] = false;
+      add(
+        new arrow.Field(`${PRESENT_PREFIX}${field.name}`, new arrow.Bool(), false),
+        buildData('boolean', new arrow.Bool(), present),
+      );
+    }
+
+    const info = this.info();
+    const stored: StoredMetadata = {
+      format: CHANGE_SET_FORMAT,
+      version: CHANGE_SET_VERSION,
+      id: info.id,
+      table: info.table,
+      source: info.source,
+      schema: info.schema,
+      primaryKeys: info.primaryKeys,
+      eventCount: info.eventCount,
+      upserts: info.upserts,
+      deletes: info.deletes,
+      minOrder: storeOrder(info.minOrder),
+      maxOrder: storeOrder(info.maxOrder),
+      object: this.object ?? info.source.name,
+      presence,
+    };
+    const schema = new arrow.Schema(fields, new Map([[METADATA_KEY, JSON.stringify(stored)]]));
+    const struct = arrow.makeData({ type: new arrow.Struct(fields), length: n, nullCount: 0, children });
+    const batch = new arrow.RecordBatch(schema, struct);
+    return arrow.tableToIPC(new arrow.Table(schema, [batch]), 'stream');
+  }
+}
+
+function storeOrder(order: OrderKey | null): StoredOrder | null {
+  return order === null ? null : { sourceTsMs: order.sourceTsMs, lsn: order.lsn.toString() };
+}
+
+function loadOrder(order: StoredOrder | null): OrderKey | null {
+  return order === null ? null : { sourceTsMs: order.sourceTsMs, lsn: BigInt(order.lsn) };
+}
+
+/** Encode events of one table and one object generation. */
+export function encodeChangeSet(header: ChangeSetHeader, events: Iterable<ChangeEvent>): Uint8Array {
+  const builder = new ChangeSetBuilder(header);
+  for (const event of events) builder.add(event);
+  return builder.finish();
+}
+
+export interface DecodedChangeSet {
+  info: ChangeSetInfo;
+  events: ChangeEvent[];
+}
+
+/** Read the header of a change-set without decoding its rows. */
+export function readChangeSetInfo(bytes: Uint8Array): ChangeSetInfo {
+  const table = arrow.tableFromIPC(bytes);
+  return infoOf(metadataOf(table.schema));
+}
+
+function metadataOf(schema: arrow.Schema): StoredMetadata {
+  const text = schema.metadata.get(METADATA_KEY);
+  if (text === undefined) throw new Error('not a change-set: no change-set metadata');
+  const stored = JSON.parse(text) as StoredMetadata;
+  if (stored.format !== CHANGE_SET_FORMAT || stored.version !== CHANGE_SET_VERSION) {
+    throw new Error(`unsupported change-set format ${stored.format} v${stored.version}`);
+  }
+  return stored;
+}
+
+function infoOf(stored: StoredMetadata): ChangeSetInfo {
+  return {
+    id: stored.id,
+    table: stored.table,
+    source: stored.source,
+    schema: stored.schema,
+    primaryKeys: stored.primaryKeys,
+    eventCount: stored.eventCount,
+    upserts: stored.upserts,
+    deletes: stored.deletes,
+    minOrder: loadOrder(stored.minOrder),
+    maxOrder: loadOrder(stored.maxOrder),
+  };
+}
+
+/** Decode a change-set back into exactly the events that were encoded. */
+export function decodeChangeSet(bytes: Uint8Array): DecodedChangeSet {
+  const table = arrow.tableFromIPC(bytes);
+  const stored = metadataOf(table.schema);
+  const info = infoOf(stored);
+  const events: ChangeEvent[] = [];
+  for (const batch of table.batches) {
+    const column = (name: string): arrow.Data => {
+      const index = batch.schema.fields.findIndex((f) => f.name === name);
+      if (index < 0) throw new Error(`change-set has no column ${name}`);
+      const data = batch.data.children[index] as arrow.Data;
+      if (data.offset !== 0) throw new Error(`change-set column ${name} is sliced`);
+      return data;
+    };
+    const ops = column('_cs_op').values as Int8Array;
+    const changeTypes = column('_cs_change_type').values as Int8Array;
+    const backfill = column('_cs_backfill');
+    const timestamps = column('_cs_source_ts_ms').values as BigInt64Array;
+    const lsns = column('_cs_lsn').values as BigUint64Array;
+    const uuids = column('_cs_uuid');
+    const lines = column('_cs_line').values as Int32Array;
+    const data = stored.schema.fields.map((f) => ({ field: f, data: column(f.name) }));
+    const presence = new Map(stored.presence.map((name) => [name, column(`${PRESENT_PREFIX}${name}`)]));
+    for (let i = 0; i < batch.numRows; i++) {
+      const row: Row = {};
+      for (const { field, data: columnData } of data) {
+        const present = presence.get(field.name);
+        if (present && readValue('boolean', present, i) === false) continue;
+        row[field.name] = readValue(field.type, columnData, i);
+      }
+      events.push({
+        table: stored.table,
+        op: ops[i] === 1 ? 'delete' : 'upsert',
+        key: stored.primaryKeys.map((k) => row[k] ?? null),
+        order: { sourceTsMs: Number(timestamps[i]), lsn: lsns[i] as bigint },
+        uuid: readValue('string', uuids, i) as string,
+        row,
+        changeType: CHANGE_TYPES[changeTypes[i] as number] ?? '',
+        backfill: readValue('boolean', backfill, i) as boolean,
+        source: { object: stored.object, line: lines[i] as number },
+      });
+    }
+  }
+  return { info, events };
+}

@@ -1,0 +1,278 @@
+// One Datastream event (a parsed JSON line or a decoded Avro record) → a validated ChangeEvent.
+// Every field the engine relies on is checked for presence and type; fields it does not use are
+// checked for type when present. See the project docs for the event layout (gcp-facts §1.2–1.5).
+
+import { CHANGE_TYPES, type ChangeEvent, type ChangeType, type TableRef } from '../changes/change-event.js';
+import type { IcebergValue, Row } from '../iceberg/values.js';
+import { CoercionFailure, DatastreamValidationError, renderValue } from './errors.js';
+import { JsonNumber } from './lossless-json.js';
+import type { CompiledTable } from './table.js';
+import { timestampTextToMillis } from './temporal.js';
+
+export interface EventContext {
+  object: string;
+  line: number;
+}
+
+export interface EventOptions {
+  /** The compiled target table for a source table, or undefined if it is not known. */
+  resolveTable: (table: TableRef) => CompiledTable | undefined;
+  /**
+   * What to do with a payload column the table does not have: 'reject' (default) fails the object so
+   * the schema can be evolved first; 'ignore' drops the column.
+   */
+  unknownColumns?: 'reject' | 'ignore';
+}
+
+type Fields = Record<string, unknown>;
+
+const CHANGE_TYPE_SET = new Set<string>(CHANGE_TYPES);
+const DELETE_TYPES = new Set<string>(['DELETE', 'UPDATE-DELETE']);
+const LSN_PATTERN = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/;
+
+function invalid(
+  ctx: EventContext,
+  field: string,
+  reason: string,
+  value?: unknown,
+  expected?: string,
+): never {
+  throw new DatastreamValidationError(
+    {
+      object: ctx.object,
+      line: ctx.line,
+      column: field,
+      value: value === undefined ? undefined : renderValue(value),
+      expected,
+    },
+    reason,
+  );
+}
+
+function isObject(value: unknown): value is Fields {
+  return (
+    typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof JsonNumber)
+  );
+}
+
+function requireString(ctx: EventContext, fields: Fields, name: string, path: string): string {
+  const value = fields[name];
+  if (typeof value !== 'string') {
+    invalid(ctx, path, value === undefined ? 'is missing' : 'has the wrong type', value, 'a string');
+  }
+  return value;
+}
+
+function optionalString(ctx: EventContext, fields: Fields, name: string, path: string): string | null {
+  const value = fields[name];
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') invalid(ctx, path, 'has the wrong type', value, 'a string or null');
+  return value;
+}
+
+/** Metadata timestamps: ISO-8601 text (zone optional, T or space) or epoch milliseconds. → ms. */
+function metadataMillis(ctx: EventContext, fields: Fields, name: string, required: boolean): number | null {
+  const value = fields[name];
+  if (value === undefined || value === null) {
+    if (required) invalid(ctx, name, 'is missing', value, 'a timestamp');
+    return null;
+  }
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) invalid(ctx, name, 'is not whole epoch milliseconds', value);
+    return value;
+  }
+  if (typeof value === 'bigint') {
+    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
+      invalid(ctx, name, 'is out of range', value);
+    }
+    return Number(value);
+  }
+  if (typeof value === 'string') {
+    try {
+      return timestampTextToMillis(value);
+    } catch (error) {
+      if (error instanceof CoercionFailure) invalid(ctx, name, error.reason, value, 'an ISO-8601 timestamp');
+      throw error;
+    }
+  }
+  return invalid(ctx, name, 'has the wrong type', value, 'an ISO-8601 string or epoch milliseconds');
+}
+
+/** `HI/LO` hex → (HI << 32) | LO; null or '' → 0n (backfill: before any CDC change). */
+export function parseLsn(text: string | null): bigint | undefined {
+  if (text === null || text === '') return 0n;
+  const match = LSN_PATTERN.exec(text);
+  if (!match) return undefined;
+  return (BigInt(`0x${match[1]}`) << 32n) | BigInt(`0x${match[2]}`);
+}
+
+function checkSortKeys(ctx: EventContext, value: unknown): void {
+  if (value === undefined || value === null) return;
+  if (!Array.isArray(value)) invalid(ctx, 'sort_keys', 'has the wrong type', value, 'an array');
+  for (const item of value) {
+    const ok =
+      item === null ||
+      typeof item === 'string' ||
+      typeof item === 'bigint' ||
+      item instanceof JsonNumber ||
+      (typeof item === 'number' && Number.isInteger(item));
+    if (!ok) invalid(ctx, 'sort_keys', 'has an element that is neither a string nor an integer', value);
+  }
+}
+
+function classifyReadMethod(ctx: EventContext, readMethod: string): boolean {
+  const lower = readMethod.toLowerCase();
+  if (lower.includes('backfill')) return true;
+  if (lower.includes('cdc')) return false;
+  return invalid(ctx, 'read_method', 'is neither a backfill nor a CDC read method', readMethod);
+}
+
+function coerceColumn(ctx: EventContext, table: CompiledTable, name: string, value: unknown): IcebergValue {
+  const column = table.byName.get(name);
+  if (!column) {
+    return invalid(ctx, name, `is not a column of ${table.ref.schema}.${table.ref.name}`, value);
+  }
+  if (value === null) return null;
+  try {
+    return column.coerce(value);
+  } catch (error) {
+    if (error instanceof CoercionFailure) {
+      return invalid(ctx, name, error.reason, error.value, column.expected);
+    }
+    throw error;
+  }
+}
+
+function keyValue(ctx: EventContext, name: string, value: unknown): unknown {
+  if (value === undefined || value === null) {
+    invalid(ctx, name, `is a primary-key column but is ${value === null ? 'null' : 'absent'}`, value);
+  }
+  return value;
+}
+
+/** Validate one event and normalize it. Throws DatastreamValidationError naming the field. */
+export function toChangeEvent(ctx: EventContext, event: unknown, options: EventOptions): ChangeEvent {
+  if (!isObject(event)) invalid(ctx, 'event', 'is not a JSON object', event);
+  const uuid = requireString(ctx, event, 'uuid', 'uuid');
+  if (uuid === '') invalid(ctx, 'uuid', 'is empty', uuid);
+  const sourceTsMs = metadataMillis(ctx, event, 'source_timestamp', true) as number;
+  metadataMillis(ctx, event, 'read_timestamp', false);
+  const readMethod = requireString(ctx, event, 'read_method', 'read_method');
+  const backfill = classifyReadMethod(ctx, readMethod);
+  optionalString(ctx, event, 'object', 'object');
+  optionalString(ctx, event, 'stream_name', 'stream_name');
+  optionalString(ctx, event, 'schema_key', 'schema_key');
+  checkSortKeys(ctx, event.sort_keys);
+
+  const meta = event.source_metadata;
+  if (!isObject(meta)) {
+    invalid(
+      ctx,
+      'source_metadata',
+      meta === undefined ? 'is missing' : 'has the wrong type',
+      meta,
+      'an object',
+    );
+  }
+  const schema = requireString(ctx, meta, 'schema', 'source_metadata.schema');
+  const tableName = requireString(ctx, meta, 'table', 'source_metadata.table');
+
+  const isDeleted = meta.is_deleted;
+  if (isDeleted !== undefined && isDeleted !== null && typeof isDeleted !== 'boolean') {
+    invalid(ctx, 'source_metadata.is_deleted', 'has the wrong type', isDeleted, 'a boolean or null');
+  }
+  const rawChangeType = optionalString(ctx, meta, 'change_type', 'source_metadata.change_type') ?? '';
+  if (!CHANGE_TYPE_SET.has(rawChangeType)) {
+    invalid(
+      ctx,
+      'source_metadata.change_type',
+      'is not a known change type',
+      rawChangeType,
+      'INSERT, UPDATE, DELETE, UPDATE-INSERT or UPDATE-DELETE',
+    );
+  }
+  const changeType = rawChangeType as ChangeType;
+  if (changeType === '' && !backfill) {
+    invalid(ctx, 'source_metadata.change_type', 'is missing on a CDC event', meta.change_type);
+  }
+  const typeSaysDelete = DELETE_TYPES.has(changeType);
+  if (isDeleted === true && changeType !== '' && !typeSaysDelete) {
+    invalid(ctx, 'source_metadata.is_deleted', `is true but change_type is ${changeType}`, isDeleted);
+  }
+  if (isDeleted === false && typeSaysDelete) {
+    invalid(ctx, 'source_metadata.is_deleted', `is false but change_type is ${changeType}`, isDeleted);
+  }
+  const op = isDeleted === true || typeSaysDelete ? 'delete' : 'upsert';
+
+  const txId = meta.tx_id;
+  const txOk =
+    txId === undefined ||
+    txId === null ||
+    typeof txId === 'bigint' ||
+    txId instanceof JsonNumber ||
+    (typeof txId === 'number' && Number.isInteger(txId));
+  if (!txOk) invalid(ctx, 'source_metadata.tx_id', 'has the wrong type', txId, 'an integer or null');
+
+  const lsnText = optionalString(ctx, meta, 'lsn', 'source_metadata.lsn');
+  const lsn = parseLsn(lsnText);
+  if (lsn === undefined)
+    invalid(ctx, 'source_metadata.lsn', 'is not a WAL position', lsnText, 'HI/LO in hex');
+
+  const primaryKeys = meta.primary_keys;
+  if (primaryKeys !== undefined && primaryKeys !== null) {
+    if (!Array.isArray(primaryKeys) || primaryKeys.some((k) => typeof k !== 'string')) {
+      invalid(ctx, 'source_metadata.primary_keys', 'has the wrong type', primaryKeys, 'an array of strings');
+    }
+  }
+
+  const ref: TableRef = { schema, name: tableName };
+  const table = options.resolveTable(ref);
+  if (!table)
+    invalid(ctx, 'source_metadata.table', `names a table with no definition: ${schema}.${tableName}`);
+
+  const payload = event.payload;
+  if (!isObject(payload)) {
+    invalid(
+      ctx,
+      'payload',
+      payload === undefined ? 'is missing' : 'has the wrong type',
+      payload,
+      'an object',
+    );
+  }
+
+  const key: IcebergValue[] = [];
+  const row: Row = {};
+  if (op === 'delete') {
+    // A delete carries reliable values only for the key (pgoutput sends the old key alone), so the
+    // other columns are not read: a stale or placeholder value there must not fail the object.
+    if (table.keyColumns.length === 0) {
+      invalid(ctx, 'source_metadata.change_type', 'is a delete on a table without a primary key', changeType);
+    }
+    for (const column of table.keyColumns) {
+      const value = keyValue(ctx, column.name, payload[column.name]);
+      row[column.name] = coerceColumn(ctx, table, column.name, value);
+    }
+  } else {
+    const ignoreUnknown = options.unknownColumns === 'ignore';
+    for (const name in payload) {
+      if (ignoreUnknown && !table.byName.has(name)) continue;
+      row[name] = coerceColumn(ctx, table, name, payload[name]);
+    }
+  }
+  for (const column of table.keyColumns) {
+    key.push(keyValue(ctx, column.name, row[column.name]) as IcebergValue);
+  }
+
+  return {
+    table: table.ref,
+    op,
+    key,
+    order: { sourceTsMs, lsn },
+    uuid,
+    row,
+    changeType,
+    backfill,
+    source: { object: ctx.object, line: ctx.line },
+  };
+}

@@ -1,0 +1,126 @@
+// What ingest needs to know about a target table: its Iceberg schema (with field ids, for the typed
+// change-set), its primary key, and one coercer per column. Built once per table from either a
+// PostgreSQL-style definition (as in a config file) or an Iceberg schema (as loaded from the catalog).
+
+import type { TableRef } from '../changes/change-event.js';
+import { postgresToIceberg } from '../iceberg/postgres-types.js';
+import type { IcebergType, NestedField, Schema } from '../iceberg/types.js';
+import { expectedTypeName, makeCoercer, type Coercer } from './coerce.js';
+
+/** A table as declared in config: PostgreSQL column types in source order, and the primary key. */
+export interface TableDefinition {
+  columns: Array<[name: string, pgType: string]>;
+  primaryKeys: string[];
+}
+
+export interface ColumnPlan {
+  name: string;
+  field: NestedField;
+  pgType: string | undefined;
+  /** For messages: `numeric(10,2) (Iceberg decimal(10, 2))`. */
+  expected: string;
+  coerce: Coercer;
+}
+
+export interface CompiledTable {
+  ref: TableRef;
+  schema: Schema;
+  columns: ColumnPlan[];
+  byName: Map<string, ColumnPlan>;
+  /** Primary-key column names, in key order ([] for an insert-only table). */
+  primaryKeys: string[];
+  keyColumns: ColumnPlan[];
+}
+
+/** Give nested types (list elements, map keys/values, struct fields) fresh ids after the columns'. */
+function assignNestedIds(type: IcebergType, next: { id: number }): IcebergType {
+  if (typeof type === 'string') return type;
+  switch (type.type) {
+    case 'list': {
+      const elementId = next.id++;
+      return { ...type, 'element-id': elementId, element: assignNestedIds(type.element, next) };
+    }
+    case 'map': {
+      const keyId = next.id++;
+      const valueId = next.id++;
+      return {
+        ...type,
+        'key-id': keyId,
+        'value-id': valueId,
+        key: assignNestedIds(type.key, next),
+        value: assignNestedIds(type.value, next),
+      };
+    }
+    case 'struct': {
+      const fields = type.fields.map((f) => ({ ...f, id: next.id++ }));
+      return { type: 'struct', fields: fields.map((f) => ({ ...f, type: assignNestedIds(f.type, next) })) };
+    }
+  }
+}
+
+/** An Iceberg schema for a PostgreSQL definition: columns get ids 1..n, nested ids follow. */
+export function schemaFromDefinition(definition: TableDefinition): Schema {
+  const keys = new Set(definition.primaryKeys);
+  const next = { id: definition.columns.length + 1 };
+  const fields: NestedField[] = definition.columns.map(([name, pgType], index) => ({
+    id: index + 1,
+    name,
+    required: keys.has(name),
+    type: assignNestedIds(postgresToIceberg(pgType).iceberg, next),
+  }));
+  const identifiers = fields.filter((f) => keys.has(f.name)).map((f) => f.id);
+  const schema: Schema = { type: 'struct', 'schema-id': 0, fields };
+  if (identifiers.length > 0) schema['identifier-field-ids'] = identifiers;
+  return schema;
+}
+
+function compile(
+  ref: TableRef,
+  schema: Schema,
+  primaryKeys: string[],
+  pgTypes: Map<string, string>,
+): CompiledTable {
+  const columns: ColumnPlan[] = schema.fields.map((field) => {
+    const pgType = pgTypes.get(field.name);
+    return {
+      name: field.name,
+      field,
+      pgType,
+      expected: expectedTypeName(field.type, pgType),
+      coerce: makeCoercer(field.type, pgType),
+    };
+  });
+  const byName = new Map(columns.map((c) => [c.name, c]));
+  const keyColumns = primaryKeys.map((name) => {
+    const column = byName.get(name);
+    if (!column)
+      throw new Error(`table ${ref.schema}.${ref.name}: primary-key column "${name}" is not a column`);
+    return column;
+  });
+  return { ref, schema, columns, byName, primaryKeys: [...primaryKeys], keyColumns };
+}
+
+/** Compile a PostgreSQL-style table definition (types mapped by postgres-types.ts). */
+export function compileTableDefinition(ref: TableRef, definition: TableDefinition): CompiledTable {
+  const pgTypes = new Map(definition.columns.map(([name, pgType]) => [name, pgType]));
+  return compile(ref, schemaFromDefinition(definition), definition.primaryKeys, pgTypes);
+}
+
+export interface IcebergTableOptions {
+  /** Primary key; defaults to the schema's identifier fields, in field order. */
+  primaryKeys?: string[];
+  /** Source PostgreSQL types of text columns that need them (json/jsonb, uuid, numeric). */
+  pgTypes?: Record<string, string>;
+}
+
+/** Compile an Iceberg schema (e.g. the table's current schema from the catalog). */
+export function compileIcebergSchema(
+  ref: TableRef,
+  schema: Schema,
+  options: IcebergTableOptions = {},
+): CompiledTable {
+  const identifiers = new Set(schema['identifier-field-ids'] ?? []);
+  const primaryKeys =
+    options.primaryKeys ?? schema.fields.filter((f) => identifiers.has(f.id)).map((f) => f.name);
+  return compile(ref, schema, primaryKeys, new Map(Object.entries(options.pgTypes ?? {})));
+}
