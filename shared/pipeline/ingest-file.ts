@@ -1,0 +1,188 @@
+// ingestFile: one Datastream object generation → one staged change-set per table, recorded and queued.
+// Runs the same in the cloud (GCS, Firestore, Cloud Tasks) and on the embedded defaults (folder, SQLite,
+// in-process queue). Order of effects, chosen so a crash anywhere is repaired by re-delivery:
+//   1. create-only file record (processing)  — a finished file (staged/failed) is never processed again;
+//   2. read + validate the whole object, building change-sets in memory (a bad file stages nothing);
+//   3. write each change-set object, then its pending record, then its task (all idempotent by id);
+//   4. mark the file staged.
+// A file that fails validation is recorded as failed with the reason and the call still succeeds, so the
+// event is not retried forever; `replay` runs it again after a fix.
+
+import { ChangeSetBuilder, type SourceObject } from '../changes/change-set.js';
+import { tableKey, type ChangeEvent, type TableRef } from '../changes/change-event.js';
+import { DatastreamError } from '../datastream/errors.js';
+import { isDatastreamObject, readChangeEventBatches } from '../datastream/read-object.js';
+import type { CompiledTable } from '../datastream/table.js';
+import type { Logger } from '../log.js';
+import type { ObjectStore } from '../ports/object-store.js';
+import type { FileRecord, StateStore } from '../ports/state-store.js';
+import type { TaskQueue } from '../ports/task-queue.js';
+import { stableId } from '../util/hash.js';
+import type { TableDirectory } from './table-directory.js';
+
+export interface IngestDependencies {
+  objects: ObjectStore;
+  state: StateStore;
+  queue: TaskQueue;
+  tables: TableDirectory;
+  /** Root for staged change-sets, e.g. gs://bucket/_datastream_iceberg or /abs/warehouse/_work */
+  workRoot: string;
+  /** Only objects whose name starts with this are Datastream output (empty = all). */
+  landingPrefix: string;
+  log: Logger;
+  now?: () => number;
+}
+
+export interface SourceFile extends SourceObject {
+  /** Where to read it: gs://bucket/name or a local path. */
+  location: string;
+}
+
+export type IngestOutcome =
+  | { status: 'ignored'; reason: string }
+  | { status: 'duplicate'; fileId: string; previous: FileRecord['status'] }
+  | { status: 'failed'; fileId: string; reason: string }
+  | { status: 'staged'; fileId: string; changesets: { id: string; table: string; events: number }[] };
+
+export function fileIdOf(source: SourceObject): string {
+  return stableId([`${source.bucket}/${source.name}#${source.generation}`]);
+}
+
+export function changesetLocation(workRoot: string, table: string, id: string): string {
+  return `${workRoot.replace(/\/+$/, '')}/changesets/${table}/${id}.arrows`;
+}
+
+/** Why an object is not Datastream output for this pipeline, or undefined when it is. */
+export function ignoreReason(name: string, landingPrefix: string, workRoot: string): string | undefined {
+  if (landingPrefix && !name.startsWith(landingPrefix)) return `outside the landing prefix ${landingPrefix}`;
+  if (workRoot.includes(`/${name.split('/')[0]}/`) && name.includes('/changesets/'))
+    return 'a staged change-set';
+  if (!isDatastreamObject(name)) return 'not a Datastream object (.jsonl, .jsonl.gz or .avro)';
+  return undefined;
+}
+
+export async function ingestFile(deps: IngestDependencies, source: SourceFile): Promise<IngestOutcome> {
+  const now = deps.now ?? Date.now;
+  const log = deps.log.with({ file: source.location, generation: source.generation });
+  const ignored = ignoreReason(source.name, deps.landingPrefix);
+  if (ignored) {
+    log.debug('object ignored', { reason: ignored });
+    return { status: 'ignored', reason: ignored };
+  }
+  const fileId = fileIdOf(source);
+  const started = now();
+  const claim = await deps.state.createFile({
+    fileId,
+    location: source.location,
+    generation: source.generation,
+    status: 'processing',
+    changesetIds: [],
+    eventCounts: {},
+    createdAtMs: started,
+    updatedAtMs: started,
+  });
+  // 'processing' means an earlier run died part-way: everything below is idempotent, so finish it.
+  if (!claim.created && claim.existing.status !== 'processing') {
+    log.info('file already processed', { fileId, previous: claim.existing.status });
+    return { status: 'duplicate', fileId, previous: claim.existing.status };
+  }
+
+  let builders: Map<string, ChangeSetBuilder>;
+  try {
+    builders = await readIntoChangeSets(deps, source);
+  } catch (error) {
+    if (!(error instanceof DatastreamError)) throw error;
+    const reason = error.message;
+    await deps.state.updateFile(fileId, { status: 'failed', reason, updatedAtMs: now() });
+    log.error('file rejected', { fileId, reason });
+    return { status: 'failed', fileId, reason };
+  }
+
+  const staged: { id: string; table: string; events: number }[] = [];
+  for (const [table, builder] of builders) {
+    const info = builder.info();
+    const id = info.id;
+    const bytes = builder.finish();
+    const location = changesetLocation(deps.workRoot, table, id);
+    await deps.objects.put(location, bytes, { contentType: 'application/vnd.apache.arrow.stream' });
+    await deps.state.putChangeset({
+      id,
+      table,
+      fileId,
+      location,
+      eventCount: info.eventCount,
+      minOrder: info.minOrder ? `${info.minOrder.sourceTsMs}/${info.minOrder.lsn}` : '',
+      maxOrder: info.maxOrder ? `${info.maxOrder.sourceTsMs}/${info.maxOrder.lsn}` : '',
+      status: 'pending',
+      createdAtMs: now(),
+    });
+    await deps.queue.enqueue({ taskId: stableId(['commit', id]), table, changesetId: id });
+    staged.push({ id, table, events: info.eventCount });
+  }
+  await deps.state.updateFile(fileId, {
+    status: 'staged',
+    changesetIds: staged.map((c) => c.id),
+    eventCounts: Object.fromEntries(staged.map((c) => [c.table, c.events])),
+    updatedAtMs: now(),
+  });
+  log.info('file staged', {
+    fileId,
+    changesets: staged.length,
+    events: staged.reduce((sum, c) => sum + c.events, 0),
+    durationMs: now() - started,
+  });
+  return { status: 'staged', fileId, changesets: staged };
+}
+
+/**
+ * Read the whole object into one builder per table. A table the directory does not know yet is looked up
+ * (config, then catalog) and the object read again: the reader asks synchronously, per event.
+ */
+async function readIntoChangeSets(
+  deps: IngestDependencies,
+  source: SourceFile,
+): Promise<Map<string, ChangeSetBuilder>> {
+  for (;;) {
+    const missing: TableRef[] = [];
+    const builders = new Map<string, ChangeSetBuilder>();
+    const resolveTable = (ref: TableRef): CompiledTable | undefined => {
+      const table = deps.tables.cached(ref);
+      if (!table) missing.push(ref);
+      return table;
+    };
+    try {
+      const stream = await deps.objects.stream(source.location);
+      for await (const batch of readChangeEventBatches(source.name, stream, { resolveTable })) {
+        for (const event of batch) builderFor(builders, source, event, deps.tables).add(event);
+      }
+      return builders;
+    } catch (error) {
+      const ref = missing[0];
+      if (!ref) throw error;
+      const resolved = await deps.tables.resolve(ref);
+      if (!resolved) throw error;
+    }
+  }
+}
+
+function builderFor(
+  builders: Map<string, ChangeSetBuilder>,
+  source: SourceObject,
+  event: ChangeEvent,
+  tables: TableDirectory,
+): ChangeSetBuilder {
+  const key = tableKey(event.table);
+  let builder = builders.get(key);
+  if (!builder) {
+    const table = tables.cached(event.table);
+    if (!table) throw new Error(`table ${key} vanished from the directory while reading`);
+    builder = new ChangeSetBuilder({
+      table: event.table,
+      source: { bucket: source.bucket, name: source.name, generation: source.generation },
+      schema: table.schema,
+      primaryKeys: table.primaryKeys,
+    });
+    builders.set(key, builder);
+  }
+  return builder;
+}
