@@ -52,11 +52,12 @@ export function changesetLocation(workRoot: string, table: string, id: string): 
   return `${workRoot.replace(/\/+$/, '')}/changesets/${table}/${id}.arrows`;
 }
 
-/** Why an object is not Datastream output for this pipeline, or undefined when it is. */
-export function ignoreReason(name: string, landingPrefix: string, workRoot: string): string | undefined {
+/**
+ * Why an object is not Datastream output for this pipeline, or undefined when it is. Staged change-sets
+ * (`.arrows`) never pass the name check, so a work prefix inside the landing bucket needs no rule.
+ */
+export function ignoreReason(name: string, landingPrefix: string): string | undefined {
   if (landingPrefix && !name.startsWith(landingPrefix)) return `outside the landing prefix ${landingPrefix}`;
-  if (workRoot.includes(`/${name.split('/')[0]}/`) && name.includes('/changesets/'))
-    return 'a staged change-set';
   if (!isDatastreamObject(name)) return 'not a Datastream object (.jsonl, .jsonl.gz or .avro)';
   return undefined;
 }
