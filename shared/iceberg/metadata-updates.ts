@@ -41,6 +41,7 @@ export interface ApplyOptions {
 export const MAIN_BRANCH = 'main';
 const PREVIOUS_VERSIONS_MAX = 'write.metadata.previous-versions-max';
 const PREVIOUS_VERSIONS_MAX_DEFAULT = 100;
+const ONE_MINUTE_MS = 60_000n;
 
 /** The snapshot a ref points at; `main` falls back to current-snapshot-id for metadata without refs. */
 export function refSnapshotId(metadata: TableMetadata, ref: string): Int64 | undefined {
@@ -331,7 +332,9 @@ class MetadataBuilder {
     }
     this.lastUpdatedMs = snapshot['timestamp-ms'];
     this.m['last-sequence-number'] = normalizeInt64(sequenceNumber);
-    this.m.snapshots!.push(snapshot);
+    // a first snapshot has no parent field at all: Java cannot read "parent-snapshot-id": null
+    const { 'parent-snapshot-id': _parent, ...rest } = snapshot;
+    this.m.snapshots!.push(hasParent ? snapshot : rest);
     this.addedSnapshotIds.push(toBigInt(id));
     this.changed = true;
   }
@@ -395,7 +398,35 @@ class MetadataBuilder {
       });
       if (log.length > max) m['metadata-log'] = log.slice(log.length - max);
     }
+    this.checkTimeline();
     return m;
+  }
+
+  // Java's TableMetadata refuses a last-updated-ms more than a minute before the latest snapshot-log or
+  // metadata-log entry (clock skew between writers is tolerated up to that).
+  private checkTimeline(): void {
+    const updated = toBigInt(this.m['last-updated-ms']);
+    const snapshotLog = this.m['snapshot-log']!;
+    for (let i = 1; i < snapshotLog.length; i++) {
+      const step = toBigInt(snapshotLog[i]!['timestamp-ms']) - toBigInt(snapshotLog[i - 1]!['timestamp-ms']);
+      if (step < -ONE_MINUTE_MS) {
+        throw new InvalidUpdateError(
+          `Invalid snapshot timestamp ${snapshotLog[i]!['timestamp-ms']}: before last snapshot log entry at ${snapshotLog[i - 1]!['timestamp-ms']}`,
+        );
+      }
+    }
+    const lastSnapshot = snapshotLog.at(-1);
+    if (lastSnapshot && updated - toBigInt(lastSnapshot['timestamp-ms']) < -ONE_MINUTE_MS) {
+      throw new InvalidUpdateError(
+        `Invalid update timestamp ${updated}: before last snapshot log entry at ${lastSnapshot['timestamp-ms']}`,
+      );
+    }
+    const lastMetadata = this.m['metadata-log']!.at(-1);
+    if (lastMetadata && updated - toBigInt(lastMetadata['timestamp-ms']) < -ONE_MINUTE_MS) {
+      throw new InvalidUpdateError(
+        `Invalid update timestamp ${updated}: before the latest metadata log entry timestamp ${lastMetadata['timestamp-ms']}`,
+      );
+    }
   }
 
   // Java's updateSnapshotLog: drop entries of snapshots added and set as main within this commit but not

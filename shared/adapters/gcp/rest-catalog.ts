@@ -147,7 +147,11 @@ export class RestCatalog implements Catalog {
     let result: LoadTableResult;
     try {
       result = await this.call<LoadTableResult>('POST', tablePath(table), {
-        body: { identifier: { namespace: table.namespace, name: table.name }, requirements, updates },
+        body: {
+          identifier: { namespace: table.namespace, name: table.name },
+          requirements,
+          updates: updates.map(withoutNullParent),
+        },
         mutation: true,
         unknownOnFailure: true,
       });
@@ -254,6 +258,14 @@ function errorOf(status: number, text: string, request: string): RestCatalogErro
     // not an Iceberg ErrorModel (a proxy's HTML page, for instance): keep the raw text
   }
   return new RestCatalogError(status, type, message, request);
+}
+
+// The Java catalog rejects `"parent-snapshot-id": null` (it parses the field as a long when present);
+// a first snapshot must leave the field out.
+function withoutNullParent(update: TableUpdate): TableUpdate {
+  if (update.action !== 'add-snapshot' || update.snapshot['parent-snapshot-id'] !== null) return update;
+  const { 'parent-snapshot-id': _parent, ...snapshot } = update.snapshot;
+  return { ...update, snapshot };
 }
 
 function loaded(result: LoadTableResult): LoadedTable {

@@ -308,3 +308,39 @@ test('format version: v2 stays, other versions are refused', () => {
     InvalidUpdateError,
   );
 });
+
+test('a commit more than a minute older than the latest log entries is refused, as Java does', () => {
+  const m = tableWithSnapshot(); // snapshot-log at 2000, last-updated-ms 2000
+  const late = 2000 + 3 * 60_000;
+  const moved = applyCommit(m, [], [{ action: 'set-properties', updates: { a: '1' } }], {
+    previousMetadataLocation: 'v1',
+    now: () => late,
+  });
+  assert.throws(
+    () =>
+      applyCommit(moved, [], [{ action: 'set-properties', updates: { a: '2' } }], {
+        previousMetadataLocation: 'v2',
+        now: () => 2000,
+      }),
+    (error: unknown) =>
+      error instanceof InvalidUpdateError && /before the latest metadata log entry/.test(error.message),
+  );
+  // within the minute of tolerance it is accepted
+  applyCommit(moved, [], [{ action: 'set-properties', updates: { a: '2' } }], {
+    previousMetadataLocation: 'v2',
+    now: () => late - 59_000,
+  });
+  assert.throws(
+    () =>
+      applyCommit(
+        m,
+        [],
+        [
+          { action: 'add-snapshot', snapshot: snapshot(9, BIG, 2, 2000 - 61_000) },
+          { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 9 },
+        ],
+      ),
+    (error: unknown) =>
+      error instanceof InvalidUpdateError && /before last snapshot log entry/.test(error.message),
+  );
+});
