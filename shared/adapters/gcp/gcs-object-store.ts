@@ -25,12 +25,7 @@ export class GcsObjectStore implements ObjectStore {
   private readonly storage: Storage;
 
   constructor(options: GcsObjectStoreOptions = {}) {
-    this.storage =
-      options.storage ??
-      new Storage({
-        ...(options.apiEndpoint ? { apiEndpoint: options.apiEndpoint } : {}),
-        ...(options.projectId ? { projectId: options.projectId } : {}),
-      });
+    this.storage = options.storage ?? makeStorage(options);
   }
 
   handles(location: string): boolean {
@@ -118,6 +113,21 @@ export class GcsObjectStore implements ObjectStore {
     const { bucket, key } = parseGcsLocation(location);
     return this.storage.bucket(bucket).file(key);
   }
+}
+
+function makeStorage(options: GcsObjectStoreOptions): Storage {
+  const endpoint = options.apiEndpoint?.replace(/\/+$/, '');
+  const storage = new Storage({
+    ...(endpoint ? { apiEndpoint: endpoint } : {}),
+    ...(options.projectId ? { projectId: options.projectId } : {}),
+  });
+  if (endpoint) {
+    // When STORAGE_EMULATOR_HOST is set, the client (v7) takes it verbatim as the JSON API base URL,
+    // without the /storage/v1 path (uploads do get it): JSON calls then 404 on the emulator. An explicit
+    // endpoint wins, with the path the JSON API lives under.
+    (storage as unknown as { baseUrl: string }).baseUrl = `${endpoint}/storage/v1`;
+  }
+  return storage;
 }
 
 /** Splits gs://bucket/key; the key may be empty only for a listing prefix. */
