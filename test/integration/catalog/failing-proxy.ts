@@ -13,19 +13,33 @@ export interface FailingProxy {
   failNextCommit(mode: FailureMode): void;
   /** How many commits reached the catalog through the proxy. */
   forwardedCommits(): number;
+  /** Every request seen, with its headers (lower-case names). */
+  seen(): { method: string; url: string; headers: Record<string, string> }[];
   close(): Promise<void>;
 }
 
 const COMMIT_PATH = /\/namespaces\/[^/]+\/tables\/[^/]+$/;
 
-export async function startFailingProxy(target: string): Promise<FailingProxy> {
+/**
+ * With `prefix`, the proxy plays a catalog that has one (BigLake: projects/P/catalogs/C): GET /v1/config
+ * answers it in overrides.prefix, and /v1/<prefix>/… is forwarded as /v1/… (the reference server has none).
+ */
+export async function startFailingProxy(target: string, prefix?: string): Promise<FailingProxy> {
   let pending: FailureMode | undefined;
   let forwarded = 0;
+  const seen: { method: string; url: string; headers: Record<string, string> }[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       void (async () => {
+        seen.push({
+          method: req.method ?? '',
+          url: req.url ?? '',
+          headers: Object.fromEntries(
+            Object.entries(req.headers).filter((e): e is [string, string] => typeof e[1] === 'string'),
+          ),
+        });
         const isCommit = req.method === 'POST' && COMMIT_PATH.test(req.url ?? '');
         const failure = isCommit ? pending : undefined;
         if (failure) pending = undefined;
@@ -38,12 +52,26 @@ export async function startFailingProxy(target: string): Promise<FailingProxy> {
           if (typeof value === 'string' && key !== 'host' && key !== 'content-length') headers[key] = value;
         }
         const body = chunks.length ? Buffer.concat(chunks) : undefined;
-        const answer = await fetch(`${target.replace(/\/+$/, '')}${req.url ?? '/'}`, {
+        let url = req.url ?? '/';
+        if (prefix) {
+          if (url.startsWith(`/v1/${prefix}/`)) url = `/v1/${url.slice(`/v1/${prefix}/`.length)}`;
+          else if (!url.startsWith('/v1/config')) {
+            res
+              .writeHead(404, { 'content-type': 'application/json' })
+              .end('{"error":{"message":"no prefix","type":"NotFoundException","code":404}}');
+            return;
+          }
+        }
+        const answer = await fetch(`${target.replace(/\/+$/, '')}${url}`, {
           method: req.method ?? 'GET',
           headers,
           ...(body ? { body } : {}),
         });
-        const text = await answer.text();
+        let text = await answer.text();
+        if (prefix && url.startsWith('/v1/config')) {
+          const config = JSON.parse(text) as { overrides?: Record<string, string> };
+          text = JSON.stringify({ ...config, overrides: { ...config.overrides, prefix } });
+        }
         if (isCommit) forwarded++;
         if (failure === 'reset-after-forward') {
           res.socket?.destroy();
@@ -70,6 +98,7 @@ export async function startFailingProxy(target: string): Promise<FailingProxy> {
       pending = mode;
     },
     forwardedCommits: () => forwarded,
+    seen: () => seen,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -19,6 +19,8 @@ import {
 import type { Int64, Snapshot, TableUpdate } from '../../../shared/iceberg/metadata-types.js';
 import { applyCommit } from '../../../shared/iceberg/metadata-updates.js';
 import { newTableMetadata } from '../../../shared/iceberg/new-table-metadata.js';
+import { googleAuthHeaders } from '../../../shared/adapters/gcp/google-auth-headers.js';
+import type { GoogleAuth } from 'google-auth-library';
 import { startFailingProxy, type FailingProxy } from './failing-proxy.js';
 
 const namespace = [`rest_it_${randomUUID().slice(0, 8)}`];
@@ -300,4 +302,69 @@ test('drop removes the table from the catalog', async () => {
   await catalog.dropTable(table);
   await assert.rejects(catalog.loadTable(table), NoSuchTableError);
   await assert.rejects(catalog.dropTable(table), NoSuchTableError);
+});
+
+test('BigLake headers: a fresh bearer token per call, the billing project, access delegation, idempotency keys', async () => {
+  // stands in for Application Default Credentials: each call hands out the next token, as a refresh would
+  let issued = 0;
+  const auth = { getAccessToken: async () => `token-${++issued}` } as unknown as GoogleAuth;
+  const client = new RestCatalog({
+    uri: proxy.uri,
+    warehouse: 'gs://bucket',
+    headers: googleAuthHeaders({ auth, userProject: 'billing-project' }),
+    accessDelegation: 'vended-credentials',
+  });
+  const from = proxy.seen().length;
+  const name = `t_${randomUUID().slice(0, 8)}`;
+  await client.createTable(namespace, request(name));
+  const loaded = await client.loadTable({ namespace, name });
+  await client.commitTable(
+    { namespace, name },
+    [{ type: 'assert-table-uuid', uuid: loaded.metadata['table-uuid'] }],
+    [{ action: 'set-properties', updates: { k: 'v' } }],
+  );
+  const seen = proxy.seen().slice(from);
+  assert.deepEqual(
+    seen.map((r) => `${r.method} ${r.url.split('?')[0]}`),
+    [
+      'GET /v1/config',
+      `POST /v1/namespaces/${namespace[0]}/tables`,
+      `GET /v1/namespaces/${namespace[0]}/tables/${name}`,
+      `POST /v1/namespaces/${namespace[0]}/tables/${name}`,
+    ],
+  );
+  assert.equal(seen[0]!.url, '/v1/config?warehouse=gs%3A%2F%2Fbucket');
+  assert.deepEqual(
+    seen.map((r) => r.headers.authorization),
+    ['Bearer token-1', 'Bearer token-2', 'Bearer token-3', 'Bearer token-4'],
+  );
+  for (const r of seen) {
+    assert.equal(r.headers['x-goog-user-project'], 'billing-project');
+    assert.equal(r.headers['x-iceberg-access-delegation'], 'vended-credentials');
+  }
+  const keys = seen.filter((r) => r.method === 'POST').map((r) => r.headers['idempotency-key']);
+  assert.equal(keys.length, 2);
+  for (const key of keys)
+    assert.match(key ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.notEqual(keys[0], keys[1]);
+  assert.equal(seen[0]!.headers['idempotency-key'], undefined);
+});
+
+test('the prefix from /v1/config overrides is used unencoded in every path (projects/P/catalogs/C)', async () => {
+  const prefix = 'projects/p-1/catalogs/bucket-1';
+  const prefixed = await startFailingProxy(stackEnv('ICEBERG_REST_URI'), prefix);
+  try {
+    const client = new RestCatalog({ uri: `${prefixed.uri}/`, warehouse: 'gs://bucket-1' });
+    assert.equal((await client.properties()).prefix, prefix);
+    const name = `t_${randomUUID().slice(0, 8)}`;
+    await client.createTable(namespace, request(name));
+    assert.ok((await client.listTables(namespace)).some((t) => t.name === name));
+    const urls = prefixed.seen().map((r) => r.url);
+    assert.ok(
+      urls.slice(1).every((u) => u.startsWith(`/v1/${prefix}/namespaces/`)),
+      urls.join('\n'),
+    );
+  } finally {
+    await prefixed.close();
+  }
 });
