@@ -48,18 +48,32 @@ export class NoSuchTableError extends Error {
   }
 }
 
+export class TableAlreadyExistsError extends Error {
+  constructor(public readonly table: TableIdentifier) {
+    super(`table already exists: ${[...table.namespace, table.name].join('.')}`);
+    this.name = 'TableAlreadyExistsError';
+  }
+}
+
 export interface Catalog {
   readonly name: string;
+  /** Succeeds when the namespace already exists (retried invocations create it again). */
   createNamespace(namespace: string[], properties?: Record<string, string>): Promise<void>;
   namespaceExists(namespace: string[]): Promise<boolean>;
   listTables(namespace: string[]): Promise<TableIdentifier[]>;
+  /** Throws TableAlreadyExistsError when the name is taken. Field ids are assigned afresh (1..n). */
   createTable(namespace: string[], request: CreateTableRequest): Promise<LoadedTable>;
   /** Throws NoSuchTableError when absent. */
   loadTable(table: TableIdentifier): Promise<LoadedTable>;
+  /**
+   * Throws CommitConflictError when a requirement fails, CommitStateUnknownError when the outcome is
+   * unknown (see resolveUnknownCommit), NoSuchTableError when the table is gone.
+   */
   commitTable(
     table: TableIdentifier,
     requirements: TableRequirement[],
     updates: TableUpdate[],
   ): Promise<LoadedTable>;
+  /** Removes the table from the catalog; its files stay (no purge). */
   dropTable(table: TableIdentifier): Promise<void>;
 }
