@@ -50,7 +50,10 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {
     console.error(`\n[stack] ${signal}: stopping the test stack`);
     testRunner?.kill(signal);
-    stopOnce().then(() => process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1)));
+    stopOnce().then((clean) => {
+      if (clean) console.error('[stack] stopped; no stack process is left');
+      process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
+    });
   });
 }
 

@@ -26,7 +26,7 @@ function readStamp(path) {
 }
 
 function log(message) {
-  console.log(`[stack] ${message}`);
+  console.error(`[stack] ${message}`);
 }
 
 /** Builds a pinned Go main module into .cache/bin with the module's own go.mod and go.sum. */

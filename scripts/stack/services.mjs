@@ -84,5 +84,8 @@ export function testEnvironment(installed, ports, warehouseDir) {
     DSI_PYTHON: installed.python,
     DSI_DUCKDB_EXTENSION_DIR: installed.duckdbExtensionDir,
     GOOGLE_CLOUD_PROJECT: PROJECT_ID,
+    // google-auth-library would otherwise probe the GCE metadata server (a link-local address, off this
+    // machine) while looking for a project or credentials; the emulators need neither.
+    METADATA_SERVER_DETECTION: 'none',
   };
 }

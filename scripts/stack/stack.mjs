@@ -12,7 +12,7 @@ import { serviceDefinitions, testEnvironment } from './services.mjs';
 const READY_TIMEOUT_MS = Number(process.env.STACK_READY_TIMEOUT_MS ?? 120_000);
 
 function log(message) {
-  console.log(`[stack] ${message}`);
+  console.error(`[stack] ${message}`);
 }
 
 function statePath() {
