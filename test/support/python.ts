@@ -4,8 +4,26 @@
 import { spawn } from 'node:child_process';
 import { stackEnv } from './stack-env.js';
 
+/**
+ * Python source defining `duckdb_connect()`: a DuckDB connection that loads the iceberg (and avro)
+ * extension from the duckdb-ext-* packages of the venv, with automatic downloads switched off, so a
+ * reader test never depends on the network. Put it at the top of a script given to runPython.
+ */
+export const DUCKDB_CONNECT = `
+import os as _os, duckdb as _duckdb
+def duckdb_connect():
+    con = _duckdb.connect(config={
+        'extension_directory': _os.environ['DSI_DUCKDB_EXTENSION_DIR'],
+        'autoinstall_known_extensions': False,
+        'autoload_known_extensions': False,
+    })
+    con.execute('LOAD iceberg')
+    return con
+`;
+
 export async function runPython<T = unknown>(script: string, args: string[] = []): Promise<T> {
   const python = stackEnv('DSI_PYTHON');
+  stackEnv('DSI_DUCKDB_EXTENSION_DIR'); // scripts may use DUCKDB_CONNECT: fail here with the stack's message
   return new Promise<T>((resolve, reject) => {
     const child = spawn(python, ['-c', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];

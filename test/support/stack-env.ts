@@ -3,17 +3,27 @@
 // it is missing (run the tests through `npm test`, which starts the stack).
 
 export type StackVariable =
-  | 'STORAGE_EMULATOR_HOST' // http://127.0.0.1:PORT  (fake-gcs-server)
+  | 'STORAGE_EMULATOR_HOST' // http://127.0.0.1:PORT  (fake-gcs-server; exported as DSI_STORAGE_EMULATOR_HOST, see below)
   | 'FIRESTORE_EMULATOR_HOST' // 127.0.0.1:PORT
   | 'PUBSUB_EMULATOR_HOST' // 127.0.0.1:PORT
   | 'CLOUD_TASKS_EMULATOR_HOST' // 127.0.0.1:PORT (gRPC, insecure)
   | 'ICEBERG_REST_URI' // http://127.0.0.1:PORT  (REST reference catalog; the client appends /v1/…)
   | 'ICEBERG_REST_WAREHOUSE' // absolute local folder the REST catalog's warehouse lives in
   | 'DSI_PYTHON' // absolute path of the python of the readers' virtual environment
+  | 'DSI_DUCKDB_EXTENSION_DIR' // DuckDB extension folder of the duckdb-ext-* packages (iceberg, avro): no download
   | 'GOOGLE_CLOUD_PROJECT'; // the emulators' project id
 
+// Where a variable is found when it is not under its own name. @google-cloud/storage takes a
+// STORAGE_EMULATOR_HOST variable in its environment as its JSON API base URL verbatim (it then calls
+// http://host:port/b instead of /storage/v1/b, which fake-gcs-server answers with 404) and lets it
+// override `apiEndpoint`; so the stack exports the fake-gcs-server endpoint as DSI_STORAGE_EMULATOR_HOST
+// and code passes it as `apiEndpoint`, which the client handles right.
+const ENVIRONMENT_NAME: Partial<Record<StackVariable, string>> = {
+  STORAGE_EMULATOR_HOST: 'DSI_STORAGE_EMULATOR_HOST',
+};
+
 export function stackEnv(name: StackVariable): string {
-  const value = process.env[name];
+  const value = process.env[ENVIRONMENT_NAME[name] ?? name];
   if (!value) {
     throw new Error(`${name} is not set: run the tests with \`npm test\`, which starts the test stack`);
   }
