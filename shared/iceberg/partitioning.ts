@@ -83,7 +83,7 @@ export class BoundPartitionSpec {
     return this.fields
       .map(
         (f) =>
-          `${encodeURIComponent(f.field.name)}=${partitionValueToPath(f.transform, f.sourceType, partition[f.field.name] ?? null)}`,
+          `${f.field.name.replace(/[^A-Za-z0-9._-]/g, '_')}=${partitionValueToPath(f.transform, f.sourceType, partition[f.field.name] ?? null)}`,
       )
       .join('/');
   }

@@ -158,8 +158,20 @@ export function partitionValueToPath(t: Transform, source: IcebergType, value: I
   if (resultType === 'date') return new Date((value as number) * 86_400_000).toISOString().slice(0, 10);
   const dec = parseDecimal(resultType);
   if (dec && typeof value === 'bigint') return formatDecimal(value, dec.scale);
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
-  return encodeURIComponent(String(value));
+  if (value instanceof Uint8Array) return pathSafe(Buffer.from(value).toString('base64url'));
+  return pathSafe(String(value));
+}
+
+/**
+ * Keep letters, digits and `.-_~` and hex-escape every other UTF-8 byte as `_XX`. Not `%XX`: a `file://`
+ * location is percent-decoded by some readers and taken literally by others (PyIceberg, DuckDB), so a
+ * `%` in a path would name two different files. The path is cosmetic (readers take partition values from
+ * the manifests), it only has to be unique per partition and safe everywhere.
+ */
+function pathSafe(text: string): string {
+  return encodeURIComponent(text)
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%/g, '_');
 }
 
 /** Unscaled decimal → plain text with exactly `scale` digits after the point. */
