@@ -1,0 +1,234 @@
+// Lower/upper bounds (Appendix D bytes, strings and binaries truncated to 16 as Iceberg Java's default
+// metrics mode) and NaN counts, computed from the exact Arrow buffers of the data written. Only columns
+// outside lists and maps get bounds (a bound of a repeated column says nothing per row, Java skips them).
+// Comparisons follow Iceberg: signed for numbers, unsigned bytewise for strings (= code point order) and
+// binaries, NaN excluded from float bounds, -0.0 below 0.0.
+
+import type * as arrow from 'apache-arrow';
+import {
+  decimalToBytes,
+  stringBoundBytes,
+  toSingleValueBytes,
+  truncateBinaryLower,
+  truncateBinaryUpper,
+} from './single-value.js';
+import { parseDecimal, parseFixed, type IcebergType, type NestedField } from './types.js';
+
+export interface BoundsAndNaNs {
+  lowerBounds: Map<number, Uint8Array>;
+  upperBounds: Map<number, Uint8Array>;
+  nanValueCounts: Map<number, number>;
+}
+
+function isValid(data: arrow.Data, i: number): boolean {
+  if (!data.nullBitmap || data.nullCount === 0) return true;
+  const j = data.offset + i;
+  return (data.nullBitmap[j >> 3]! & (1 << (j & 7))) !== 0;
+}
+
+function compareBytes(
+  a: Uint8Array,
+  aStart: number,
+  aEnd: number,
+  b: Uint8Array,
+  bStart: number,
+  bEnd: number,
+): number {
+  const n = Math.min(aEnd - aStart, bEnd - bStart);
+  for (let k = 0; k < n; k++) {
+    const d = a[aStart + k]! - b[bStart + k]!;
+    if (d !== 0) return d;
+  }
+  return aEnd - aStart - (bEnd - bStart);
+}
+
+/** Signed compare of two 128-bit little-endian two's-complement values held as 4 u32 words. */
+function compareDecimalWords(w: Uint32Array, i: number, j: number): number {
+  const hi = (w[i * 4 + 3]! | 0) - (w[j * 4 + 3]! | 0);
+  if (hi !== 0) return hi;
+  for (let k = 2; k >= 0; k--) {
+    const d = w[i * 4 + k]! - w[j * 4 + k]!;
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+function wordsToBigInt(w: Uint32Array, i: number): bigint {
+  let x = 0n;
+  for (let k = 3; k >= 0; k--) x = (x << 32n) | BigInt(w[i * 4 + k]!);
+  return BigInt.asIntN(128, x);
+}
+
+/** Min/max (and NaN count) over the chunks of one primitive column. */
+function primitiveBounds(
+  type: string,
+  chunks: readonly arrow.Data[],
+): { lower?: Uint8Array; upper?: Uint8Array; nans?: number } {
+  if (type === 'string' || type === 'binary') {
+    let minC: arrow.Data | undefined,
+      minI = 0,
+      maxC: arrow.Data | undefined,
+      maxI = 0;
+    for (const d of chunks) {
+      const o = d.valueOffsets as Int32Array;
+      const v = d.values as Uint8Array;
+      for (let i = 0; i < d.length; i++) {
+        if (!isValid(d, i)) continue;
+        if (!minC) {
+          minC = maxC = d;
+          minI = maxI = i;
+          continue;
+        }
+        const mo = minC.valueOffsets as Int32Array;
+        if (compareBytes(v, o[i]!, o[i + 1]!, minC.values as Uint8Array, mo[minI]!, mo[minI + 1]!) < 0) {
+          minC = d;
+          minI = i;
+        }
+        const xo = maxC!.valueOffsets as Int32Array;
+        if (compareBytes(v, o[i]!, o[i + 1]!, maxC!.values as Uint8Array, xo[maxI]!, xo[maxI + 1]!) > 0) {
+          maxC = d;
+          maxI = i;
+        }
+      }
+    }
+    if (!minC || !maxC) return {};
+    const slice = (d: arrow.Data, i: number): Uint8Array => {
+      const o = d.valueOffsets as Int32Array;
+      return Uint8Array.from((d.values as Uint8Array).subarray(o[i]!, o[i + 1]!));
+    };
+    const min = slice(minC, minI);
+    const max = slice(maxC, maxI);
+    if (type === 'string') {
+      const b = stringBoundBytes(min, max);
+      return b.upper ? { lower: b.lower, upper: b.upper } : { lower: b.lower };
+    }
+    const upper = truncateBinaryUpper(max);
+    return upper ? { lower: truncateBinaryLower(min), upper } : { lower: truncateBinaryLower(min) };
+  }
+
+  const decimal = parseDecimal(type as IcebergType);
+  if (decimal) {
+    let minC: arrow.Data | undefined,
+      minI = 0,
+      maxC: arrow.Data | undefined,
+      maxI = 0;
+    for (const d of chunks) {
+      const w = d.values as Uint32Array;
+      for (let i = 0; i < d.length; i++) {
+        if (!isValid(d, i)) continue;
+        if (!minC) {
+          minC = maxC = d;
+          minI = maxI = i;
+          continue;
+        }
+        // Compare through a combined view only when chunks differ (rare: one chunk per batch).
+        if (
+          minC === d
+            ? compareDecimalWords(w, i, minI) < 0
+            : wordsToBigInt(w, i) < wordsToBigInt(minC.values, minI)
+        ) {
+          minC = d;
+          minI = i;
+        }
+        if (
+          maxC === d
+            ? compareDecimalWords(w, i, maxI) > 0
+            : wordsToBigInt(w, i) > wordsToBigInt(maxC!.values, maxI)
+        ) {
+          maxC = d;
+          maxI = i;
+        }
+      }
+    }
+    if (!minC || !maxC) return {};
+    return {
+      lower: decimalToBytes(wordsToBigInt(minC.values, minI)),
+      upper: decimalToBytes(wordsToBigInt(maxC.values, maxI)),
+    };
+  }
+
+  const width = parseFixed(type as IcebergType) ?? (type === 'uuid' ? 16 : undefined);
+  if (width !== undefined) {
+    let min: Uint8Array | undefined, max: Uint8Array | undefined;
+    for (const d of chunks) {
+      const v = d.values as Uint8Array;
+      for (let i = 0; i < d.length; i++) {
+        if (!isValid(d, i)) continue;
+        const cur = v.subarray(i * width, (i + 1) * width);
+        if (!min || compareBytes(cur, 0, width, min, 0, width) < 0) min = cur;
+        if (!max || compareBytes(cur, 0, width, max, 0, width) > 0) max = cur;
+      }
+    }
+    if (!min || !max) return {};
+    // fixed and uuid bounds are not truncated (Java truncates only string and binary)
+    return { lower: Uint8Array.from(min), upper: Uint8Array.from(max) };
+  }
+
+  if (type === 'boolean') {
+    let seenFalse = false,
+      seenTrue = false;
+    for (const d of chunks) {
+      for (let i = 0; i < d.length; i++) {
+        if (!isValid(d, i)) continue;
+        const j = d.offset + i;
+        if ((d.values[j >> 3] & (1 << (j & 7))) !== 0) seenTrue = true;
+        else seenFalse = true;
+      }
+    }
+    if (!seenFalse && !seenTrue) return {};
+    return { lower: Uint8Array.of(seenFalse ? 0 : 1), upper: Uint8Array.of(seenTrue ? 1 : 0) };
+  }
+
+  const isFloat = type === 'float' || type === 'double';
+  let min: number | bigint | undefined, max: number | bigint | undefined;
+  let nans = 0;
+  for (const d of chunks) {
+    const v = d.values as ArrayLike<number | bigint>;
+    const dense = !d.nullBitmap || d.nullCount === 0;
+    for (let i = 0; i < d.length; i++) {
+      if (!dense && !isValid(d, i)) continue;
+      const x = v[i]!;
+      if (isFloat && Number.isNaN(x)) {
+        nans++;
+        continue;
+      }
+      if (min === undefined || x < min || (x === min && Object.is(x, -0))) min = x;
+      if (max === undefined || x > max || (x === max && Object.is(max, -0) && Object.is(x, 0))) max = x;
+    }
+  }
+  const out: { lower?: Uint8Array; upper?: Uint8Array; nans?: number } = isFloat ? { nans } : {};
+  if (min === undefined || max === undefined) return out;
+  out.lower = toSingleValueBytes(type as IcebergType, min);
+  out.upper = toSingleValueBytes(type as IcebergType, max);
+  return out;
+}
+
+/** Bounds and NaN counts of every non-repeated primitive column (struct members included). */
+export function computeBoundsAndNaNs(
+  fields: readonly NestedField[],
+  columns: readonly (readonly arrow.Data[])[],
+): BoundsAndNaNs {
+  const result: BoundsAndNaNs = { lowerBounds: new Map(), upperBounds: new Map(), nanValueCounts: new Map() };
+  const visit = (field: NestedField, chunks: readonly arrow.Data[]): void => {
+    const type = field.type;
+    if (typeof type === 'string') {
+      const b = primitiveBounds(type, chunks);
+      if (b.lower) result.lowerBounds.set(field.id, b.lower);
+      if (b.upper) result.upperBounds.set(field.id, b.upper);
+      if (b.nans !== undefined) result.nanValueCounts.set(field.id, b.nans);
+      return;
+    }
+    if (type.type === 'struct') {
+      // A struct child's values at null struct slots are ignored by Parquet too; Arrow children keep
+      // their own validity, which our writer sets to null there.
+      type.fields.forEach((child, k) =>
+        visit(
+          child,
+          chunks.map((d) => d.children[k]!),
+        ),
+      );
+    }
+  };
+  fields.forEach((f, k) => visit(f, columns[k]!));
+  return result;
+}

@@ -1,0 +1,165 @@
+// Iceberg data files in Parquet: an Arrow table (field ids in `PARQUET:field_id`) → ZSTD Parquet bytes
+// through parquet-wasm, with the `iceberg.schema` key-value and the manifest's column metrics; and the
+// reverse, with column projection, back to Arrow or rows exactly.
+//
+// parquet-wasm consumes the Table and WriterProperties passed to writeParquet (their pointers are zeroed;
+// a reused WriterProperties silently writes uncompressed), so both are built fresh for every file, and
+// every wasm object not consumed is freed explicitly (wasm memory never shrinks).
+
+import * as arrow from 'apache-arrow';
+import * as pw from 'parquet-wasm';
+import { arrowTableToRows, rowsToArrowTable } from './arrow-rows.js';
+import { computeBoundsAndNaNs } from './column-metrics.js';
+import { readParquetFooter } from './parquet-footer.js';
+import type { NestedField, Schema } from './types.js';
+import type { IcebergValue, Row } from './values.js';
+
+/** A data file as a manifest entry describes it (`data_file`, struct id 2 of the manifest entry). */
+export interface DataFile {
+  /** 0 data, 1 position deletes, 2 equality deletes */
+  content: 0 | 1 | 2;
+  filePath: string;
+  fileFormat: 'PARQUET' | 'AVRO' | 'ORC';
+  /** Partition tuple, by partition field name, values in the values.ts form of the result type. */
+  partition: Record<string, IcebergValue>;
+  recordCount: number;
+  fileSizeInBytes: number;
+  columnSizes: Map<number, number>;
+  valueCounts: Map<number, number>;
+  nullValueCounts: Map<number, number>;
+  nanValueCounts: Map<number, number>;
+  lowerBounds: Map<number, Uint8Array>;
+  upperBounds: Map<number, Uint8Array>;
+  keyMetadata?: Uint8Array | null;
+  splitOffsets?: number[] | null;
+  equalityIds?: number[] | null;
+  sortOrderId?: number | null;
+}
+
+export interface WriteOptions {
+  /** Rows per row group (parquet-wasm's default is 1,048,576). */
+  maxRowGroupSize?: number;
+  /** ZSTD level; parquet-wasm's default when unset. */
+  compression?: 'ZSTD' | 'SNAPPY' | 'UNCOMPRESSED';
+}
+
+export interface WrittenDataFile {
+  bytes: Uint8Array;
+  /** Everything of the manifest's data_file except the path and partition, which the caller knows. */
+  dataFile: Omit<DataFile, 'filePath' | 'partition'>;
+}
+
+function writerProperties(schema: Schema, options: WriteOptions): pw.WriterProperties {
+  let builder = new pw.WriterPropertiesBuilder()
+    .setCompression(pw.Compression[options.compression ?? 'ZSTD'])
+    .setKeyValueMetadata(new Map([['iceberg.schema', JSON.stringify(schema)]]));
+  if (options.maxRowGroupSize !== undefined) builder = builder.setMaxRowGroupSize(options.maxRowGroupSize);
+  return builder.build();
+}
+
+/** Parquet bytes of an Arrow table (no metrics): the bare parquet-wasm path. */
+export function arrowToParquetBytes(
+  table: arrow.Table,
+  schema: Schema,
+  options: WriteOptions = {},
+): Uint8Array {
+  const wasmTable = pw.Table.fromIPCStream(arrow.tableToIPC(table, 'stream'));
+  return pw.writeParquet(wasmTable, writerProperties(schema, options));
+}
+
+/**
+ * Write an Arrow table whose columns are the schema's fields, in order (as rowsToArrowTable builds it),
+ * and compute the data_file metrics: sizes, value and null counts per leaf field id from the footer,
+ * bounds and NaN counts from the Arrow buffers, split offsets from the row groups.
+ */
+export function writeArrowDataFile(
+  table: arrow.Table,
+  schema: Schema,
+  options: WriteOptions = {},
+): WrittenDataFile {
+  if (table.schema.fields.length !== schema.fields.length) {
+    throw new Error(
+      `the Arrow table has ${table.schema.fields.length} columns, schema ${schema['schema-id']} has ${schema.fields.length}`,
+    );
+  }
+  const bytes = arrowToParquetBytes(table, schema, options);
+  const footer = readParquetFooter(bytes);
+  const columnSizes = new Map<number, number>();
+  const valueCounts = new Map<number, number>();
+  const nullValueCounts = new Map<number, number>();
+  for (const leaf of footer.leaves) {
+    if (leaf.fieldId === undefined)
+      throw new Error(`Parquet column ${leaf.path.join('.')} was written without a field id`);
+    columnSizes.set(leaf.fieldId, leaf.compressedSize);
+    valueCounts.set(leaf.fieldId, leaf.valueCount);
+    if (leaf.nullCount !== undefined) nullValueCounts.set(leaf.fieldId, leaf.nullCount);
+  }
+  const columns = schema.fields.map((_, k) => table.batches.map((b) => b.data.children[k]!));
+  const { lowerBounds, upperBounds, nanValueCounts } = computeBoundsAndNaNs(schema.fields, columns);
+  return {
+    bytes,
+    dataFile: {
+      content: 0,
+      fileFormat: 'PARQUET',
+      recordCount: table.numRows,
+      fileSizeInBytes: bytes.length,
+      columnSizes,
+      valueCounts,
+      nullValueCounts,
+      nanValueCounts,
+      lowerBounds,
+      upperBounds,
+      splitOffsets: footer.splitOffsets,
+      sortOrderId: 0,
+    },
+  };
+}
+
+export function writeRowsDataFile(
+  rows: readonly Row[],
+  schema: Schema,
+  options: WriteOptions = {},
+): WrittenDataFile {
+  return writeArrowDataFile(rowsToArrowTable(schema, rows), schema, options);
+}
+
+/**
+ * Read a data file into Arrow, projecting the given fields (by field id, as Iceberg resolves columns;
+ * a field missing from the file, e.g. added later, reads as nulls when converted to rows).
+ */
+export function readArrowDataFile(
+  bytes: Uint8Array,
+  fields?: readonly NestedField[],
+  file = '<parquet>',
+): arrow.Table {
+  let columns: string[] | undefined;
+  if (fields) {
+    const footer = readParquetFooter(bytes, file);
+    columns = [];
+    for (const f of fields) {
+      const col = footer.columns.find((c) => c.fieldId === f.id);
+      if (col) columns.push(col.name);
+    }
+    if (columns.length === 0) return new arrow.Table();
+  }
+  const wasmTable = pw.readParquet(bytes, columns ? { columns } : undefined);
+  try {
+    // intoIPCStream consumes the table; the finally only matters if it throws first.
+    return arrow.tableFromIPC(wasmTable.intoIPCStream());
+  } catch (e) {
+    throw new Error(`${file}: cannot read Parquet data: ${(e as Error).message}`);
+  }
+}
+
+export function readRowsDataFile(
+  bytes: Uint8Array,
+  fields: readonly NestedField[],
+  file = '<parquet>',
+): Row[] {
+  const table = readArrowDataFile(bytes, fields, file);
+  if (table.numCols === 0) {
+    const n = readParquetFooter(bytes, file).rowCount;
+    return Array.from({ length: n }, () => Object.fromEntries(fields.map((f) => [f.name, null])));
+  }
+  return arrowTableToRows(table, fields);
+}

@@ -1,0 +1,350 @@
+// Writing a table's files and producing the commit: data files (one per partition and size chunk),
+// manifests for the added files, rewritten manifests for files removed (DELETED entries for them,
+// EXISTING entries for the rest), untouched manifests reused as they are, the manifest list, and the
+// requirements + updates to send to the catalog. Reading a snapshot's live files (with each file's
+// bounds) and rows serves the copy-on-write engine and the tests.
+
+import { randomUUID } from 'node:crypto';
+import type * as arrow from 'apache-arrow';
+import { rowsToArrowTable } from './arrow-rows.js';
+import {
+  EntryStatus,
+  partitionFieldTypes,
+  readManifest,
+  writeManifest,
+  type ManifestEntry,
+} from './manifest.js';
+import {
+  countEntries,
+  readManifestList,
+  summarizePartitions,
+  writeManifestList,
+  type ManifestFile,
+} from './manifest-list.js';
+import type { Int64, PartitionSpec, Snapshot, SnapshotSummary, TableMetadata } from './metadata-types.js';
+import {
+  readRowsDataFile,
+  writeArrowDataFile,
+  type DataFile,
+  type WriteOptions,
+} from './parquet-data-file.js';
+import { BoundPartitionSpec } from './partitioning.js';
+import {
+  buildSummary,
+  currentSnapshot,
+  newSnapshotId,
+  nextSequenceNumber,
+  snapshotCommit,
+  type SnapshotCommit,
+} from './snapshot.js';
+import type { NestedField, Schema } from './types.js';
+import type { Row } from './values.js';
+import type { ObjectStore } from '../ports/object-store.js';
+
+/** The part of the object store the format layer uses. */
+export type FileStore = Pick<ObjectStore, 'put' | 'get'>;
+
+export function currentSchema(metadata: TableMetadata): Schema {
+  const schema = metadata.schemas.find((s) => s['schema-id'] === metadata['current-schema-id']);
+  if (!schema)
+    throw new Error(`table ${metadata.location}: current schema ${metadata['current-schema-id']} is missing`);
+  return schema;
+}
+
+export function defaultSpec(metadata: TableMetadata): PartitionSpec {
+  const spec = metadata['partition-specs'].find((s) => s['spec-id'] === metadata['default-spec-id']);
+  if (!spec)
+    throw new Error(
+      `table ${metadata.location}: default partition spec ${metadata['default-spec-id']} is missing`,
+    );
+  return spec;
+}
+
+function join(location: string, ...parts: string[]): string {
+  return [location.replace(/\/+$/, ''), ...parts.filter((p) => p !== '')].join('/');
+}
+
+export interface DataFileWriteOptions extends WriteOptions {
+  /** Rows per data file (a file larger than this is split); default 1,000,000. */
+  maxRowsPerFile?: number;
+}
+
+/** Write rows as data files of the table's current schema and default spec; returns their descriptions. */
+export async function writeDataFiles(
+  metadata: TableMetadata,
+  store: FileStore,
+  rows: readonly Row[],
+  options: DataFileWriteOptions = {},
+): Promise<DataFile[]> {
+  const schema = currentSchema(metadata);
+  const spec = new BoundPartitionSpec(defaultSpec(metadata), schema);
+  const groups = new Map<string, { partition: Record<string, Row[keyof Row]>; rows: Row[] }>();
+  for (const row of rows) {
+    const partition = spec.partitionOf(row);
+    const key = spec.keyOf(partition);
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { partition, rows: [] }));
+    g.rows.push(row);
+  }
+  const maxRows = options.maxRowsPerFile ?? 1_000_000;
+  const out: DataFile[] = [];
+  for (const g of groups.values()) {
+    for (let start = 0; start < g.rows.length; start += maxRows) {
+      const table = rowsToArrowTable(schema, g.rows.slice(start, start + maxRows));
+      out.push(await writeArrowAsDataFile(metadata, store, table, g.partition, options));
+    }
+  }
+  return out;
+}
+
+/** Write one Arrow table (columns = the current schema's fields) as one data file of one partition. */
+export async function writeArrowAsDataFile(
+  metadata: TableMetadata,
+  store: FileStore,
+  table: arrow.Table,
+  partition: DataFile['partition'],
+  options: WriteOptions = {},
+): Promise<DataFile> {
+  const schema = currentSchema(metadata);
+  const spec = new BoundPartitionSpec(defaultSpec(metadata), schema);
+  const written = writeArrowDataFile(table, schema, options);
+  const path = join(metadata.location, 'data', spec.pathOf(partition), `${randomUUID()}.parquet`);
+  await store.put(path, written.bytes, { ifAbsent: true, contentType: 'application/vnd.apache.parquet' });
+  return { ...written.dataFile, filePath: path, partition };
+}
+
+/** A live data file of a snapshot with its data sequence number (for copy-on-write rewrites). */
+export interface LiveDataFile {
+  dataFile: DataFile;
+  sequenceNumber: Int64;
+  fileSequenceNumber: Int64;
+  snapshotId: Int64;
+  manifestPath: string;
+}
+
+function inherit(value: Int64 | null, fallback: Int64): Int64 {
+  return value === null ? fallback : value;
+}
+
+/** Manifests of the current snapshot (empty for a table without snapshots). */
+export async function readCurrentManifests(
+  metadata: TableMetadata,
+  store: FileStore,
+): Promise<ManifestFile[]> {
+  const snap = currentSnapshot(metadata);
+  if (!snap) return [];
+  return readManifestList(await store.get(snap['manifest-list']), snap['manifest-list']).manifests;
+}
+
+/** Entries of one manifest with sequence numbers and snapshot ids inherited from its manifest_file. */
+export async function readManifestEntries(
+  store: FileStore,
+  manifest: ManifestFile,
+): Promise<ManifestEntry[]> {
+  const { entries } = readManifest(await store.get(manifest.manifestPath), manifest.manifestPath);
+  return entries.map((e) => ({
+    ...e,
+    snapshotId: inherit(e.snapshotId, manifest.addedSnapshotId),
+    // the spec: a null data/file sequence number on an ADDED entry is the manifest's sequence number
+    sequenceNumber: inherit(e.sequenceNumber, manifest.sequenceNumber),
+    fileSequenceNumber: inherit(e.fileSequenceNumber, manifest.sequenceNumber),
+  }));
+}
+
+/** Every live data file of the current snapshot, with its bounds and sequence numbers. */
+export async function readLiveDataFiles(metadata: TableMetadata, store: FileStore): Promise<LiveDataFile[]> {
+  const out: LiveDataFile[] = [];
+  for (const m of await readCurrentManifests(metadata, store)) {
+    if (m.content !== 0)
+      throw new Error(`${m.manifestPath}: delete manifests are not supported (copy-on-write tables only)`);
+    for (const e of await readManifestEntries(store, m)) {
+      if (e.status === EntryStatus.DELETED) continue;
+      out.push({
+        dataFile: e.dataFile,
+        sequenceNumber: e.sequenceNumber!,
+        fileSequenceNumber: e.fileSequenceNumber!,
+        snapshotId: e.snapshotId!,
+        manifestPath: m.manifestPath,
+      });
+    }
+  }
+  return out;
+}
+
+/** All rows of the current snapshot (projected to `fields`, default all current columns). */
+export async function readTableRows(
+  metadata: TableMetadata,
+  store: FileStore,
+  fields?: readonly NestedField[],
+): Promise<Row[]> {
+  const projection = fields ?? currentSchema(metadata).fields;
+  const rows: Row[] = [];
+  for (const f of await readLiveDataFiles(metadata, store)) {
+    for (const r of readRowsDataFile(await store.get(f.dataFile.filePath), projection, f.dataFile.filePath))
+      rows.push(r);
+  }
+  return rows;
+}
+
+export interface SnapshotWriteInput {
+  /** Data files already written (writeDataFiles), to add. */
+  added: readonly DataFile[];
+  /** Paths of live data files to remove (copy-on-write replaces them with rewritten ones in `added`). */
+  removed?: readonly string[];
+  /** Extra summary keys (for example the change files a commit applied). */
+  summary?: Record<string, string>;
+  /** Defaults: `append` without removals, `overwrite` with. */
+  operation?: SnapshotSummary['operation'];
+  snapshotId?: number;
+  timestampMs?: number;
+}
+
+export interface WrittenSnapshot extends SnapshotCommit {
+  manifestListLocation: string;
+  /** Every file written for this snapshot (manifests, manifest list), for cleanup after a known failure. */
+  writtenFiles: string[];
+}
+
+/**
+ * Write the manifests and the manifest list of a new snapshot on top of `main`, and return the commit.
+ * Untouched manifests are reused; a manifest holding a removed file is rewritten with that file DELETED
+ * and the others EXISTING; manifests left with no live file are dropped.
+ */
+export async function writeSnapshot(
+  metadata: TableMetadata,
+  store: FileStore,
+  input: SnapshotWriteInput,
+): Promise<WrittenSnapshot> {
+  const schema = currentSchema(metadata);
+  const spec = defaultSpec(metadata);
+  const parent = currentSnapshot(metadata);
+  const snapshotId = input.snapshotId ?? newSnapshotId(metadata);
+  const sequenceNumber = nextSequenceNumber(metadata);
+  const commitId = randomUUID();
+  const metadataDir = join(metadata.location, 'metadata');
+  const removed = new Set(input.removed ?? []);
+  const found = new Set<string>();
+  const writtenFiles: string[] = [];
+  const manifests: ManifestFile[] = [];
+  let removedFilesSize = 0;
+  let deletedRecords = 0;
+  const changedPartitions = new Set<string>();
+  let manifestIndex = 0;
+
+  const writeOne = async (
+    specForManifest: PartitionSpec,
+    entries: ManifestEntry[],
+  ): Promise<ManifestFile> => {
+    const bytes = writeManifest({ schema: schema, spec: specForManifest, entries });
+    const path = join(metadataDir, `${commitId}-m${manifestIndex++}.avro`);
+    await store.put(path, bytes, { ifAbsent: true, contentType: 'application/avro' });
+    writtenFiles.push(path);
+    const seqs = entries.map((e) => (e.status === EntryStatus.ADDED ? sequenceNumber : e.sequenceNumber!));
+    const min = seqs.reduce<Int64>((a, b) => (BigInt(b) < BigInt(a) ? b : a), sequenceNumber);
+    return {
+      manifestPath: path,
+      manifestLength: bytes.length,
+      partitionSpecId: specForManifest['spec-id'],
+      content: 0,
+      sequenceNumber,
+      minSequenceNumber: min,
+      addedSnapshotId: snapshotId,
+      ...countEntries(entries),
+      partitions: summarizePartitions(partitionFieldTypes(specForManifest, schema), entries),
+      keyMetadata: null,
+    };
+  };
+
+  if (input.added.length > 0) {
+    const bound = new BoundPartitionSpec(spec, schema);
+    for (const f of input.added) changedPartitions.add(bound.keyOf(f.partition));
+    manifests.push(
+      await writeOne(
+        spec,
+        input.added.map((dataFile) => ({
+          status: EntryStatus.ADDED,
+          snapshotId,
+          sequenceNumber: null,
+          fileSequenceNumber: null,
+          dataFile,
+        })),
+      ),
+    );
+  }
+
+  for (const m of await readCurrentManifests(metadata, store)) {
+    if (m.addedFilesCount + m.existingFilesCount === 0) continue; // nothing live left in it
+    if (removed.size === 0) {
+      manifests.push(m);
+      continue;
+    }
+    const entries = await readManifestEntries(store, m);
+    if (!entries.some((e) => e.status !== EntryStatus.DELETED && removed.has(e.dataFile.filePath))) {
+      manifests.push(m);
+      continue;
+    }
+    const mSpec = metadata['partition-specs'].find((s) => s['spec-id'] === m.partitionSpecId);
+    if (!mSpec)
+      throw new Error(`${m.manifestPath}: partition spec ${m.partitionSpecId} is not in the table metadata`);
+    const bound = new BoundPartitionSpec(mSpec, schema);
+    const rewritten: ManifestEntry[] = [];
+    for (const e of entries) {
+      if (e.status === EntryStatus.DELETED) continue; // deleted by an earlier snapshot: drop
+      if (removed.has(e.dataFile.filePath)) {
+        found.add(e.dataFile.filePath);
+        removedFilesSize += e.dataFile.fileSizeInBytes;
+        deletedRecords += e.dataFile.recordCount;
+        changedPartitions.add(`${m.partitionSpecId}:${bound.keyOf(e.dataFile.partition)}`);
+        rewritten.push({ ...e, status: EntryStatus.DELETED, snapshotId });
+      } else {
+        rewritten.push({ ...e, status: EntryStatus.EXISTING });
+      }
+    }
+    manifests.push(await writeOne(mSpec, rewritten));
+  }
+  const missing = [...removed].filter((p) => !found.has(p));
+  if (missing.length > 0)
+    throw new Error(`cannot remove files that are not live in the table: ${missing.join(', ')}`);
+
+  const listBytes = writeManifestList({
+    snapshotId,
+    parentSnapshotId: parent ? parent['snapshot-id'] : null,
+    sequenceNumber,
+    manifests,
+  });
+  const manifestListLocation = join(metadataDir, `snap-${snapshotId}-1-${commitId}.avro`);
+  await store.put(manifestListLocation, listBytes, { ifAbsent: true, contentType: 'application/avro' });
+  writtenFiles.push(manifestListLocation);
+
+  const totals = { dataFiles: 0, records: 0, deleteFiles: 0, positionDeletes: 0, equalityDeletes: 0 };
+  for (const m of manifests) {
+    totals.dataFiles += m.addedFilesCount + m.existingFilesCount;
+    totals.records += m.addedRowsCount + m.existingRowsCount;
+  }
+  const operation = input.operation ?? (removed.size > 0 ? 'overwrite' : 'append');
+  const summary = buildSummary(
+    operation,
+    {
+      addedDataFiles: input.added.length,
+      deletedDataFiles: removed.size,
+      addedRecords: input.added.reduce((a, f) => a + f.recordCount, 0),
+      deletedRecords,
+      addedFilesSize: input.added.reduce((a, f) => a + f.fileSizeInBytes, 0),
+      removedFilesSize,
+      changedPartitions: changedPartitions.size,
+    },
+    totals,
+    parent,
+    input.summary,
+  );
+  const snapshot: Snapshot = {
+    'snapshot-id': snapshotId,
+    'sequence-number': sequenceNumber,
+    'timestamp-ms': input.timestampMs ?? Date.now(),
+    'manifest-list': manifestListLocation,
+    summary,
+    'schema-id': schema['schema-id'],
+  };
+  if (parent) snapshot['parent-snapshot-id'] = parent['snapshot-id'];
+  return { ...snapshotCommit(metadata, snapshot), manifestListLocation, writtenFiles };
+}
