@@ -8,8 +8,9 @@ import { createHash } from 'node:crypto';
 import * as arrow from 'apache-arrow';
 import { icebergToArrowField } from '../iceberg/arrow-schema.js';
 import type { Schema } from '../iceberg/types.js';
-import type { IcebergValue, Row } from '../iceberg/values.js';
-import { buildData, readValue } from './arrow-columns.js';
+import type { Row } from '../iceberg/values.js';
+import { readValue } from './arrow-columns.js';
+import { columnAccumulator, type ColumnAccumulator } from './column-accumulator.js';
 import {
   CHANGE_TYPES,
   compareOrder,
@@ -92,28 +93,31 @@ const CHANGE_TYPE_CODE = new Map<ChangeType, number>(CHANGE_TYPES.map((t, i) => 
 /** Accumulates events column by column; `finish()` encodes them. Holds no per-event objects. */
 export class ChangeSetBuilder {
   private readonly id: string;
-  private readonly columns: Map<string, IcebergValue[]>;
+  private readonly columns: Array<{ name: string; values: ColumnAccumulator }>;
+  private readonly columnNames: Set<string>;
   private readonly absent = new Map<string, number[]>();
-  private readonly ops: number[] = [];
-  private readonly changeTypes: number[] = [];
-  private readonly backfills: boolean[] = [];
-  private readonly timestamps: number[] = [];
-  private readonly lsns: bigint[] = [];
-  private readonly uuids: string[] = [];
-  private readonly lines: number[] = [];
+  private readonly ops = columnAccumulator('int');
+  private readonly changeTypes = columnAccumulator('int');
+  private readonly backfills = columnAccumulator('boolean');
+  private readonly timestamps = columnAccumulator('double');
+  private readonly lsns = columnAccumulator('long');
+  private readonly uuids = columnAccumulator('string');
+  private readonly lines = columnAccumulator('int');
   private object: string | undefined;
   private minOrder: OrderKey | null = null;
   private maxOrder: OrderKey | null = null;
   private upserts = 0;
   private deletes = 0;
+  private n = 0;
 
   constructor(private readonly header: ChangeSetHeader) {
     this.id = changeSetId(header.source, header.table);
-    this.columns = new Map(header.schema.fields.map((f) => [f.name, [] as IcebergValue[]]));
+    this.columns = header.schema.fields.map((f) => ({ name: f.name, values: columnAccumulator(f.type) }));
+    this.columnNames = new Set(this.columns.map((c) => c.name));
   }
 
   get count(): number {
-    return this.ops.length;
+    return this.n;
   }
 
   add(event: ChangeEvent): void {
@@ -127,21 +131,25 @@ export class ChangeSetBuilder {
     else if (this.object !== event.source.object) {
       throw new Error(`events of ${event.source.object} and ${this.object} in one change-set`);
     }
-    const index = this.ops.length;
+    const index = this.n++;
     const row = event.row;
-    for (const name in row) {
-      if (!this.columns.has(name)) throw new Error(`column "${name}" is not in the change-set schema`);
-    }
-    for (const [name, values] of this.columns) {
-      const value = row[name];
+    let present = 0;
+    for (const column of this.columns) {
+      const value = row[column.name];
+      if (value !== undefined) present++;
       if (value === undefined) {
-        let list = this.absent.get(name);
-        if (!list) this.absent.set(name, (list = []));
+        let list = this.absent.get(column.name);
+        if (!list) this.absent.set(column.name, (list = []));
         list.push(index);
-        values.push(null);
+        column.values.push(null);
       } else {
-        values.push(value);
+        column.values.push(value);
       }
+    }
+    // Rows come from tables compiled with this schema; a key outside it would be silently dropped.
+    if (Object.keys(row).length !== present) {
+      const unknown = Object.keys(row).filter((name) => !this.columnNames.has(name));
+      throw new Error(`columns ${unknown.join(', ')} are not in the change-set schema`);
     }
     this.ops.push(event.op === 'delete' ? 1 : 0);
     if (event.op === 'delete') this.deletes++;
@@ -149,6 +157,7 @@ export class ChangeSetBuilder {
     this.changeTypes.push(CHANGE_TYPE_CODE.get(event.changeType) ?? 0);
     this.backfills.push(event.backfill);
     this.timestamps.push(event.order.sourceTsMs);
+    // Stored as the two's-complement bits of the unsigned LSN (a BigInt64Array wraps on write).
     this.lsns.push(event.order.lsn);
     this.uuids.push(event.uuid);
     this.lines.push(event.source.line);
@@ -173,59 +182,46 @@ export class ChangeSetBuilder {
     const n = this.count;
     const fields: arrow.Field[] = [];
     const children: arrow.Data[] = [];
-    const add = (field: arrow.Field, data: arrow.Data) => {
-      fields.push(field);
-      children.push(data);
+    const add = (name: string, type: arrow.DataType, values: ColumnAccumulator) => {
+      fields.push(new arrow.Field(name, type, false));
+      children.push(values.toData(type));
     };
-    const int8 = new arrow.Int8();
-    add(
-      new arrow.Field('_cs_op', int8, false),
-      arrow.makeData({ type: int8, length: n, data: Int8Array.from(this.ops) }),
+    add('_cs_op', new arrow.Int32(), this.ops);
+    add('_cs_change_type', new arrow.Int32(), this.changeTypes);
+    add('_cs_backfill', new arrow.Bool(), this.backfills);
+    const timestamps = this.timestamps.toData(new arrow.Float64()).values as Float64Array;
+    fields.push(new arrow.Field('_cs_source_ts_ms', new arrow.Int64(), false));
+    children.push(
+      arrow.makeData({
+        type: new arrow.Int64(),
+        length: n,
+        data: BigInt64Array.from(timestamps, (t) => BigInt(t)),
+      }),
     );
-    add(
-      new arrow.Field('_cs_change_type', int8, false),
-      arrow.makeData({ type: int8, length: n, data: Int8Array.from(this.changeTypes) }),
-    );
-    add(
-      new arrow.Field('_cs_backfill', new arrow.Bool(), false),
-      buildData('boolean', new arrow.Bool(), this.backfills),
-    );
-    const int64 = new arrow.Int64();
-    add(
-      new arrow.Field('_cs_source_ts_ms', int64, false),
-      arrow.makeData({ type: int64, length: n, data: BigInt64Array.from(this.timestamps, (t) => BigInt(t)) }),
-    );
-    const uint64 = new arrow.Uint64();
-    add(
-      new arrow.Field('_cs_lsn', uint64, false),
-      arrow.makeData({ type: uint64, length: n, data: BigUint64Array.from(this.lsns) }),
-    );
-    add(
-      new arrow.Field('_cs_uuid', new arrow.Utf8(), false),
-      buildData('string', new arrow.Utf8(), this.uuids),
-    );
-    const int32 = new arrow.Int32();
-    add(
-      new arrow.Field('_cs_line', int32, false),
-      arrow.makeData({ type: int32, length: n, data: Int32Array.from(this.lines) }),
-    );
+    // The LSN is unsigned 64-bit; stored as its two's-complement bits in an Int64 column.
+    add('_cs_lsn', new arrow.Int64(), this.lsns);
+    add('_cs_uuid', new arrow.Utf8(), this.uuids);
+    add('_cs_line', new arrow.Int32(), this.lines);
 
-    for (const field of this.header.schema.fields) {
+    this.header.schema.fields.forEach((field, i) => {
       // Nullable in the change-set whatever the table says: deletes carry only the key columns.
       const arrowField = icebergToArrowField({ ...field, required: false });
-      add(arrowField, buildData(field.type, arrowField.type, this.columns.get(field.name) as IcebergValue[]));
-    }
+      fields.push(arrowField);
+      children.push((this.columns[i] as { values: ColumnAccumulator }).values.toData(arrowField.type));
+    });
     const presence: string[] = [];
     for (const field of this.header.schema.fields) {
       const absent = this.absent.get(field.name);
       if (!absent) continue;
       presence.push(field.name);
-      const present = new Array<boolean>(n).fill(true);
-      for (const i of absent) present[i] = false;
-      add(
-        new arrow.Field(`${PRESENT_PREFIX}${field.name}`, new arrow.Bool(), false),
-        buildData('boolean', new arrow.Bool(), present),
-      );
+      const present = columnAccumulator('boolean');
+      let next = 0;
+      for (let i = 0; i < n; i++) {
+        const isAbsent = absent[next] === i;
+        if (isAbsent) next++;
+        present.push(!isAbsent);
+      }
+      add(`${PRESENT_PREFIX}${field.name}`, new arrow.Bool(), present);
     }
 
     const info = this.info();
@@ -317,11 +313,11 @@ export function decodeChangeSet(bytes: Uint8Array): DecodedChangeSet {
       if (data.offset !== 0) throw new Error(`change-set column ${name} is sliced`);
       return data;
     };
-    const ops = column('_cs_op').values as Int8Array;
-    const changeTypes = column('_cs_change_type').values as Int8Array;
+    const ops = column('_cs_op').values as Int32Array;
+    const changeTypes = column('_cs_change_type').values as Int32Array;
     const backfill = column('_cs_backfill');
     const timestamps = column('_cs_source_ts_ms').values as BigInt64Array;
-    const lsns = column('_cs_lsn').values as BigUint64Array;
+    const lsns = column('_cs_lsn').values as BigInt64Array;
     const uuids = column('_cs_uuid');
     const lines = column('_cs_line').values as Int32Array;
     const data = stored.schema.fields.map((f) => ({ field: f, data: column(f.name) }));
@@ -337,7 +333,7 @@ export function decodeChangeSet(bytes: Uint8Array): DecodedChangeSet {
         table: stored.table,
         op: ops[i] === 1 ? 'delete' : 'upsert',
         key: stored.primaryKeys.map((k) => row[k] ?? null),
-        order: { sourceTsMs: Number(timestamps[i]), lsn: lsns[i] as bigint },
+        order: { sourceTsMs: Number(timestamps[i]), lsn: BigInt.asUintN(64, lsns[i] as bigint) },
         uuid: readValue('string', uuids, i) as string,
         row,
         changeType: CHANGE_TYPES[changeTypes[i] as number] ?? '',

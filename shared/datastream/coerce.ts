@@ -141,8 +141,34 @@ function coerceFloat(value: unknown): IcebergValue {
   return n;
 }
 
+const ZEROS = '0'.repeat(40);
+
+/**
+ * Fast exact path for a JS number: its shortest text (what the JSON token said, see lossless-json)
+ * in plain notation, digits moved by the scale, one BigInt. Anything else (exponent notation, more
+ * fractional digits than the scale) goes through the general exact path, which also words the errors.
+ */
+function decimalFromNumber(value: number, precision: number, scale: number): bigint | undefined {
+  const text = String(value);
+  if (text.indexOf('e') >= 0 || !Number.isFinite(value)) return undefined;
+  const negative = text.charCodeAt(0) === 0x2d;
+  const dot = text.indexOf('.');
+  const intPart = text.slice(negative ? 1 : 0, dot < 0 ? text.length : dot);
+  const fraction = dot < 0 ? '' : text.slice(dot + 1);
+  if (fraction.length > scale) return undefined;
+  const integerDigits = intPart === '0' ? 0 : intPart.length;
+  if (integerDigits > precision - scale) return undefined;
+  const digits = (integerDigits === 0 ? '' : intPart) + fraction + ZEROS.slice(0, scale - fraction.length);
+  const unscaled = digits === '' ? 0n : BigInt(digits);
+  return negative ? -unscaled : unscaled;
+}
+
 function decimalCoercer(precision: number, scale: number): Coercer {
   return (value) => {
+    if (typeof value === 'number') {
+      const fast = decimalFromNumber(value, precision, scale);
+      if (fast !== undefined) return fast;
+    }
     if (value instanceof ScaledDecimal) {
       return toUnscaled(
         { digits: value.unscaled, exponent: -value.scale, precision: digitCount(value.unscaled) },
@@ -204,9 +230,15 @@ function coerceString(value: unknown): IcebergValue {
   return wrongType(value);
 }
 
+// JSON.stringify writes a JsonNumber as {"text":"…"}; only then is the exact writer needed. (A real
+// object whose first key is "text" also takes the exact writer, which gives the same result.)
+const JSON_NUMBER_MARK = '{"text":';
+
 function jsonText(value: unknown): string {
   try {
     if (value instanceof JsonDocumentText) return canonicalJsonText(parseJsonLossless(value.text));
+    const fast = JSON.stringify(value);
+    if (fast !== undefined && !fast.includes(JSON_NUMBER_MARK)) return fast;
     return canonicalJsonText(value as JsonValue);
   } catch (error) {
     if (error instanceof RangeError)

@@ -27,8 +27,6 @@ export interface EventOptions {
 type Fields = Record<string, unknown>;
 
 const CHANGE_TYPE_SET = new Set<string>(CHANGE_TYPES);
-const DELETE_TYPES = new Set<string>(['DELETE', 'UPDATE-DELETE']);
-const LSN_PATTERN = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/;
 
 function invalid(
   ctx: EventContext,
@@ -55,24 +53,8 @@ function isObject(value: unknown): value is Fields {
   );
 }
 
-function requireString(ctx: EventContext, fields: Fields, name: string, path: string): string {
-  const value = fields[name];
-  if (typeof value !== 'string') {
-    invalid(ctx, path, value === undefined ? 'is missing' : 'has the wrong type', value, 'a string');
-  }
-  return value;
-}
-
-function optionalString(ctx: EventContext, fields: Fields, name: string, path: string): string | null {
-  const value = fields[name];
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'string') invalid(ctx, path, 'has the wrong type', value, 'a string or null');
-  return value;
-}
-
 /** Metadata timestamps: ISO-8601 text (zone optional, T or space) or epoch milliseconds. → ms. */
-function metadataMillis(ctx: EventContext, fields: Fields, name: string, required: boolean): number | null {
-  const value = fields[name];
+function metadataMillis(ctx: EventContext, value: unknown, name: string, required: boolean): number | null {
   if (value === undefined || value === null) {
     if (required) invalid(ctx, name, 'is missing', value, 'a timestamp');
     return null;
@@ -98,25 +80,41 @@ function metadataMillis(ctx: EventContext, fields: Fields, name: string, require
   return invalid(ctx, name, 'has the wrong type', value, 'an ISO-8601 string or epoch milliseconds');
 }
 
+function hexValue(text: string, from: number, to: number): number {
+  if (to - from < 1 || to - from > 8) return -1;
+  let value = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    let digit: number;
+    if (c >= 0x30 && c <= 0x39) digit = c - 0x30;
+    else if (c >= 0x41 && c <= 0x46) digit = c - 0x37;
+    else if (c >= 0x61 && c <= 0x66) digit = c - 0x57;
+    else return -1;
+    value = value * 16 + digit;
+  }
+  return value;
+}
+
 /** `HI/LO` hex → (HI << 32) | LO; null or '' → 0n (backfill: before any CDC change). */
 export function parseLsn(text: string | null): bigint | undefined {
   if (text === null || text === '') return 0n;
-  const match = LSN_PATTERN.exec(text);
-  if (!match) return undefined;
-  return (BigInt(`0x${match[1]}`) << 32n) | BigInt(`0x${match[2]}`);
+  const slash = text.indexOf('/');
+  const hi = hexValue(text, 0, slash);
+  const lo = hexValue(text, slash + 1, text.length);
+  if (slash < 0 || hi < 0 || lo < 0) return undefined;
+  // One bigint conversion while the result fits a double exactly (HI < 2^21), else exact bigint math.
+  if (hi < 0x200000) return BigInt(hi * 4294967296 + lo);
+  return (BigInt(hi) << 32n) | BigInt(lo);
 }
 
 function checkSortKeys(ctx: EventContext, value: unknown): void {
   if (value === undefined || value === null) return;
   if (!Array.isArray(value)) invalid(ctx, 'sort_keys', 'has the wrong type', value, 'an array');
-  for (const item of value) {
-    const ok =
-      item === null ||
-      typeof item === 'string' ||
-      typeof item === 'bigint' ||
-      item instanceof JsonNumber ||
-      (typeof item === 'number' && Number.isInteger(item));
-    if (!ok) invalid(ctx, 'sort_keys', 'has an element that is neither a string nor an integer', value);
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
+    if (typeof item === 'string' || item === null || typeof item === 'bigint') continue;
+    if (typeof item === 'number' ? Number.isInteger(item) : item instanceof JsonNumber) continue;
+    invalid(ctx, 'sort_keys', 'has an element that is neither a string nor an integer', value);
   }
 }
 
@@ -151,37 +149,89 @@ function keyValue(ctx: EventContext, name: string, value: unknown): unknown {
 }
 
 /** Validate one event and normalize it. Throws DatastreamValidationError naming the field. */
-export function toChangeEvent(ctx: EventContext, event: unknown, options: EventOptions): ChangeEvent {
-  if (!isObject(event)) invalid(ctx, 'event', 'is not a JSON object', event);
-  const uuid = requireString(ctx, event, 'uuid', 'uuid');
+interface RawEvent {
+  uuid?: unknown;
+  source_timestamp?: unknown;
+  read_timestamp?: unknown;
+  read_method?: unknown;
+  object?: unknown;
+  stream_name?: unknown;
+  schema_key?: unknown;
+  sort_keys?: unknown;
+  source_metadata?: unknown;
+  payload?: unknown;
+}
+
+interface RawMetadata {
+  schema?: unknown;
+  table?: unknown;
+  is_deleted?: unknown;
+  change_type?: unknown;
+  tx_id?: unknown;
+  lsn?: unknown;
+  primary_keys?: unknown;
+}
+
+function checkOptionalString(ctx: EventContext, value: unknown, path: string): void {
+  if (value !== undefined && value !== null && typeof value !== 'string') {
+    invalid(ctx, path, 'has the wrong type', value, 'a string or null');
+  }
+}
+
+function requiredString(ctx: EventContext, value: unknown, path: string): string {
+  if (typeof value !== 'string') {
+    invalid(ctx, path, value === undefined ? 'is missing' : 'has the wrong type', value, 'a string');
+  }
+  return value;
+}
+
+// The read method is the same on every line of an object: classify it once.
+let lastReadMethod = '';
+let lastIsBackfill = false;
+
+export function toChangeEvent(ctx: EventContext, input: unknown, options: EventOptions): ChangeEvent {
+  if (!isObject(input)) invalid(ctx, 'event', 'is not a JSON object', input);
+  // Direct property reads (not a loop over names): this runs once per line of every file.
+  const event = input as RawEvent;
+  const uuid = requiredString(ctx, event.uuid, 'uuid');
   if (uuid === '') invalid(ctx, 'uuid', 'is empty', uuid);
-  const sourceTsMs = metadataMillis(ctx, event, 'source_timestamp', true) as number;
-  metadataMillis(ctx, event, 'read_timestamp', false);
-  const readMethod = requireString(ctx, event, 'read_method', 'read_method');
-  const backfill = classifyReadMethod(ctx, readMethod);
-  optionalString(ctx, event, 'object', 'object');
-  optionalString(ctx, event, 'stream_name', 'stream_name');
-  optionalString(ctx, event, 'schema_key', 'schema_key');
+  const sourceTsMs = metadataMillis(ctx, event.source_timestamp, 'source_timestamp', true) as number;
+  metadataMillis(ctx, event.read_timestamp, 'read_timestamp', false);
+  const readMethod = requiredString(ctx, event.read_method, 'read_method');
+  let backfill: boolean;
+  if (readMethod === lastReadMethod && readMethod !== '') {
+    backfill = lastIsBackfill;
+  } else {
+    backfill = classifyReadMethod(ctx, readMethod);
+    lastReadMethod = readMethod;
+    lastIsBackfill = backfill;
+  }
+  checkOptionalString(ctx, event.object, 'object');
+  checkOptionalString(ctx, event.stream_name, 'stream_name');
+  checkOptionalString(ctx, event.schema_key, 'schema_key');
   checkSortKeys(ctx, event.sort_keys);
 
-  const meta = event.source_metadata;
-  if (!isObject(meta)) {
+  const rawMeta = event.source_metadata;
+  if (!isObject(rawMeta)) {
     invalid(
       ctx,
       'source_metadata',
-      meta === undefined ? 'is missing' : 'has the wrong type',
-      meta,
+      rawMeta === undefined ? 'is missing' : 'has the wrong type',
+      rawMeta,
       'an object',
     );
   }
-  const schema = requireString(ctx, meta, 'schema', 'source_metadata.schema');
-  const tableName = requireString(ctx, meta, 'table', 'source_metadata.table');
+  const meta = rawMeta as RawMetadata;
+  const schema = requiredString(ctx, meta.schema, 'source_metadata.schema');
+  const tableName = requiredString(ctx, meta.table, 'source_metadata.table');
 
   const isDeleted = meta.is_deleted;
   if (isDeleted !== undefined && isDeleted !== null && typeof isDeleted !== 'boolean') {
     invalid(ctx, 'source_metadata.is_deleted', 'has the wrong type', isDeleted, 'a boolean or null');
   }
-  const rawChangeType = optionalString(ctx, meta, 'change_type', 'source_metadata.change_type') ?? '';
+  const changeTypeValue = meta.change_type;
+  checkOptionalString(ctx, changeTypeValue, 'source_metadata.change_type');
+  const rawChangeType = (changeTypeValue ?? '') as string;
   if (!CHANGE_TYPE_SET.has(rawChangeType)) {
     invalid(
       ctx,
@@ -193,9 +243,9 @@ export function toChangeEvent(ctx: EventContext, event: unknown, options: EventO
   }
   const changeType = rawChangeType as ChangeType;
   if (changeType === '' && !backfill) {
-    invalid(ctx, 'source_metadata.change_type', 'is missing on a CDC event', meta.change_type);
+    invalid(ctx, 'source_metadata.change_type', 'is missing on a CDC event', changeTypeValue);
   }
-  const typeSaysDelete = DELETE_TYPES.has(changeType);
+  const typeSaysDelete = changeType === 'DELETE' || changeType === 'UPDATE-DELETE';
   if (isDeleted === true && changeType !== '' && !typeSaysDelete) {
     invalid(ctx, 'source_metadata.is_deleted', `is true but change_type is ${changeType}`, isDeleted);
   }
@@ -208,19 +258,23 @@ export function toChangeEvent(ctx: EventContext, event: unknown, options: EventO
   const txOk =
     txId === undefined ||
     txId === null ||
-    typeof txId === 'bigint' ||
-    txId instanceof JsonNumber ||
-    (typeof txId === 'number' && Number.isInteger(txId));
+    (typeof txId === 'number'
+      ? Number.isInteger(txId)
+      : typeof txId === 'bigint' || txId instanceof JsonNumber);
   if (!txOk) invalid(ctx, 'source_metadata.tx_id', 'has the wrong type', txId, 'an integer or null');
 
-  const lsnText = optionalString(ctx, meta, 'lsn', 'source_metadata.lsn');
+  const lsnValue = meta.lsn;
+  checkOptionalString(ctx, lsnValue, 'source_metadata.lsn');
+  const lsnText = (lsnValue ?? null) as string | null;
   const lsn = parseLsn(lsnText);
   if (lsn === undefined)
     invalid(ctx, 'source_metadata.lsn', 'is not a WAL position', lsnText, 'HI/LO in hex');
 
   const primaryKeys = meta.primary_keys;
   if (primaryKeys !== undefined && primaryKeys !== null) {
-    if (!Array.isArray(primaryKeys) || primaryKeys.some((k) => typeof k !== 'string')) {
+    let ok = Array.isArray(primaryKeys);
+    if (ok) for (const k of primaryKeys as unknown[]) if (typeof k !== 'string') ok = false;
+    if (!ok) {
       invalid(ctx, 'source_metadata.primary_keys', 'has the wrong type', primaryKeys, 'an array of strings');
     }
   }
@@ -255,7 +309,9 @@ export function toChangeEvent(ctx: EventContext, event: unknown, options: EventO
     }
   } else {
     const ignoreUnknown = options.unknownColumns === 'ignore';
-    for (const name in payload) {
+    const names = Object.keys(payload);
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i] as string;
       if (ignoreUnknown && !table.byName.has(name)) continue;
       row[name] = coerceColumn(ctx, table, name, payload[name]);
     }

@@ -34,13 +34,23 @@ export class JsonSyntaxError extends Error {
   }
 }
 
-// A run of 16 digits-or-dots starting with a digit (a token with ≥ 16 digits, or 15 with a dot: the
-// latter is a harmless false positive), or an exponent of three or more digits (overflow/underflow).
-const MAY_LOSE_PRECISION = /[0-9][0-9.]{15}|[eE][+-]?[0-9]{3}/;
+// A number token can only start right after ":", ",", "[" or whitespace (then an optional "-"), so only
+// digit runs there count: hex ids and hashes inside strings (uuids, schema keys) do not trip the check.
+// Risky: a run of 16 digits-or-dots (≥ 16 digits, or 15 and a dot: a harmless false positive), or an
+// exponent of three or more digits (overflow/underflow). A string holding such a pattern after one
+// of those characters only costs the slow path. (Measured: this regex runs at about twice the speed
+// of JSON.parse; a hand-written character loop was slower than JSON.parse.)
+const RISKY_NUMBER = /[:,[\s]-?\d(?:[\d.]{15}|[\d.]*[eE][+-]?\d{3})/g;
+
+/** True when some number token in the text may lose precision through a double. */
+export function mayLosePrecision(text: string): boolean {
+  RISKY_NUMBER.lastIndex = 0;
+  return RISKY_NUMBER.test(text);
+}
 
 /** Parse one JSON text losslessly (see the header). Throws JsonSyntaxError on invalid JSON. */
 export function parseJsonLossless(text: string): JsonValue {
-  if (!MAY_LOSE_PRECISION.test(text)) {
+  if (!mayLosePrecision(text)) {
     let value: unknown;
     try {
       value = JSON.parse(text);

@@ -21,6 +21,24 @@ export function isDatastreamObject(name: string): boolean {
 
 export type ReadOptions = EventOptions;
 
+/** An object's events are (almost always) of one table: remember the last lookup. */
+function memoized(options: ReadOptions): ReadOptions {
+  let lastSchema: string | undefined;
+  let lastName: string | undefined;
+  let lastTable: ReturnType<ReadOptions['resolveTable']>;
+  return {
+    ...options,
+    resolveTable: (ref) => {
+      if (ref.schema !== lastSchema || ref.name !== lastName) {
+        lastTable = options.resolveTable(ref);
+        lastSchema = ref.schema;
+        lastName = ref.name;
+      }
+      return lastTable;
+    },
+  };
+}
+
 /** Parse one JSONL line into a ChangeEvent (exported for tests and the fuzzer). */
 export function parseJsonLine(
   object: string,
@@ -48,35 +66,43 @@ export function parseJsonLine(
   return toChangeEvent({ object, line: lineNumber }, value, options);
 }
 
-async function* jsonlEvents(
+/** Receives each event as soon as it is read; it should not keep the event object (copy what it needs). */
+export type EventSink = (event: ChangeEvent) => void;
+
+async function jsonlEvents(
   object: string,
   chunks: AsyncIterable<Uint8Array>,
   options: ReadOptions,
-): AsyncGenerator<ChangeEvent[]> {
+  sink: EventSink,
+): Promise<number> {
+  let count = 0;
   for await (const batch of lineBatches(object, chunks)) {
-    const events: ChangeEvent[] = [];
     const lines = batch.lines;
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i] as string;
       // Blank lines (a trailing newline, an empty file) carry no event.
-      if (line.length === 0 || line.trim().length === 0) continue;
-      events.push(parseJsonLine(object, batch.firstLine + i, line, options));
+      if (line.length === 0 || (line.charCodeAt(0) <= 0x20 && line.trim().length === 0)) continue;
+      // Handed over one by one: holding a chunk's worth of parsed lines alive would make the garbage
+      // collector copy them all (measured: GC was the largest cost before this).
+      sink(parseJsonLine(object, batch.firstLine + i, line, options));
+      count++;
     }
-    if (events.length > 0) yield events;
   }
+  return count;
 }
 
-async function* avroEvents(
+async function avroEvents(
   object: string,
   chunks: AsyncIterable<Uint8Array>,
   options: ReadOptions,
-): AsyncGenerator<ChangeEvent[]> {
+  sink: EventSink,
+): Promise<number> {
   let convert: ((record: unknown) => unknown) | undefined;
   const batches = avroRecordBatches(object, chunks, (header) => {
     convert = datastreamRecordConverter(header.schema);
   });
+  let count = 0;
   for await (const batch of batches) {
-    const events: ChangeEvent[] = [];
     batch.records.forEach((record, i) => {
       const line = batch.firstRecord + i;
       let event: unknown;
@@ -87,52 +113,49 @@ async function* avroEvents(
         throw new DatastreamValidationError(
           { object, line },
           `Avro record does not match its schema (${message})`,
-          {
-            cause: error,
-          },
+          { cause: error },
         );
       }
-      events.push(toChangeEvent({ object, line }, event, options));
+      sink(toChangeEvent({ object, line }, event, options));
+      count++;
     });
-    if (events.length > 0) yield events;
   }
+  return count;
 }
 
 /**
- * Stream the ChangeEvents of one Datastream object, in batches. Throws a DatastreamError (read or
- * validation) at the first problem; a caller that must not half-apply a file collects everything
- * first (the change-set builder does) and discards it on error.
+ * Read one Datastream object and hand each validated ChangeEvent to `sink`, in order. Returns the
+ * number of events. Throws a DatastreamError (read or validation) at the first problem: a caller that
+ * must not half-apply a file collects into a change-set first (which it discards on error).
  */
-export async function* readChangeEventBatches(
+export async function readDatastreamObject(
   object: string,
   source: AsyncIterable<Uint8Array>,
   options: ReadOptions,
-): AsyncGenerator<ChangeEvent[]> {
+  sink: EventSink,
+): Promise<number> {
+  options = memoized(options);
   const { head, chunks } = await peek(source, 4);
   if (startsWith(head, GZIP_MAGIC)) {
     const inflated = await peek(gunzip(object, chunks), 4);
-    if (startsWith(inflated.head, AVRO_MAGIC)) yield* avroEvents(object, inflated.chunks, options);
-    else yield* jsonlEvents(object, inflated.chunks, options);
-    return;
+    if (startsWith(inflated.head, AVRO_MAGIC)) return avroEvents(object, inflated.chunks, options, sink);
+    return jsonlEvents(object, inflated.chunks, options, sink);
   }
-  if (startsWith(head, AVRO_MAGIC)) {
-    yield* avroEvents(object, chunks, options);
-    return;
-  }
+  if (startsWith(head, AVRO_MAGIC)) return avroEvents(object, chunks, options, sink);
   if (object.toLowerCase().endsWith('.avro') && head.length > 0) {
     throw new DatastreamReadError({ object }, 'is named .avro but is not an Avro object container');
   }
   // A `.jsonl.gz` without the gzip magic was decompressed by transcoding on download: read it as JSONL.
-  yield* jsonlEvents(object, chunks, options);
+  return jsonlEvents(object, chunks, options, sink);
 }
 
-/** All events of an object (small objects, tests). */
+/** All events of an object, in an array (small objects, tests). */
 export async function readChangeEvents(
   object: string,
   source: AsyncIterable<Uint8Array>,
   options: ReadOptions,
 ): Promise<ChangeEvent[]> {
   const out: ChangeEvent[] = [];
-  for await (const batch of readChangeEventBatches(object, source, options)) out.push(...batch);
+  await readDatastreamObject(object, source, options, (event) => out.push(event));
   return out;
 }

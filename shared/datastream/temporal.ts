@@ -76,8 +76,8 @@ export function parseDate(text: string): number {
   return dateAt(text, 0);
 }
 
-/** Parse `HH:MM:SS[.f…]` at pos; returns µs and the position after it. */
-function timeAt(text: string, pos: number): { micros: bigint; end: number } {
+/** Parse `HH:MM:SS[.f…]` at pos; returns µs (a safe number: < 8.64e10) and the position after it. */
+function timeAt(text: string, pos: number): { micros: number; end: number } {
   const hour = digitsAt(text, pos, 2);
   const minute = digitsAt(text, pos + 3, 2);
   const second = digitsAt(text, pos + 6, 2);
@@ -110,14 +110,14 @@ function timeAt(text: string, pos: number): { micros: bigint; end: number } {
     for (let p = Math.min(places, 6); p < 6; p++) fraction *= 10;
   }
   const micros = (hour * 3600 + minute * 60 + second) * 1_000_000 + fraction;
-  return { micros: BigInt(micros), end };
+  return { micros, end };
 }
 
 /** `HH:MM:SS[.ffffff]` → µs since midnight. */
 export function parseTime(text: string): bigint {
   const { micros, end } = timeAt(text, 0);
   if (end !== text.length) throw new CoercionFailure('is not a time HH:MM:SS[.ffffff]', text);
-  return micros;
+  return BigInt(micros);
 }
 
 /** Zone suffix at pos: Z, ±HH, ±HHMM, ±HH:MM (optionally :SS). Returns the offset in seconds. */
@@ -138,13 +138,17 @@ function zoneAt(text: string, pos: number): number {
 }
 
 const MICROS_PER_DAY = 86_400_000_000n;
+/** Within this many seconds of the epoch (≈ ±285 years) a double holds the µs count exactly. */
+const SAFE_SECONDS = 9_000_000_000;
 
-/**
- * `YYYY-MM-DD[T| ]HH:MM:SS[.f…][Z|±HH[:MM]]` → µs since the epoch, UTC. A string without a zone is
- * read as UTC (Datastream's convention for metadata and for timestamp without time zone); a zone
- * offset is applied, so timestamptz values are normalized to UTC.
- */
-export function parseTimestamp(text: string): bigint {
+interface TimestampParts {
+  days: number;
+  /** µs since midnight, before the offset. */
+  micros: number;
+  offsetSeconds: number;
+}
+
+function timestampParts(text: string): TimestampParts {
   if (text.length < 19) {
     checkInfinity(text);
     throw new CoercionFailure('is not a timestamp YYYY-MM-DDTHH:MM:SS[.ffffff][Z|±HH:MM]', text);
@@ -160,15 +164,27 @@ export function parseTimestamp(text: string): bigint {
     // PostgreSQL text output puts no space before the offset, but some writers do; accept one.
     offsetSeconds = zoneAt(text, text[end] === ' ' ? end + 1 : end);
   }
-  return BigInt(days) * MICROS_PER_DAY + micros - BigInt(offsetSeconds) * 1_000_000n;
+  return { days, micros, offsetSeconds };
 }
 
-/** Metadata timestamps (read/source): ISO text with or without zone, or epoch milliseconds. → ms. */
+/**
+ * `YYYY-MM-DD[T| ]HH:MM:SS[.f…][Z|±HH[:MM]]` → µs since the epoch, UTC. A string without a zone is
+ * read as UTC (Datastream's convention for metadata and for timestamp without time zone); a zone
+ * offset is applied, so timestamptz values are normalized to UTC.
+ */
+export function parseTimestamp(text: string): bigint {
+  const { days, micros, offsetSeconds } = timestampParts(text);
+  // One bigint conversion when the count fits a double exactly (years ≈ 1685..2255), else exact bigint math.
+  const seconds = days * 86_400 - offsetSeconds;
+  if (seconds < SAFE_SECONDS && seconds > -SAFE_SECONDS) return BigInt(seconds * 1_000_000 + micros);
+  return BigInt(days) * MICROS_PER_DAY + BigInt(micros) - BigInt(offsetSeconds) * 1_000_000n;
+}
+
+/** Metadata timestamps (read/source): ISO text with or without zone → ms since the epoch (floored). */
 export function timestampTextToMillis(text: string): number {
-  const micros = parseTimestamp(text);
-  // Floor division: a source timestamp never rounds up into the next millisecond.
-  const ms = micros / 1000n - (micros % 1000n < 0n ? 1n : 0n);
-  return Number(ms);
+  const { days, micros, offsetSeconds } = timestampParts(text);
+  // Milliseconds of years 0001..9999 are safe integers; floor so a change never rounds up a millisecond.
+  return (days * 86_400 - offsetSeconds) * 1000 + Math.floor(micros / 1000);
 }
 
 function pad(value: number | bigint, width: number): string {
