@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import {
   CommitConflictError,
+  CommitStateUnknownError,
   NoSuchTableError,
   TableAlreadyExistsError,
   type Catalog,
@@ -69,6 +70,10 @@ export class SqliteCatalog implements Catalog {
   constructor(options: SqliteCatalogOptions) {
     this.name = options.catalogName ?? 'default';
     this.db = typeof options.database === 'string' ? new Database(options.database) : options.database;
+    // WAL: readers never block our compare-and-swap. Iceberg Java's JdbcCatalog keeps a read lock open
+    // on its pooled connection after a load, which in the default rollback journal makes every other
+    // writer fail with SQLITE_BUSY. The mode is stored in the file, so it holds for every opener.
+    this.db.pragma('journal_mode = WAL');
     // wait for another process's write transaction instead of failing at once
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA_DDL);
@@ -175,19 +180,33 @@ export class SqliteCatalog implements Catalog {
     if (metadata === base.metadata) return base;
     const metadataLocation = metadataFileLocation(metadata, metadataVersion(base.metadataLocation) + 1);
     await this.writeMetadata(metadataLocation, metadata);
-    const swapped = this.db
-      .prepare(
-        `UPDATE iceberg_tables SET metadata_location = ?, previous_metadata_location = ?
-           WHERE catalog_name = ? AND table_namespace = ? AND table_name = ? AND metadata_location = ?`,
-      )
-      .run(
-        metadataLocation,
-        base.metadataLocation,
-        this.name,
-        namespaceName(table.namespace),
-        table.name,
-        base.metadataLocation,
-      );
+    let swapped: Database.RunResult;
+    try {
+      swapped = this.db
+        .prepare(
+          `UPDATE iceberg_tables SET metadata_location = ?, previous_metadata_location = ?
+             WHERE catalog_name = ? AND table_namespace = ? AND table_name = ? AND metadata_location = ?`,
+        )
+        .run(
+          metadataLocation,
+          base.metadataLocation,
+          this.name,
+          namespaceName(table.namespace),
+          table.name,
+          base.metadataLocation,
+        );
+    } catch (error) {
+      const code = String((error as { code?: unknown }).code ?? '');
+      if (code.startsWith('SQLITE_BUSY')) {
+        // the write lock was never obtained, so the pointer did not move: nothing refers to the new file
+        await this.store.delete(metadataLocation);
+        throw error;
+      }
+      // an I/O error during the write may or may not have been committed: keep the file, resolve first
+      throw new CommitStateUnknownError(`commit of ${metadataLocation} failed: ${code || String(error)}`, {
+        cause: error,
+      });
+    }
     if (swapped.changes === 0) {
       // certain failure: nobody points at the file we wrote, so it can go
       await this.store.delete(metadataLocation);

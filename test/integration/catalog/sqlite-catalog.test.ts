@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runPython } from '../../support/python.js';
+import Database from 'better-sqlite3';
 import { SqliteCatalog } from '../../../shared/adapters/embedded/sqlite-catalog.js';
 import { LocalObjectStore } from '../../../shared/adapters/embedded/local-object-store.js';
 import {
@@ -233,4 +234,28 @@ test('a commit whose requirement no longer holds is a conflict; missing tables a
     false,
   );
   assert.equal(await catalog.namespaceExists(['nope']), false);
+});
+
+test('a reader holding a read transaction open (as the JdbcCatalog pool does) does not block a commit', async () => {
+  const name = `t_${randomUUID().slice(0, 8)}`;
+  await catalog.createTable(namespace, request(name));
+  const reader = new Database(dbPath);
+  try {
+    reader.exec('BEGIN');
+    reader.prepare('SELECT count(*) FROM iceberg_tables').get();
+    const committed = await catalog.commitTable(
+      { namespace, name },
+      [],
+      [{ action: 'set-properties', updates: { during: 'open read' } }],
+    );
+    assert.match(committed.metadataLocation, /\/00001-/);
+    // the reader still sees its snapshot of the catalog; a new read sees the commit
+    reader.exec('COMMIT');
+    const row = reader
+      .prepare('SELECT metadata_location FROM iceberg_tables WHERE table_name = ?')
+      .get(name) as { metadata_location: string };
+    assert.equal(row.metadata_location, committed.metadataLocation);
+  } finally {
+    reader.close();
+  }
 });
