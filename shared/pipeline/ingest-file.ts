@@ -11,7 +11,7 @@
 import { ChangeSetBuilder, type SourceObject } from '../changes/change-set.js';
 import { tableKey, type ChangeEvent, type TableRef } from '../changes/change-event.js';
 import { DatastreamError } from '../datastream/errors.js';
-import { isDatastreamObject, readChangeEventBatches } from '../datastream/read-object.js';
+import { isDatastreamObject, readDatastreamObject } from '../datastream/read-object.js';
 import type { CompiledTable } from '../datastream/table.js';
 import type { Logger } from '../log.js';
 import type { ObjectStore } from '../ports/object-store.js';
@@ -153,9 +153,9 @@ async function readIntoChangeSets(
     };
     try {
       const stream = await deps.objects.stream(source.location);
-      for await (const batch of readChangeEventBatches(source.name, stream, { resolveTable })) {
-        for (const event of batch) builderFor(builders, source, event, deps.tables).add(event);
-      }
+      await readDatastreamObject(source.name, stream, { resolveTable }, (event) =>
+        builderFor(builders, source, event, deps.tables).add(event),
+      );
       return builders;
     } catch (error) {
       const ref = missing[0];
