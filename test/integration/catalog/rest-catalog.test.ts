@@ -352,7 +352,7 @@ test('BigLake headers: a fresh bearer token per call, the billing project, acces
 
 test('the prefix from /v1/config overrides is used unencoded in every path (projects/P/catalogs/C)', async () => {
   const prefix = 'projects/p-1/catalogs/bucket-1';
-  const prefixed = await startFailingProxy(stackEnv('ICEBERG_REST_URI'), prefix);
+  const prefixed = await startFailingProxy(stackEnv('ICEBERG_REST_URI'), { prefix });
   try {
     const client = new RestCatalog({ uri: `${prefixed.uri}/`, warehouse: 'gs://bucket-1' });
     assert.equal((await client.properties()).prefix, prefix);
