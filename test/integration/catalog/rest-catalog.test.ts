@@ -368,3 +368,27 @@ test('the prefix from /v1/config overrides is used unencoded in every path (proj
     await prefixed.close();
   }
 });
+
+test('every 5xx the spec names for a commit is an unknown state; a 4xx is a plain error with its status', async () => {
+  const table = await freshTable();
+  for (const status of [500, 503, 504, 400]) {
+    const failing = await startFailingProxy(stackEnv('ICEBERG_REST_URI'), { status });
+    try {
+      const client = new RestCatalog({ uri: failing.uri });
+      failing.failNextCommit('before-forward');
+      await assert.rejects(
+        client.commitTable(table, [], [{ action: 'set-properties', updates: { s: String(status) } }]),
+        (error: unknown) =>
+          status >= 500
+            ? error instanceof CommitStateUnknownError &&
+              error.cause instanceof RestCatalogError &&
+              error.cause.status === status
+            : error instanceof RestCatalogError &&
+              error.status === status &&
+              !(error instanceof CommitStateUnknownError),
+      );
+    } finally {
+      await failing.close();
+    }
+  }
+});
