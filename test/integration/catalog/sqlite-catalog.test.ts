@@ -259,3 +259,33 @@ test('a reader holding a read transaction open (as the JdbcCatalog pool does) do
     reader.close();
   }
 });
+
+test('a catalog file in the older schema without iceberg_type is migrated and its tables stay visible', async () => {
+  const oldDb = join(dir, 'v0.db');
+  const raw = new Database(oldDb);
+  raw.exec(`
+    CREATE TABLE iceberg_tables (catalog_name VARCHAR(255) NOT NULL, table_namespace VARCHAR(255) NOT NULL,
+      table_name VARCHAR(255) NOT NULL, metadata_location VARCHAR(1000), previous_metadata_location VARCHAR(1000),
+      PRIMARY KEY (catalog_name, table_namespace, table_name));
+    CREATE TABLE iceberg_namespace_properties (catalog_name VARCHAR(255) NOT NULL, namespace VARCHAR(255) NOT NULL,
+      property_key VARCHAR(255) NOT NULL, property_value VARCHAR(1000) NOT NULL,
+      PRIMARY KEY (catalog_name, namespace, property_key));`);
+  // a table registered by an older writer: the metadata of one of ours, under another name
+  const source = await catalog.createTable(namespace, request(`t_${randomUUID().slice(0, 8)}`));
+  raw
+    .prepare(`INSERT INTO iceberg_tables VALUES ('default', 'db', 'legacy', ?, NULL)`)
+    .run(source.metadataLocation);
+  raw.close();
+  const migrated = new SqliteCatalog({ database: oldDb, warehouse, objectStore: new LocalObjectStore() });
+  try {
+    assert.deepEqual(await migrated.listTables(namespace), [{ namespace, name: 'legacy' }]);
+    const loaded = await migrated.loadTable({ namespace, name: 'legacy' });
+    assert.equal(loaded.metadata['table-uuid'], source.metadata['table-uuid']);
+    const created = await migrated.createTable(namespace, request('fresh'));
+    const py = await runPython<PyView>(PY_LOAD, [oldDb, warehouse, 'db.fresh']);
+    assert.equal(py.metadata_location, created.metadataLocation);
+    assert.deepEqual(py.tables.sort(), ['db.fresh', 'db.legacy']);
+  } finally {
+    migrated.close();
+  }
+});
