@@ -390,7 +390,8 @@ class MetadataBuilder {
     m['last-updated-ms'] = this.lastUpdatedMs ?? this.now();
     m['snapshot-log'] = this.snapshotLog();
     if (this.options.previousMetadataLocation !== undefined) {
-      const max = Math.max(1, Number(m.properties![PREVIOUS_VERSIONS_MAX] ?? PREVIOUS_VERSIONS_MAX_DEFAULT));
+      const configured = Number.parseInt(m.properties![PREVIOUS_VERSIONS_MAX] ?? '', 10);
+      const max = Math.max(1, Number.isFinite(configured) ? configured : PREVIOUS_VERSIONS_MAX_DEFAULT);
       const log = m['metadata-log']!;
       log.push({
         'timestamp-ms': this.base['last-updated-ms'],

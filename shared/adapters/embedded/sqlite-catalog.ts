@@ -77,6 +77,12 @@ export class SqliteCatalog implements Catalog {
     // wait for another process's write transaction instead of failing at once
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA_DDL);
+    // A catalog made by older JdbcCatalog/SqlCatalog versions (schema "v0") lacks iceberg_type; add it as
+    // their own v1 migration does. Rows without a type (NULL) are tables for every reader.
+    const columns = this.db.prepare(`PRAGMA table_info(iceberg_tables)`).all() as { name: string }[];
+    if (!columns.some((column) => column.name === 'iceberg_type')) {
+      this.db.exec(`ALTER TABLE iceberg_tables ADD COLUMN iceberg_type VARCHAR(5)`);
+    }
     this.warehouse = options.warehouse.replace(/\/+$/, '');
     this.store = options.objectStore;
   }

@@ -2,6 +2,7 @@
 // precondition, so two writers of the same name cannot both succeed; the emulator (fake-gcs-server)
 // is reached through `apiEndpoint`.
 
+import { randomUUID } from 'node:crypto';
 import { Storage, type File } from '@google-cloud/storage';
 import {
   NotFoundError,
@@ -20,6 +21,8 @@ export interface GcsObjectStoreOptions {
 }
 
 const LIST_PAGE_SIZE = 1000;
+/** Custom metadata key naming the put() call that wrote an object. */
+const WRITE_ID_KEY = 'write-id';
 
 export class GcsObjectStore implements ObjectStore {
   private readonly storage: Storage;
@@ -64,15 +67,23 @@ export class GcsObjectStore implements ObjectStore {
 
   async put(location: string, bytes: Uint8Array, options: PutOptions = {}): Promise<ObjectInfo> {
     const file = this.file(location);
+    // The client retries a create-only upload after a 5xx or a lost connection. If the first attempt was
+    // stored, the retry gets 412 for our own object; the write id tells that apart from another writer's.
+    const writeId = randomUUID();
     try {
       await file.save(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
         resumable: false,
-        ...(options.contentType ? { contentType: options.contentType } : {}),
+        metadata: {
+          ...(options.contentType ? { contentType: options.contentType } : {}),
+          metadata: { [WRITE_ID_KEY]: writeId },
+        },
         ...(options.ifAbsent ? { preconditionOpts: { ifGenerationMatch: 0 } } : {}),
       });
     } catch (error) {
-      if (statusOf(error) === 412) throw new PreconditionFailedError(location);
-      throw error;
+      if (statusOf(error) !== 412) throw error;
+      const [existing] = await file.getMetadata();
+      if (existing.metadata?.[WRITE_ID_KEY] === writeId) return infoOf(location, existing);
+      throw new PreconditionFailedError(location);
     }
     return infoOf(location, file.metadata);
   }

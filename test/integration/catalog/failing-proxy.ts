@@ -1,5 +1,6 @@
-// A loopback HTTP proxy in front of the REST catalog that can turn the next commit into a 502, either
-// after forwarding it (the catalog applied it; the answer is lost) or without forwarding it at all.
+// A loopback HTTP proxy in front of a service (the REST catalog, the storage emulator) that can turn the
+// next matching request (by default a commit) into an error answer, either after forwarding it (the
+// service applied it; the answer is lost) or without forwarding it at all, or cut the connection.
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,13 +19,38 @@ export interface FailingProxy {
   close(): Promise<void>;
 }
 
+// headers that belong to one connection (fetch sets its own or refuses them)
+const HOP_BY_HOP = new Set([
+  'host',
+  'content-length',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'expect',
+  'upgrade',
+]);
 const COMMIT_PATH = /\/namespaces\/[^/]+\/tables\/[^/]+$/;
 
-/**
- * With `prefix`, the proxy plays a catalog that has one (BigLake: projects/P/catalogs/C): GET /v1/config
- * answers it in overrides.prefix, and /v1/<prefix>/… is forwarded as /v1/… (the reference server has none).
- */
-export async function startFailingProxy(target: string, prefix?: string): Promise<FailingProxy> {
+export interface FailingProxyOptions {
+  /**
+   * The proxy plays a catalog with this prefix (BigLake: projects/P/catalogs/C): GET /v1/config answers it
+   * in overrides.prefix, and /v1/<prefix>/… is forwarded as /v1/… (the reference server has none).
+   */
+  prefix?: string;
+  /** Which requests failNextCommit applies to; default: POST to a table (a commit). */
+  matches?: (method: string, url: string) => boolean;
+  /** The status of the failure answer; default 502. */
+  status?: number;
+}
+
+export async function startFailingProxy(
+  target: string,
+  options: FailingProxyOptions = {},
+): Promise<FailingProxy> {
+  const { prefix, status = 502 } = options;
+  const matches =
+    options.matches ??
+    ((method: string, url: string) => method === 'POST' && COMMIT_PATH.test(url.split('?')[0]!));
   let pending: FailureMode | undefined;
   let forwarded = 0;
   const seen: { method: string; url: string; headers: Record<string, string> }[] = [];
@@ -40,16 +66,18 @@ export async function startFailingProxy(target: string, prefix?: string): Promis
             Object.entries(req.headers).filter((e): e is [string, string] => typeof e[1] === 'string'),
           ),
         });
-        const isCommit = req.method === 'POST' && COMMIT_PATH.test(req.url ?? '');
+        const isCommit = matches(req.method ?? '', req.url ?? '');
         const failure = isCommit ? pending : undefined;
         if (failure) pending = undefined;
         if (failure === 'before-forward') {
-          res.writeHead(502, { 'content-type': 'text/html' }).end('<html>bad gateway</html>');
+          res
+            .writeHead(status, { 'content-type': 'text/html' })
+            .end('<html>failure injected by the test proxy</html>');
           return;
         }
         const headers: Record<string, string> = {};
         for (const [key, value] of Object.entries(req.headers)) {
-          if (typeof value === 'string' && key !== 'host' && key !== 'content-length') headers[key] = value;
+          if (typeof value === 'string' && !HOP_BY_HOP.has(key)) headers[key] = value;
         }
         const body = chunks.length ? Buffer.concat(chunks) : undefined;
         let url = req.url ?? '/';
@@ -67,9 +95,9 @@ export async function startFailingProxy(target: string, prefix?: string): Promis
           headers,
           ...(body ? { body } : {}),
         });
-        let text = await answer.text();
+        let text: Buffer | string = Buffer.from(await answer.arrayBuffer());
         if (prefix && url.startsWith('/v1/config')) {
-          const config = JSON.parse(text) as { overrides?: Record<string, string> };
+          const config = JSON.parse(text.toString('utf8')) as { overrides?: Record<string, string> };
           text = JSON.stringify({ ...config, overrides: { ...config.overrides, prefix } });
         }
         if (isCommit) forwarded++;
@@ -78,7 +106,9 @@ export async function startFailingProxy(target: string, prefix?: string): Promis
           return;
         }
         if (failure === 'after-forward') {
-          res.writeHead(502, { 'content-type': 'text/html' }).end('<html>bad gateway</html>');
+          res
+            .writeHead(status, { 'content-type': 'text/html' })
+            .end('<html>failure injected by the test proxy</html>');
           return;
         }
         res.writeHead(answer.status, {

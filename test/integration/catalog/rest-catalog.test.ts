@@ -352,7 +352,7 @@ test('BigLake headers: a fresh bearer token per call, the billing project, acces
 
 test('the prefix from /v1/config overrides is used unencoded in every path (projects/P/catalogs/C)', async () => {
   const prefix = 'projects/p-1/catalogs/bucket-1';
-  const prefixed = await startFailingProxy(stackEnv('ICEBERG_REST_URI'), prefix);
+  const prefixed = await startFailingProxy(stackEnv('ICEBERG_REST_URI'), { prefix });
   try {
     const client = new RestCatalog({ uri: `${prefixed.uri}/`, warehouse: 'gs://bucket-1' });
     assert.equal((await client.properties()).prefix, prefix);
@@ -366,5 +366,29 @@ test('the prefix from /v1/config overrides is used unencoded in every path (proj
     );
   } finally {
     await prefixed.close();
+  }
+});
+
+test('every 5xx the spec names for a commit is an unknown state; a 4xx is a plain error with its status', async () => {
+  const table = await freshTable();
+  for (const status of [500, 503, 504, 400]) {
+    const failing = await startFailingProxy(stackEnv('ICEBERG_REST_URI'), { status });
+    try {
+      const client = new RestCatalog({ uri: failing.uri });
+      failing.failNextCommit('before-forward');
+      await assert.rejects(
+        client.commitTable(table, [], [{ action: 'set-properties', updates: { s: String(status) } }]),
+        (error: unknown) =>
+          status >= 500
+            ? error instanceof CommitStateUnknownError &&
+              error.cause instanceof RestCatalogError &&
+              error.cause.status === status
+            : error instanceof RestCatalogError &&
+              error.status === status &&
+              !(error instanceof CommitStateUnknownError),
+      );
+    } finally {
+      await failing.close();
+    }
   }
 });

@@ -199,8 +199,8 @@ test('two commits racing from the same base: exactly one wins the compare-and-sw
   assert.ok(lost[0]!.reason instanceof CommitConflictError, String(lost[0]!.reason));
   const winner = (won[0] as PromiseFulfilledResult<{ metadata: { properties?: Record<string, string> } }>)
     .value;
-  const py = await pyLoad(name);
-  assert.equal(py.properties.writer, winner.metadata.properties?.writer);
+  const current = await catalog.loadTable(table);
+  assert.equal(current.metadata.properties?.writer, winner.metadata.properties?.writer);
   // the loser's metadata file was removed: only the create and the winner's file remain
   const files = await readdir(join(new URL(warehouse).pathname, 'db', name, 'metadata'));
   assert.equal(files.filter((f) => f.endsWith('.metadata.json')).length, 2);
@@ -257,5 +257,35 @@ test('a reader holding a read transaction open (as the JdbcCatalog pool does) do
     assert.equal(row.metadata_location, committed.metadataLocation);
   } finally {
     reader.close();
+  }
+});
+
+test('a catalog file in the older schema without iceberg_type is migrated and its tables stay visible', async () => {
+  const oldDb = join(dir, 'v0.db');
+  const raw = new Database(oldDb);
+  raw.exec(`
+    CREATE TABLE iceberg_tables (catalog_name VARCHAR(255) NOT NULL, table_namespace VARCHAR(255) NOT NULL,
+      table_name VARCHAR(255) NOT NULL, metadata_location VARCHAR(1000), previous_metadata_location VARCHAR(1000),
+      PRIMARY KEY (catalog_name, table_namespace, table_name));
+    CREATE TABLE iceberg_namespace_properties (catalog_name VARCHAR(255) NOT NULL, namespace VARCHAR(255) NOT NULL,
+      property_key VARCHAR(255) NOT NULL, property_value VARCHAR(1000) NOT NULL,
+      PRIMARY KEY (catalog_name, namespace, property_key));`);
+  // a table registered by an older writer: the metadata of one of ours, under another name
+  const source = await catalog.createTable(namespace, request(`t_${randomUUID().slice(0, 8)}`));
+  raw
+    .prepare(`INSERT INTO iceberg_tables VALUES ('default', 'db', 'legacy', ?, NULL)`)
+    .run(source.metadataLocation);
+  raw.close();
+  const migrated = new SqliteCatalog({ database: oldDb, warehouse, objectStore: new LocalObjectStore() });
+  try {
+    assert.deepEqual(await migrated.listTables(namespace), [{ namespace, name: 'legacy' }]);
+    const loaded = await migrated.loadTable({ namespace, name: 'legacy' });
+    assert.equal(loaded.metadata['table-uuid'], source.metadata['table-uuid']);
+    const created = await migrated.createTable(namespace, request('fresh'));
+    const py = await runPython<PyView>(PY_LOAD, [oldDb, warehouse, 'db.fresh']);
+    assert.equal(py.metadata_location, created.metadataLocation);
+    assert.deepEqual(py.tables.sort(), ['db.fresh', 'db.legacy']);
+  } finally {
+    migrated.close();
   }
 });

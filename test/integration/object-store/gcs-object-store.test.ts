@@ -6,6 +6,7 @@ import { stackEnv } from '../../support/stack-env.js';
 import { GcsObjectStore } from '../../../shared/adapters/gcp/gcs-object-store.js';
 import { PreconditionFailedError } from '../../../shared/ports/object-store.js';
 import { checkObjectStore } from './object-store-contract.js';
+import { startFailingProxy } from '../catalog/failing-proxy.js';
 
 test('GcsObjectStore on fake-gcs-server: put, get, ranges, streams, create-only 412, ordered listing', async () => {
   const apiEndpoint = stackEnv('STORAGE_EMULATOR_HOST');
@@ -28,4 +29,35 @@ test('GcsObjectStore on fake-gcs-server: put, get, ranges, streams, create-only 
     if (r.status === 'rejected') assert.ok(r.reason instanceof PreconditionFailedError, String(r.reason));
   }
   assert.equal(store.handles('file:///tmp/x'), false);
+});
+
+test('a create-only upload whose answer is lost is retried by the client and still reported as ours', async () => {
+  const apiEndpoint = stackEnv('STORAGE_EMULATOR_HOST');
+  const projectId = process.env.GOOGLE_CLOUD_PROJECT ?? 'test-project';
+  const storage = new Storage({ apiEndpoint, projectId });
+  (storage as unknown as { baseUrl: string }).baseUrl = `${apiEndpoint}/storage/v1`;
+  const bucket = `it-${randomUUID().slice(0, 8)}`;
+  await storage.createBucket(bucket);
+  const proxy = await startFailingProxy(apiEndpoint, {
+    matches: (method, url) => method === 'POST' && url.startsWith('/upload/storage/v1/'),
+    status: 503,
+  });
+  try {
+    const store = new GcsObjectStore({ apiEndpoint: proxy.uri, projectId });
+    const name = `gs://${bucket}/m/00001.metadata.json`;
+    proxy.failNextCommit('after-forward');
+    const info = await store.put(name, new TextEncoder().encode('ours'), { ifAbsent: true });
+    // the object was stored by the first attempt; the client's retry met the precondition failure
+    const uploads = proxy.seen().filter((r) => r.method === 'POST' && r.url.startsWith('/upload/'));
+    assert.equal(uploads.length, 2);
+    assert.equal(info.size, 4);
+    // another writer of the same name still fails
+    await assert.rejects(
+      store.put(name, new TextEncoder().encode('theirs'), { ifAbsent: true }),
+      PreconditionFailedError,
+    );
+    assert.equal(new TextDecoder().decode(await store.get(name)), 'ours');
+  } finally {
+    await proxy.close();
+  }
 });
