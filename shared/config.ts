@@ -1,0 +1,151 @@
+// Configuration of the cloud functions, from environment variables (set by `gcloud functions deploy
+// --set-env-vars` or an env file), validated once at start-up with messages that name the variable.
+
+import { readFileSync } from 'node:fs';
+import type { TableDefinition } from './datastream/table.js';
+
+export interface CloudConfig {
+  project: string;
+  /** Only objects under this prefix of the landing bucket are Datastream output ('' = all). */
+  landingPrefix: string;
+  /** Where staged change-sets go: gs://bucket/prefix */
+  workRoot: string;
+  catalog: {
+    uri: string;
+    /** gs://bucket for a BigLake bucket catalog. */
+    warehouse: string;
+    /** 'google' = OAuth bearer from Application Default Credentials; 'none' for a local catalog. */
+    auth: 'google' | 'none';
+    accessDelegation?: 'vended-credentials';
+  };
+  firestore: { collectionPrefix: string; databaseId?: string };
+  tasks: {
+    location: string;
+    commitUrl: string;
+    serviceAccountEmail?: string;
+    queuePrefix: string;
+    dispatchDeadlineSeconds: number;
+    createMissingQueues: boolean;
+  };
+  /** Declared tables by `schema.table` (DSI_TABLES: inline JSON or a path to a JSON file). */
+  tables: Record<string, TableDefinition>;
+  /** Emulator endpoints (tests and local runs); unset in the cloud. */
+  emulators: { storage?: string; cloudTasks?: string };
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function required(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigError(`environment variable ${name} is required`);
+  return value;
+}
+
+function gsLocation(env: Env, name: string): string {
+  const value = required(env, name);
+  if (!/^gs:\/\/[a-z0-9][a-z0-9._-]{1,220}(\/.*)?$/.test(value)) {
+    throw new ConfigError(`${name}="${value}" must be a gs://bucket[/prefix] location`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+/**
+ * Table definitions as in the fixtures' tables.json: {"public.orders": {"primary_keys": [...],
+ * "columns": [["id", "bigint"], ...]}} (primaryKeys is accepted too).
+ */
+export function parseTableDefinitions(text: string, source: string): Record<string, TableDefinition> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${source}: not valid JSON (${(error as Error).message})`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(`${source}: expected an object of "schema.table" → table definition`);
+  }
+  const tables: Record<string, TableDefinition> = {};
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (!/^[^.]+\.[^.]+$/.test(key))
+      throw new ConfigError(`${source}: table key "${key}" must be schema.table`);
+    const entry = value as { primary_keys?: unknown; primaryKeys?: unknown; columns?: unknown };
+    const primaryKeys = entry.primary_keys ?? entry.primaryKeys ?? [];
+    const columns = entry.columns;
+    const validColumns =
+      Array.isArray(columns) &&
+      columns.every((c) => Array.isArray(c) && c.length === 2 && c.every((p) => typeof p === 'string'));
+    if (!validColumns) {
+      throw new ConfigError(`${source}: ${key}.columns must be a list of [name, postgresType] pairs`);
+    }
+    if (!Array.isArray(primaryKeys) || !primaryKeys.every((k) => typeof k === 'string')) {
+      throw new ConfigError(`${source}: ${key}.primary_keys must be a list of column names`);
+    }
+    const names = new Set((columns as string[][]).map((c) => c[0]));
+    for (const pk of primaryKeys as string[]) {
+      if (!names.has(pk))
+        throw new ConfigError(`${source}: ${key}: primary key column "${pk}" is not a column`);
+    }
+    tables[key] = { columns: columns as Array<[string, string]>, primaryKeys: primaryKeys as string[] };
+  }
+  return tables;
+}
+
+function loadTables(env: Env): Record<string, TableDefinition> {
+  const value = env.DSI_TABLES?.trim();
+  if (!value) return {};
+  if (value.startsWith('{')) return parseTableDefinitions(value, 'DSI_TABLES');
+  let text: string;
+  try {
+    text = readFileSync(value, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`DSI_TABLES names ${value}, which cannot be read (${(error as Error).message})`);
+  }
+  return parseTableDefinitions(text, value);
+}
+
+export function loadCloudConfig(env: Env = process.env): CloudConfig {
+  const project = env.GOOGLE_CLOUD_PROJECT?.trim() || env.GCLOUD_PROJECT?.trim();
+  if (!project) throw new ConfigError('environment variable GOOGLE_CLOUD_PROJECT is required');
+  const auth = env.DSI_CATALOG_AUTH ?? 'google';
+  if (auth !== 'google' && auth !== 'none') throw new ConfigError(`DSI_CATALOG_AUTH must be google or none`);
+  const deadline = Number(env.DSI_DISPATCH_DEADLINE_SECONDS ?? 1800);
+  if (!Number.isInteger(deadline) || deadline < 15 || deadline > 1800) {
+    throw new ConfigError('DSI_DISPATCH_DEADLINE_SECONDS must be an integer from 15 to 1800');
+  }
+  return {
+    project,
+    landingPrefix: env.DSI_LANDING_PREFIX ?? '',
+    workRoot: gsLocation(env, 'DSI_WORK_ROOT'),
+    catalog: {
+      uri: env.DSI_CATALOG_URI ?? 'https://biglake.googleapis.com/iceberg/v1/restcatalog',
+      warehouse: required(env, 'DSI_CATALOG_WAREHOUSE'),
+      auth,
+      ...(env.DSI_CATALOG_VENDED_CREDENTIALS === 'true'
+        ? { accessDelegation: 'vended-credentials' as const }
+        : {}),
+    },
+    firestore: {
+      collectionPrefix: env.DSI_FIRESTORE_PREFIX ?? 'dsi_',
+      ...(env.DSI_FIRESTORE_DATABASE ? { databaseId: env.DSI_FIRESTORE_DATABASE } : {}),
+    },
+    tasks: {
+      location: required(env, 'DSI_TASKS_LOCATION'),
+      commitUrl: required(env, 'DSI_COMMIT_URL'),
+      ...(env.DSI_TASKS_SERVICE_ACCOUNT ? { serviceAccountEmail: env.DSI_TASKS_SERVICE_ACCOUNT } : {}),
+      queuePrefix: env.DSI_QUEUE_PREFIX ?? 'dsi',
+      dispatchDeadlineSeconds: deadline,
+      createMissingQueues: env.DSI_CREATE_QUEUES !== 'false',
+    },
+    tables: loadTables(env),
+    emulators: {
+      ...(env.DSI_STORAGE_ENDPOINT ? { storage: env.DSI_STORAGE_ENDPOINT } : {}),
+      ...(env.DSI_CLOUD_TASKS_ENDPOINT ? { cloudTasks: env.DSI_CLOUD_TASKS_ENDPOINT } : {}),
+    },
+  };
+}
