@@ -60,6 +60,8 @@ export interface Catalog {
   /** Succeeds when the namespace already exists (retried invocations create it again). */
   createNamespace(namespace: string[], properties?: Record<string, string>): Promise<void>;
   namespaceExists(namespace: string[]): Promise<boolean>;
+  /** Every namespace of the catalog (top level and below), sorted. */
+  listNamespaces(): Promise<string[][]>;
   listTables(namespace: string[]): Promise<TableIdentifier[]>;
   /** Throws TableAlreadyExistsError when the name is taken. Field ids are assigned afresh (1..n). */
   createTable(namespace: string[], request: CreateTableRequest): Promise<LoadedTable>;

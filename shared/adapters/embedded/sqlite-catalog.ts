@@ -125,6 +125,16 @@ export class SqliteCatalog implements Catalog {
     return hit !== undefined;
   }
 
+  async listNamespaces(): Promise<string[][]> {
+    const rows = this.db
+      .prepare(
+        `SELECT namespace AS ns FROM iceberg_namespace_properties WHERE catalog_name = ?
+         UNION SELECT table_namespace AS ns FROM iceberg_tables WHERE catalog_name = ? ORDER BY ns`,
+      )
+      .all(this.name, this.name) as { ns: string }[];
+    return rows.map((row) => row.ns.split('.'));
+  }
+
   async listTables(namespace: string[]): Promise<TableIdentifier[]> {
     const rows = this.db
       .prepare(

@@ -96,6 +96,32 @@ export class RestCatalog implements Catalog {
     }
   }
 
+  async listNamespaces(): Promise<string[][]> {
+    const found: string[][] = [];
+    const visit = async (parent: string[] | undefined): Promise<void> => {
+      let pageToken: string | undefined;
+      do {
+        const params = new URLSearchParams();
+        if (parent) params.set('parent', parent.join('\u001f'));
+        if (pageToken) params.set('pageToken', pageToken);
+        const query = params.size > 0 ? `?${params.toString()}` : '';
+        const page = await this.call<{ namespaces?: string[][]; 'next-page-token'?: string | null }>(
+          'GET',
+          `namespaces${query}`,
+        );
+        for (const namespace of page.namespaces ?? []) {
+          // A server that ignores `parent` answers the top level again: never descend into that.
+          if (parent && namespace.length <= parent.length) continue;
+          found.push(namespace);
+          await visit(namespace);
+        }
+        pageToken = page['next-page-token'] ?? undefined;
+      } while (pageToken);
+    };
+    await visit(undefined);
+    return found.sort((a, b) => a.join('.').localeCompare(b.join('.')));
+  }
+
   async listTables(namespace: string[]): Promise<TableIdentifier[]> {
     const tables: TableIdentifier[] = [];
     let pageToken: string | undefined;

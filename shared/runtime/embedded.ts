@@ -1,0 +1,89 @@
+// The embedded defaults: the whole pipeline in one process with no cloud. A warehouse folder holds
+// catalog.db — one SQLite file with the Iceberg JDBC catalog tables (PyIceberg's SqlCatalog and Iceberg
+// Java's JdbcCatalog open it directly) and the pipeline state — next to the table files and the staged
+// change-sets. Table queues are in-process serial queues. Same engine as the cloud functions.
+
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { InProcessQueue, type TaskHandler } from '../adapters/embedded/in-process-queue.js';
+import { LocalObjectStore } from '../adapters/embedded/local-object-store.js';
+import { SqliteCatalog } from '../adapters/embedded/sqlite-catalog.js';
+import { SqliteStateStore } from '../adapters/embedded/sqlite-state-store.js';
+import type { TableDefinition } from '../datastream/table.js';
+import { createLogger, type Logger } from '../log.js';
+import type { IngestDependencies } from '../pipeline/ingest-file.js';
+import { ConfiguredTableDirectory } from '../pipeline/table-directory.js';
+import type { CommitTask } from '../ports/task-queue.js';
+
+export const CATALOG_FILE = 'catalog.db';
+
+export interface EmbeddedOptions {
+  warehouse: string;
+  tables?: Record<string, TableDefinition>;
+  catalogName?: string;
+  landingPrefix?: string;
+  log?: Logger;
+  /** Runs each table task (the commit); without one, tasks are only recorded. */
+  onTask?: (runtime: EmbeddedRuntime, task: CommitTask) => Promise<void>;
+  onTaskGivenUp?: (task: CommitTask, error: unknown) => void;
+}
+
+export interface EmbeddedRuntime {
+  warehouse: string;
+  catalogPath: string;
+  objects: LocalObjectStore;
+  state: SqliteStateStore;
+  catalog: SqliteCatalog;
+  queue: InProcessQueue;
+  log: Logger;
+  ingestDependencies(): IngestDependencies;
+  close(): void;
+}
+
+export function createEmbeddedRuntime(options: EmbeddedOptions): EmbeddedRuntime {
+  const warehouse = resolve(options.warehouse);
+  mkdirSync(warehouse, { recursive: true });
+  const catalogPath = join(warehouse, CATALOG_FILE);
+  const db = new Database(catalogPath);
+  const objects = new LocalObjectStore();
+  const state = new SqliteStateStore(db);
+  const catalog = new SqliteCatalog({
+    database: db,
+    warehouse,
+    objectStore: objects,
+    ...(options.catalogName ? { catalogName: options.catalogName } : {}),
+  });
+  const log = options.log ?? createLogger({ component: 'datastream-iceberg' });
+  const tables = new ConfiguredTableDirectory(options.tables ?? {}, catalog);
+  let runtime: EmbeddedRuntime | undefined;
+  const handler: TaskHandler = async (task) => {
+    if (options.onTask && runtime) await options.onTask(runtime, task);
+  };
+  const queue = new InProcessQueue(handler, {
+    onGiveUp: (task, error) => {
+      log.error('table task failed for good', { table: task.table, changeset: task.changesetId, error });
+      options.onTaskGivenUp?.(task, error);
+    },
+  });
+  runtime = {
+    warehouse,
+    catalogPath,
+    objects,
+    state,
+    catalog,
+    queue,
+    log,
+    ingestDependencies: () => ({
+      objects,
+      state,
+      queue,
+      tables,
+      workRoot: join(warehouse, '_work'),
+      landingPrefix: options.landingPrefix ?? '',
+      log,
+    }),
+    close: () => db.close(),
+  };
+  return runtime;
+}
