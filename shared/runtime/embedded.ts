@@ -56,9 +56,10 @@ export function createEmbeddedRuntime(options: EmbeddedOptions): EmbeddedRuntime
   });
   const log = options.log ?? createLogger({ component: 'datastream-iceberg' });
   const tables = new ConfiguredTableDirectory(options.tables ?? {}, catalog);
-  let runtime: EmbeddedRuntime | undefined;
+  // The queue's handler needs the runtime the queue is part of: a holder breaks the cycle.
+  const holder: { runtime?: EmbeddedRuntime } = {};
   const handler: TaskHandler = async (task) => {
-    if (options.onTask && runtime) await options.onTask(runtime, task);
+    if (options.onTask && holder.runtime) await options.onTask(holder.runtime, task);
   };
   const queue = new InProcessQueue(handler, {
     onGiveUp: (task, error) => {
@@ -66,7 +67,7 @@ export function createEmbeddedRuntime(options: EmbeddedOptions): EmbeddedRuntime
       options.onTaskGivenUp?.(task, error);
     },
   });
-  runtime = {
+  const runtime: EmbeddedRuntime = {
     warehouse,
     catalogPath,
     objects,
@@ -85,5 +86,6 @@ export function createEmbeddedRuntime(options: EmbeddedOptions): EmbeddedRuntime
     }),
     close: () => db.close(),
   };
+  holder.runtime = runtime;
   return runtime;
 }
