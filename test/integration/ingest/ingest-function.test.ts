@@ -12,11 +12,12 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ingestCloudEventHandler, ingestPubsubHandler } from '../../../functions/ingest.js';
+import { CloudTasksQueue } from '../../../shared/adapters/gcp/cloud-tasks-queue.js';
 import { decodeChangeSet } from '../../../shared/changes/change-set.js';
 import { loadCloudConfig } from '../../../shared/config.js';
 import { fileIdOf } from '../../../shared/pipeline/ingest-file.js';
 import { createCloudRuntime, type CloudRuntime } from '../../../shared/runtime/cloud.js';
-import { projectId, pubsubClient, storageClient } from '../../support/emulator-clients.js';
+import { projectId, pubsubClient, storageClient, tasksClient } from '../../support/emulator-clients.js';
 import { isolate } from '../../support/isolation.js';
 import { startRecordingEndpoint, type RecordingEndpoint } from '../../support/recording-endpoint.js';
 import { loadScenario } from '../../support/scenarios.js';
@@ -169,6 +170,16 @@ test('a CloudEvent stages change-sets per table and their tasks reach the commit
       String(request.headers['x-cloudtasks-queuename']),
       new RegExp(body.table.replace(/[._]/g, '-')),
     );
+  }
+  // Each table got its own queue, created with at most one dispatch at a time.
+  const tasks = tasksClient();
+  try {
+    for (const table of tables) {
+      const [queue] = await tasks.getQueue({ name: (runtime.queue as CloudTasksQueue).queuePath(table) });
+      assert.equal(queue.rateLimits?.maxConcurrentDispatches, 1, table);
+    }
+  } finally {
+    await tasks.close();
   }
   // The same events again: acknowledged, nothing new staged or dispatched.
   for (const name of names_) {
