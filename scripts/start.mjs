@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 
 const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
-const cli = ['bin/datastream-iceberg.js'];
+const cli = ['scripts/datastream-iceberg.js'];
 const apply = spawnSync(
   process.execPath,
   [
