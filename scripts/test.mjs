@@ -37,8 +37,11 @@ let testRunner;
 let stopping;
 // Stops the stack once, however many paths (normal end, error, signals) ask for it.
 function stopOnce() {
-  stopping ??= stopStack().then(
-    () => true,
+  stopping ??= stopStack({ ownedBy: process.pid }).then(
+    ({ stopped }) => {
+      if (stopped > 0) console.error(`[stack] stopped ${stopped} server(s); no stack process is left`);
+      return true;
+    },
     (error) => {
       console.error(`\n[stack] ${error.message}`);
       return false;
@@ -50,8 +53,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {
     console.error(`\n[stack] ${signal}: stopping the test stack`);
     testRunner?.kill(signal);
-    stopOnce().then((clean) => {
-      if (clean) console.error('[stack] stopped; no stack process is left');
+    stopOnce().then(() => {
       process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
     });
   });
@@ -84,7 +86,6 @@ try {
   const clean = await stopOnce();
   timings.stopMs = Date.now() - stopBegan;
   if (!clean) exitCode = 1;
-  else console.log('[stack] stopped; no stack process is left');
 }
 
 const parts = [
