@@ -4,7 +4,7 @@
 // (tests failing, Ctrl-C, SIGTERM). It ends by checking that no stack process is left and printing the
 // time each phase took.
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startStack, stopStack } from './stack/stack.mjs';
 
@@ -30,6 +30,8 @@ function findTests(dir) {
 
 run('npm', ['run', '--silent', 'lint']);
 run('npm', ['run', '--silent', 'typecheck']);
+// A clean build: a test whose source was removed must not keep running from an old dist/.
+rmSync('dist', { recursive: true, force: true });
 run('npm', ['run', '--silent', 'build']);
 const builtAt = Date.now();
 
