@@ -4,7 +4,7 @@
 // (tests failing, Ctrl-C, SIGTERM). It ends by checking that no stack process is left and printing the
 // time each phase took.
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startStack, stopStack } from './stack/stack.mjs';
 
@@ -30,6 +30,8 @@ function findTests(dir) {
 
 run('npm', ['run', '--silent', 'lint']);
 run('npm', ['run', '--silent', 'typecheck']);
+// A clean build: a test whose source was removed must not keep running from an old dist/.
+rmSync('dist', { recursive: true, force: true });
 run('npm', ['run', '--silent', 'build']);
 const builtAt = Date.now();
 
@@ -37,8 +39,11 @@ let testRunner;
 let stopping;
 // Stops the stack once, however many paths (normal end, error, signals) ask for it.
 function stopOnce() {
-  stopping ??= stopStack().then(
-    () => true,
+  stopping ??= stopStack({ ownedBy: process.pid }).then(
+    ({ stopped }) => {
+      if (stopped > 0) console.error(`[stack] stopped ${stopped} server(s); no stack process is left`);
+      return true;
+    },
     (error) => {
       console.error(`\n[stack] ${error.message}`);
       return false;
@@ -50,8 +55,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {
     console.error(`\n[stack] ${signal}: stopping the test stack`);
     testRunner?.kill(signal);
-    stopOnce().then((clean) => {
-      if (clean) console.error('[stack] stopped; no stack process is left');
+    stopOnce().then(() => {
       process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
     });
   });
@@ -84,7 +88,6 @@ try {
   const clean = await stopOnce();
   timings.stopMs = Date.now() - stopBegan;
   if (!clean) exitCode = 1;
-  else console.log('[stack] stopped; no stack process is left');
 }
 
 const parts = [

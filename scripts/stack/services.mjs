@@ -22,6 +22,9 @@ export function serviceDefinitions(installed, ports, warehouseDir) {
         '-external-url', `http://${HOST}:${ports.storage}`,
         '-log-level', 'warn',
       ], // prettier-ignore
+      // Bucket notification configs (bucket.createNotification) publish through the Pub/Sub emulator, as
+      // GCS publishes to Pub/Sub: the Go client in fake-gcs-server finds it through this variable.
+      env: { PUBSUB_EMULATOR_HOST: `${HOST}:${ports.pubsub}` },
       probe: { kind: 'http', url: `http://${HOST}:${ports.storage}/storage/v1/b?project=${PROJECT_ID}` },
     },
     {

@@ -117,7 +117,7 @@ export async function startStack({ owner }) {
       `ready in ${(timings.startMs / 1000).toFixed(1)} s: ${started.map(({ service }, i) => `${service.name} ${(readyMs[i] / 1000).toFixed(1)} s`).join(', ')}`,
     );
   } catch (error) {
-    await stopStack();
+    await stopStack({ ownedBy: process.pid });
     throw error;
   }
   return { env, services: state.services, timings };
@@ -125,11 +125,14 @@ export async function startStack({ owner }) {
 
 /**
  * Stops the recorded stack of this offset by PID and checks that none of its processes is left.
+ * With `ownedBy`, only a stack started by that process is stopped.
  * Throws (naming the survivors) when something could not be stopped.
  */
-export async function stopStack() {
+export async function stopStack({ ownedBy } = {}) {
   const state = readState();
   if (!state) return { stopped: 0 };
+  // `npm test` stops only the stack it started itself, never a developer's stack it refused to replace.
+  if (ownedBy !== undefined && state.ownerPid !== ownedBy) return { stopped: 0 };
   const survivors = await stopProcesses(state.services);
   // Checked again by PID (with start time): a survivor here is a process we started and could not end.
   const leftovers = state.services.filter(isRunning);

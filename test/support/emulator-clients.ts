@@ -50,3 +50,34 @@ export function tasksClient(): CloudTasksClient {
     projectId: projectId(),
   });
 }
+
+/**
+ * Adds a Pub/Sub notification config to a fake-gcs-server bucket. Not bucket.createNotification():
+ * @google-cloud/storage sends the topic as "//pubsub.googleapis.com/projects/P/topics/T" (the form GCS
+ * takes), which fake-gcs-server 1.55 stores but cannot publish to (it wants "projects/P/topics/T" and
+ * only logs the mismatch); the JSON API call below is the same request with the short topic name.
+ */
+export async function addBucketNotification(
+  bucket: string,
+  topicId: string,
+  options: { eventTypes?: string[]; objectNamePrefix?: string } = {},
+): Promise<void> {
+  const response = await fetch(
+    `${stackEnv('STORAGE_EMULATOR_HOST')}/storage/v1/b/${encodeURIComponent(bucket)}/notificationConfigs`,
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        topic: `projects/${projectId()}/topics/${topicId}`,
+        payload_format: 'JSON_API_V1',
+        event_types: options.eventTypes,
+        object_name_prefix: options.objectNamePrefix,
+      }),
+    },
+  );
+  if (response.status !== 201 && response.status !== 200) {
+    throw new Error(
+      `adding a notification to bucket ${bucket} failed: ${response.status} ${await response.text()}`,
+    );
+  }
+}

@@ -21,6 +21,23 @@ def duckdb_connect():
     return con
 `;
 
+/**
+ * Python source defining `gcs_properties()`: PyIceberg FileIO properties that read and write gs://
+ * locations in fake-gcs-server (pyarrow's GCS filesystem on the emulator's endpoint). The token is never
+ * checked by the emulator; giving one keeps the GCS client from looking for credentials elsewhere (the
+ * metadata server is off this machine). Pass them to a catalog: RestCatalog(name, uri=…, **gcs_properties()).
+ */
+export const PYICEBERG_GCS = `
+import os as _os, time as _time
+def gcs_properties():
+    return {
+        'gcs.service.host': _os.environ['DSI_STORAGE_EMULATOR_HOST'],
+        'gcs.oauth2.token': 'emulator',
+        'gcs.oauth2.token-expires-at': str(int(_time.time() * 1000) + 3_600_000),
+        'gcs.project-id': _os.environ['GOOGLE_CLOUD_PROJECT'],
+    }
+`;
+
 export async function runPython<T = unknown>(script: string, args: string[] = []): Promise<T> {
   const python = stackEnv('DSI_PYTHON');
   stackEnv('DSI_DUCKDB_EXTENSION_DIR'); // scripts may use DUCKDB_CONNECT: fail here with the stack's message

@@ -23,9 +23,10 @@ const ENVIRONMENT_NAME: Partial<Record<StackVariable, string>> = {
 };
 
 export function stackEnv(name: StackVariable): string {
-  const value = process.env[ENVIRONMENT_NAME[name] ?? name];
+  const variable = ENVIRONMENT_NAME[name] ?? name;
+  const value = process.env[variable];
   if (!value) {
-    throw new Error(`${name} is not set: run the tests with \`npm test\`, which starts the test stack`);
+    throw new Error(`${variable} is not set: run the tests with \`npm test\`, which starts the test stack`);
   }
   return value;
 }
