@@ -179,6 +179,9 @@ function primitiveBounds(
     return { lower: Uint8Array.of(seenFalse ? 0 : 1), upper: Uint8Array.of(seenTrue ? 1 : 0) };
   }
 
+  if (type === 'long' || type === 'time' || type === 'timestamp' || type === 'timestamptz') {
+    return int64Bounds(type, chunks);
+  }
   const isFloat = type === 'float' || type === 'double';
   let min: number | bigint | undefined, max: number | bigint | undefined;
   let nans = 0;
@@ -201,6 +204,46 @@ function primitiveBounds(
   out.lower = toSingleValueBytes(type as IcebergType, min);
   out.upper = toSingleValueBytes(type as IcebergType, max);
   return out;
+}
+
+/**
+ * Min/max of 64-bit integer columns compared as (signed high word, unsigned low word) pairs of 32-bit
+ * views: reading a BigInt64Array allocates a bigint per value, which made this the slowest column.
+ */
+function int64Bounds(
+  type: string,
+  chunks: readonly arrow.Data[],
+): { lower?: Uint8Array; upper?: Uint8Array } {
+  let minV: bigint | undefined, maxV: bigint | undefined;
+  for (const d of chunks) {
+    const big = d.values as BigInt64Array;
+    const hi = new Int32Array(big.buffer, big.byteOffset, big.length * 2);
+    const lo = new Uint32Array(big.buffer, big.byteOffset, big.length * 2);
+    const dense = !d.nullBitmap || d.nullCount === 0;
+    let minI = -1,
+      maxI = -1;
+    for (let i = 0; i < d.length; i++) {
+      if (!dense && !isValid(d, i)) continue;
+      if (minI < 0) {
+        minI = maxI = i;
+        continue;
+      }
+      const h = hi[2 * i + 1]!;
+      const l = lo[2 * i]!;
+      const mh = hi[2 * minI + 1]!;
+      if (h < mh || (h === mh && l < lo[2 * minI]!)) minI = i;
+      const xh = hi[2 * maxI + 1]!;
+      if (h > xh || (h === xh && l > lo[2 * maxI]!)) maxI = i;
+    }
+    if (minI < 0) continue;
+    if (minV === undefined || big[minI]! < minV) minV = big[minI]!;
+    if (maxV === undefined || big[maxI]! > maxV) maxV = big[maxI]!;
+  }
+  if (minV === undefined || maxV === undefined) return {};
+  return {
+    lower: toSingleValueBytes(type as IcebergType, minV),
+    upper: toSingleValueBytes(type as IcebergType, maxV),
+  };
 }
 
 /** Bounds and NaN counts of every non-repeated primitive column (struct members included). */
