@@ -132,6 +132,7 @@ describe('every type of the types scenario', () => {
     const ours = new Map(
       (await readLiveDataFiles(metadata, store)).map((f) => [f.dataFile.filePath, f.dataFile]),
     );
+    assert.ok(py.files, py.files_error);
     assert.equal(py.files.length, ours.size);
     for (const f of py.files) {
       const mine = ours.get(f.file_path);
