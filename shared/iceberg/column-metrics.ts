@@ -69,25 +69,46 @@ function primitiveBounds(
       minI = 0,
       maxC: arrow.Data | undefined,
       maxI = 0;
+    // The current min/max as (buffer, start, end), so each value costs two inlined comparisons.
+    let minB: Uint8Array = new Uint8Array(0),
+      minS = 0,
+      minE = 0,
+      maxB = minB,
+      maxS = 0,
+      maxE = 0;
     for (const d of chunks) {
       const o = d.valueOffsets as Int32Array;
       const v = d.values as Uint8Array;
+      const dense = !d.nullBitmap || d.nullCount === 0;
       for (let i = 0; i < d.length; i++) {
-        if (!isValid(d, i)) continue;
+        if (!dense && !isValid(d, i)) continue;
+        const s = o[i]!;
+        const e = o[i + 1]!;
         if (!minC) {
           minC = maxC = d;
           minI = maxI = i;
+          minB = maxB = v;
+          minS = maxS = s;
+          minE = maxE = e;
           continue;
         }
-        const mo = minC.valueOffsets as Int32Array;
-        if (compareBytes(v, o[i]!, o[i + 1]!, minC.values as Uint8Array, mo[minI]!, mo[minI + 1]!) < 0) {
+        // first bytes decide most comparisons; compareBytes only on a tie
+        const first = s < e ? v[s]! : -1;
+        const minFirst = minS < minE ? minB[minS]! : -1;
+        if (first < minFirst || (first === minFirst && compareBytes(v, s, e, minB, minS, minE) < 0)) {
           minC = d;
           minI = i;
+          minB = v;
+          minS = s;
+          minE = e;
         }
-        const xo = maxC!.valueOffsets as Int32Array;
-        if (compareBytes(v, o[i]!, o[i + 1]!, maxC!.values as Uint8Array, xo[maxI]!, xo[maxI + 1]!) > 0) {
+        const maxFirst = maxS < maxE ? maxB[maxS]! : -1;
+        if (first > maxFirst || (first === maxFirst && compareBytes(v, s, e, maxB, maxS, maxE) > 0)) {
           maxC = d;
           maxI = i;
+          maxB = v;
+          maxS = s;
+          maxE = e;
         }
       }
     }
