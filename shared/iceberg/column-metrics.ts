@@ -42,6 +42,31 @@ function compareBytes(
   return aEnd - aStart - (bEnd - bStart);
 }
 
+/** compareBytes four bytes at a time (big-endian words compare like bytes): strings share long prefixes. */
+function compareBytesWide(
+  av: DataView,
+  a: Uint8Array,
+  aStart: number,
+  aEnd: number,
+  bv: DataView,
+  b: Uint8Array,
+  bStart: number,
+  bEnd: number,
+): number {
+  const n = Math.min(aEnd - aStart, bEnd - bStart);
+  let k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const x = av.getUint32(aStart + k);
+    const y = bv.getUint32(bStart + k);
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  for (; k < n; k++) {
+    const d = a[aStart + k]! - b[bStart + k]!;
+    if (d !== 0) return d;
+  }
+  return aEnd - aStart - (bEnd - bStart);
+}
+
 /** Signed compare of two 128-bit little-endian two's-complement values held as 4 u32 words. */
 function compareDecimalWords(w: Uint32Array, i: number, j: number): number {
   const hi = (w[i * 4 + 3]! | 0) - (w[j * 4 + 3]! | 0);
@@ -71,6 +96,8 @@ function primitiveBounds(
       maxI = 0;
     // The current min/max as (buffer, start, end), so each value costs two inlined comparisons.
     let minB: Uint8Array = new Uint8Array(0),
+      minView = new DataView(minB.buffer),
+      maxView = minView,
       minS = 0,
       minE = 0,
       maxB = minB,
@@ -79,6 +106,7 @@ function primitiveBounds(
     for (const d of chunks) {
       const o = d.valueOffsets as Int32Array;
       const v = d.values as Uint8Array;
+      const view = new DataView(v.buffer, v.byteOffset, v.byteLength);
       const dense = !d.nullBitmap || d.nullCount === 0;
       for (let i = 0; i < d.length; i++) {
         if (!dense && !isValid(d, i)) continue;
@@ -88,6 +116,7 @@ function primitiveBounds(
           minC = maxC = d;
           minI = maxI = i;
           minB = maxB = v;
+          minView = maxView = view;
           minS = maxS = s;
           minE = maxE = e;
           continue;
@@ -95,18 +124,26 @@ function primitiveBounds(
         // first bytes decide most comparisons; compareBytes only on a tie
         const first = s < e ? v[s]! : -1;
         const minFirst = minS < minE ? minB[minS]! : -1;
-        if (first < minFirst || (first === minFirst && compareBytes(v, s, e, minB, minS, minE) < 0)) {
+        if (
+          first < minFirst ||
+          (first === minFirst && compareBytesWide(view, v, s, e, minView, minB, minS, minE) < 0)
+        ) {
           minC = d;
           minI = i;
           minB = v;
+          minView = view;
           minS = s;
           minE = e;
         }
         const maxFirst = maxS < maxE ? maxB[maxS]! : -1;
-        if (first > maxFirst || (first === maxFirst && compareBytes(v, s, e, maxB, maxS, maxE) > 0)) {
+        if (
+          first > maxFirst ||
+          (first === maxFirst && compareBytesWide(view, v, s, e, maxView, maxB, maxS, maxE) > 0)
+        ) {
           maxC = d;
           maxI = i;
           maxB = v;
+          maxView = view;
           maxS = s;
           maxE = e;
         }
@@ -129,43 +166,47 @@ function primitiveBounds(
 
   const decimal = parseDecimal(type as IcebergType);
   if (decimal) {
-    let minC: arrow.Data | undefined,
-      minI = 0,
-      maxC: arrow.Data | undefined,
-      maxI = 0;
+    let minV: bigint | undefined, maxV: bigint | undefined;
     for (const d of chunks) {
       const w = d.values as Uint32Array;
-      for (let i = 0; i < d.length; i++) {
-        if (!isValid(d, i)) continue;
-        if (!minC) {
-          minC = maxC = d;
-          minI = maxI = i;
-          continue;
+      const dense = !d.nullBitmap || d.nullCount === 0;
+      let minI = -1,
+        maxI = -1;
+      if (decimal.precision <= 18) {
+        // the value fits the low 64 bits: compare (signed word 1, unsigned word 0) like int64Bounds
+        const hi = new Int32Array(w.buffer, w.byteOffset, w.length);
+        for (let i = 0; i < d.length; i++) {
+          if (!dense && !isValid(d, i)) continue;
+          if (minI < 0) {
+            minI = maxI = i;
+            continue;
+          }
+          const h = hi[4 * i + 1]!;
+          const l = w[4 * i]!;
+          const mh = hi[4 * minI + 1]!;
+          if (h < mh || (h === mh && l < w[4 * minI]!)) minI = i;
+          const xh = hi[4 * maxI + 1]!;
+          if (h > xh || (h === xh && l > w[4 * maxI]!)) maxI = i;
         }
-        // Compare through a combined view only when chunks differ (rare: one chunk per batch).
-        if (
-          minC === d
-            ? compareDecimalWords(w, i, minI) < 0
-            : wordsToBigInt(w, i) < wordsToBigInt(minC.values, minI)
-        ) {
-          minC = d;
-          minI = i;
-        }
-        if (
-          maxC === d
-            ? compareDecimalWords(w, i, maxI) > 0
-            : wordsToBigInt(w, i) > wordsToBigInt(maxC!.values, maxI)
-        ) {
-          maxC = d;
-          maxI = i;
+      } else {
+        for (let i = 0; i < d.length; i++) {
+          if (!dense && !isValid(d, i)) continue;
+          if (minI < 0) {
+            minI = maxI = i;
+            continue;
+          }
+          if (compareDecimalWords(w, i, minI) < 0) minI = i;
+          if (compareDecimalWords(w, i, maxI) > 0) maxI = i;
         }
       }
+      if (minI < 0) continue;
+      const lo = wordsToBigInt(w, minI);
+      const hi = wordsToBigInt(w, maxI);
+      if (minV === undefined || lo < minV) minV = lo;
+      if (maxV === undefined || hi > maxV) maxV = hi;
     }
-    if (!minC || !maxC) return {};
-    return {
-      lower: decimalToBytes(wordsToBigInt(minC.values, minI)),
-      upper: decimalToBytes(wordsToBigInt(maxC.values, maxI)),
-    };
+    if (minV === undefined || maxV === undefined) return {};
+    return { lower: decimalToBytes(minV), upper: decimalToBytes(maxV) };
   }
 
   const width = parseFixed(type as IcebergType) ?? (type === 'uuid' ? 16 : undefined);
