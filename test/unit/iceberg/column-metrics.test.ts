@@ -27,6 +27,7 @@ test('bounds from Arrow buffers equal the min and max of the values', () => {
     { name: 'ts', type: 'timestamp' },
     { name: 'near', type: 'long' },
     { name: 'd18', type: 'decimal(18, 3)' },
+    { name: 'd18near', type: 'decimal(18, 3)' },
     { name: 'd38', type: 'decimal(38, 0)' },
     { name: 's', type: 'string' },
     { name: 'x', type: 'double' },
@@ -39,6 +40,7 @@ test('bounds from Arrow buffers equal the min and max of the values', () => {
       ts: randomBig(rnd() < 0.5 ? 33 : 64),
       // one high word for all: the low words decide, compared unsigned
       near: randomBig(34),
+      d18near: randomBig(34),
       d18: BigInt.asIntN(64, randomBig(64)) % 10n ** 18n,
       d38: randomBig(126) % 10n ** 38n,
       s: Array.from(
