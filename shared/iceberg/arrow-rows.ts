@@ -9,9 +9,6 @@ import { bytesToUuid, uuidToBytes } from './single-value.js';
 import { parseDecimal, parseFixed, type IcebergType, type NestedField, type Schema } from './types.js';
 import type { IcebergValue, Row } from './values.js';
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
 function bitmap(values: readonly IcebergValue[] | readonly unknown[]): { bits: Uint8Array; nulls: number } {
   const bits = new Uint8Array((values.length + 7) >> 3);
   let nulls = 0;
@@ -27,37 +24,64 @@ function typeError(path: string, type: IcebergType, value: unknown): Error {
   return new TypeError(`column ${path}: value ${shown} is not a valid ${JSON.stringify(type)} value`);
 }
 
+const INT64_MIN = -(1n << 63n);
+const INT64_MAX = (1n << 63n) - 1n;
+
+/** UTF-8 length of a string, counted in JS (cheaper than a native call per short string). */
+function utf8Length(s: string): number {
+  let bytes = s.length;
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    if (c < 0x80) continue;
+    if (c < 0x800) bytes += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && k + 1 < s.length && (s.charCodeAt(k + 1) & 0xfc00) === 0xdc00) {
+      bytes += 2; // a surrogate pair: 2 UTF-16 units, 4 bytes
+      k++;
+    } else bytes += 2;
+  }
+  return bytes;
+}
+
 function varBinary(
   type: arrow.DataType,
   values: readonly IcebergValue[],
-  toBytes: (v: IcebergValue) => Uint8Array,
+  strings: boolean,
+  path: string,
 ): arrow.Data {
-  const { bits, nulls } = bitmap(values);
-  const offsets = new Int32Array(values.length + 1);
-  const parts: Uint8Array[] = [];
+  const n = values.length;
+  const offsets = new Int32Array(n + 1);
+  const valid = new Uint8Array((n + 7) >> 3);
+  let nullCount = 0;
+  // Two passes (sizes, then bytes into one buffer): far cheaper than one small array per value.
   let total = 0;
-  for (let i = 0; i < values.length; i++) {
+  for (let i = 0; i < n; i++) {
     const v = values[i];
-    if (v !== null && v !== undefined) {
-      const b = toBytes(v);
-      parts.push(b);
-      total += b.length;
+    if (v === null || v === undefined) nullCount++;
+    else {
+      if (strings ? typeof v !== 'string' : !(v instanceof Uint8Array)) {
+        throw typeError(path, strings ? 'string' : 'binary', v);
+      }
+      total += strings ? utf8Length(v as string) : (v as Uint8Array).length;
+      valid[i >> 3]! |= 1 << (i & 7);
     }
     offsets[i + 1] = total;
   }
-  const data = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    data.set(p, at);
-    at += p.length;
+  if (total > 0x7fffffff)
+    throw new RangeError(`column ${path}: ${total} bytes exceed Arrow's 2 GiB limit per chunk`);
+  const data = Buffer.allocUnsafe(total);
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) continue;
+    if (strings) data.write(v as string, offsets[i]!, 'utf8');
+    else data.set(v as Uint8Array, offsets[i]!);
   }
   return arrow.makeData({
     type: type as arrow.Utf8,
-    length: values.length,
-    nullCount: nulls,
-    nullBitmap: bits,
+    length: n,
+    nullCount,
+    nullBitmap: valid,
     valueOffsets: offsets,
-    data,
+    data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
   });
 }
 
@@ -69,8 +93,10 @@ export function valuesToArrowData(
 ): arrow.Data {
   const arrowType = icebergToArrowType(type);
   const n = values.length;
-  const { bits, nulls } = bitmap(values);
-  const base = { length: n, nullCount: nulls, nullBitmap: bits };
+  const base = (): { length: number; nullCount: number; nullBitmap: Uint8Array } => {
+    const { bits, nulls } = bitmap(values);
+    return { length: n, nullCount: nulls, nullBitmap: bits };
+  };
   const check = (ok: (v: IcebergValue) => boolean): void => {
     for (const v of values) if (v !== null && v !== undefined && !ok(v)) throw typeError(path, type, v);
   };
@@ -80,37 +106,84 @@ export function valuesToArrowData(
         check((v) => typeof v === 'boolean');
         const data = new Uint8Array((n + 7) >> 3);
         for (let i = 0; i < n; i++) if (values[i] === true) data[i >> 3]! |= 1 << (i & 7);
-        return arrow.makeData({ ...base, type: arrowType as arrow.Bool, data });
+        return arrow.makeData({ ...base(), type: arrowType as arrow.Bool, data });
       }
       case 'int':
       case 'date': {
-        check((v) => typeof v === 'number' && Number.isInteger(v) && v >= -2147483648 && v <= 2147483647);
+        // One pass per column: validate, fill, count nulls (this is the engine's hottest loop).
         const data = new Int32Array(n);
-        for (let i = 0; i < n; i++) if (typeof values[i] === 'number') data[i] = values[i] as number;
-        return arrow.makeData({ ...base, type: arrowType as arrow.Int32, data });
+        const valid = new Uint8Array((n + 7) >> 3);
+        let nullCount = 0;
+        for (let i = 0; i < n; i++) {
+          const v = values[i];
+          if (v === null || v === undefined) {
+            nullCount++;
+            continue;
+          }
+          if (typeof v !== 'number' || (v | 0) !== v) throw typeError(path, type, v);
+          data[i] = v;
+          valid[i >> 3]! |= 1 << (i & 7);
+        }
+        return arrow.makeData({
+          type: arrowType as arrow.Int32,
+          length: n,
+          nullCount,
+          nullBitmap: valid,
+          data,
+        });
       }
       case 'long':
       case 'time':
       case 'timestamp':
       case 'timestamptz': {
-        check((v) => typeof v === 'bigint' && BigInt.asIntN(64, v) === v);
         const data = new BigInt64Array(n);
-        for (let i = 0; i < n; i++) if (typeof values[i] === 'bigint') data[i] = values[i] as bigint;
-        return arrow.makeData({ ...base, type: arrowType as arrow.Int64, data: data as never });
+        const valid = new Uint8Array((n + 7) >> 3);
+        let nullCount = 0;
+        for (let i = 0; i < n; i++) {
+          const v = values[i];
+          if (v === null || v === undefined) {
+            nullCount++;
+            continue;
+          }
+          if (typeof v !== 'bigint' || v < INT64_MIN || v > INT64_MAX) throw typeError(path, type, v);
+          data[i] = v;
+          valid[i >> 3]! |= 1 << (i & 7);
+        }
+        return arrow.makeData({
+          type: arrowType as arrow.Int64,
+          length: n,
+          nullCount,
+          nullBitmap: valid,
+          data: data as never,
+        });
       }
       case 'float':
       case 'double': {
-        check((v) => typeof v === 'number');
         const data = type === 'float' ? new Float32Array(n) : new Float64Array(n);
-        for (let i = 0; i < n; i++) if (typeof values[i] === 'number') data[i] = values[i] as number;
-        return arrow.makeData({ ...base, type: arrowType as arrow.Float64, data: data as Float64Array });
+        const valid = new Uint8Array((n + 7) >> 3);
+        let nullCount = 0;
+        for (let i = 0; i < n; i++) {
+          const v = values[i];
+          if (v === null || v === undefined) {
+            nullCount++;
+            continue;
+          }
+          if (typeof v !== 'number') throw typeError(path, type, v);
+          data[i] = v;
+          valid[i >> 3]! |= 1 << (i & 7);
+        }
+        return arrow.makeData({
+          type: arrowType as arrow.Float64,
+          length: n,
+          nullCount,
+          nullBitmap: valid,
+          data: data as Float64Array,
+        });
       }
       case 'string':
-        check((v) => typeof v === 'string');
-        return varBinary(arrowType, values, (v) => encoder.encode(v as string));
+        return varBinary(arrowType, values, true, path);
       case 'binary':
-        check((v) => v instanceof Uint8Array);
-        return varBinary(arrowType, values, (v) => v as Uint8Array);
+        return varBinary(arrowType, values, false, path);
       case 'uuid': {
         check((v) => typeof v === 'string');
         const data = new Uint8Array(n * 16);
@@ -124,24 +197,24 @@ export function valuesToArrowData(
             }
           }
         }
-        return arrow.makeData({ ...base, type: arrowType as arrow.FixedSizeBinary, data });
+        return arrow.makeData({ ...base(), type: arrowType as arrow.FixedSizeBinary, data });
       }
     }
     const decimal = parseDecimal(type);
     if (decimal) {
       const limit = 10n ** BigInt(decimal.precision);
-      check((v) => typeof v === 'bigint' && v < limit && v > -limit);
       const data = new Uint32Array(n * 4);
+      // The 128-bit little-endian value as two int64 halves: low = the value mod 2^64, high = the rest
+      // (just the sign extension up to precision 18).
+      const halves = new BigInt64Array(data.buffer);
       for (let i = 0; i < n; i++) {
         const v = values[i];
-        if (typeof v !== 'bigint') continue;
-        let x = BigInt.asUintN(128, v);
-        for (let w = 0; w < 4; w++) {
-          data[i * 4 + w] = Number(x & 0xffffffffn);
-          x >>= 32n;
-        }
+        if (v === null || v === undefined) continue;
+        if (typeof v !== 'bigint' || v >= limit || v <= -limit) throw typeError(path, type, v);
+        halves[2 * i] = BigInt.asIntN(64, v);
+        halves[2 * i + 1] = decimal.precision <= 18 ? (v < 0n ? -1n : 0n) : BigInt.asIntN(64, v >> 64n);
       }
-      return arrow.makeData({ ...base, type: arrowType as arrow.Decimal, data });
+      return arrow.makeData({ ...base(), type: arrowType as arrow.Decimal, data });
     }
     const width = parseFixed(type);
     if (width !== undefined) {
@@ -149,7 +222,7 @@ export function valuesToArrowData(
       const data = new Uint8Array(n * width);
       for (let i = 0; i < n; i++)
         if (values[i] instanceof Uint8Array) data.set(values[i] as Uint8Array, i * width);
-      return arrow.makeData({ ...base, type: arrowType as arrow.FixedSizeBinary, data });
+      return arrow.makeData({ ...base(), type: arrowType as arrow.FixedSizeBinary, data });
     }
     throw new Error(`column ${path}: unknown Iceberg type "${type}"`);
   }
@@ -163,7 +236,7 @@ export function valuesToArrowData(
           `${path}.${f.name}`,
         ),
       );
-      return arrow.makeData({ ...base, type: arrowType as arrow.Struct, children });
+      return arrow.makeData({ ...base(), type: arrowType as arrow.Struct, children });
     }
     case 'list': {
       check((v) => Array.isArray(v));
@@ -175,7 +248,7 @@ export function valuesToArrowData(
         offsets[i + 1] = flat.length;
       }
       const child = valuesToArrowData(type.element, flat, `${path}.element`);
-      return arrow.makeData({ ...base, type: arrowType as arrow.List, valueOffsets: offsets, child });
+      return arrow.makeData({ ...base(), type: arrowType as arrow.List, valueOffsets: offsets, child });
     }
     case 'map': {
       check((v) => Array.isArray(v));
@@ -203,7 +276,7 @@ export function valuesToArrowData(
           valuesToArrowData(type.value, vals, `${path}.value`),
         ],
       });
-      return arrow.makeData({ ...base, type: mapType, valueOffsets: offsets, child: entries });
+      return arrow.makeData({ ...base(), type: mapType, valueOffsets: offsets, child: entries });
     }
   }
 }
@@ -255,20 +328,41 @@ export function arrowDataToValues(type: IcebergType, data: arrow.Data): IcebergV
   if (typeof type === 'string') {
     const decimal = parseDecimal(type);
     const width = parseFixed(type) ?? (type === 'uuid' ? 16 : undefined);
+    const values = data.values as Uint8Array;
+    const text =
+      type === 'string' ? Buffer.from(values.buffer, values.byteOffset, values.byteLength) : undefined;
+    const latin1 = text?.toString('latin1');
+    const halves = decimal
+      ? new BigInt64Array(values.buffer, values.byteOffset, values.byteLength / 8)
+      : undefined;
+    const dense = !data.nullBitmap || data.nullCount === 0;
     for (let i = 0; i < n; i++) {
-      if (!isValid(data, i)) continue;
+      if (!dense && !isValid(data, i)) continue;
       if (type === 'boolean') {
         const j = off + i;
         out[i] = (data.values[j >> 3] & (1 << (j & 7))) !== 0;
       } else if (type === 'string' || type === 'binary') {
         const o = data.valueOffsets as Int32Array;
-        const bytes = (data.values as Uint8Array).subarray(o[i]!, o[i + 1]!);
-        out[i] = type === 'string' ? decoder.decode(bytes) : Uint8Array.from(bytes);
+        const start = o[i]!;
+        const end = o[i + 1]!;
+        if (type === 'binary') out[i] = values.slice(start, end);
+        else {
+          // ASCII values are cut from one latin1 decoding of the whole buffer (a byte is a character
+          // there): much cheaper than a UTF-8 decode per value. Others are decoded on their own.
+          let ascii = true;
+          for (let k = start; k < end; k++) {
+            if (values[k]! > 0x7f) {
+              ascii = false;
+              break;
+            }
+          }
+          out[i] = ascii ? latin1!.substring(start, end) : text!.toString('utf8', start, end);
+        }
       } else if (decimal) {
-        const w = data.values as Uint32Array;
-        let x = 0n;
-        for (let k = 3; k >= 0; k--) x = (x << 32n) | BigInt(w[i * 4 + k]!);
-        out[i] = BigInt.asIntN(128, x);
+        const lo = halves![2 * i]!;
+        const hi = halves![2 * i + 1]!;
+        // Up to precision 18 the high half is only the sign extension of the low half.
+        out[i] = hi === (lo < 0n ? -1n : 0n) ? lo : (hi << 64n) | BigInt.asUintN(64, lo);
       } else if (width !== undefined) {
         const bytes = (data.values as Uint8Array).subarray(i * width, (i + 1) * width);
         out[i] = type === 'uuid' ? bytesToUuid(bytes) : Uint8Array.from(bytes);
@@ -309,22 +403,23 @@ export function arrowDataToValues(type: IcebergType, data: arrow.Data): IcebergV
 
 /** Arrow table → rows with the given fields (matched by `PARQUET:field_id`, else by name). */
 export function arrowTableToRows(table: arrow.Table, fields: readonly NestedField[]): Row[] {
-  const rows: Row[] = [];
-  for (let i = 0; i < table.numRows; i++) rows.push({});
   const columnIndex = (f: NestedField): number => {
     const byId = table.schema.fields.findIndex((a) => a.metadata.get('PARQUET:field_id') === String(f.id));
     return byId >= 0 ? byId : table.schema.fields.findIndex((a) => a.name === f.name);
   };
-  for (const f of fields) {
-    const index = columnIndex(f);
-    let at = 0;
-    if (index < 0) {
-      for (const row of rows) row[f.name] = null;
-      continue;
-    }
-    for (const batch of table.batches) {
-      const values = arrowDataToValues(f.type, batch.data.children[index]!);
-      for (const v of values) rows[at++]![f.name] = v;
+  const indexes = fields.map(columnIndex);
+  const names = fields.map((f) => f.name);
+  const rows: Row[] = new Array<Row>(table.numRows);
+  let at = 0;
+  for (const batch of table.batches) {
+    const columns = fields.map((f, k) =>
+      indexes[k]! < 0 ? undefined : arrowDataToValues(f.type, batch.data.children[indexes[k]!]!),
+    );
+    // Row by row, every key in the same order: all rows share one object shape.
+    for (let i = 0; i < batch.numRows; i++) {
+      const row: Row = {};
+      for (let k = 0; k < names.length; k++) row[names[k]!] = columns[k] ? columns[k]![i]! : null;
+      rows[at++] = row;
     }
   }
   return rows;

@@ -42,6 +42,31 @@ function compareBytes(
   return aEnd - aStart - (bEnd - bStart);
 }
 
+/** compareBytes four bytes at a time (big-endian words compare like bytes): strings share long prefixes. */
+function compareBytesWide(
+  av: DataView,
+  a: Uint8Array,
+  aStart: number,
+  aEnd: number,
+  bv: DataView,
+  b: Uint8Array,
+  bStart: number,
+  bEnd: number,
+): number {
+  const n = Math.min(aEnd - aStart, bEnd - bStart);
+  let k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const x = av.getUint32(aStart + k);
+    const y = bv.getUint32(bStart + k);
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  for (; k < n; k++) {
+    const d = a[aStart + k]! - b[bStart + k]!;
+    if (d !== 0) return d;
+  }
+  return aEnd - aStart - (bEnd - bStart);
+}
+
 /** Signed compare of two 128-bit little-endian two's-complement values held as 4 u32 words. */
 function compareDecimalWords(w: Uint32Array, i: number, j: number): number {
   const hi = (w[i * 4 + 3]! | 0) - (w[j * 4 + 3]! | 0);
@@ -69,25 +94,58 @@ function primitiveBounds(
       minI = 0,
       maxC: arrow.Data | undefined,
       maxI = 0;
+    // The current min/max as (buffer, start, end), so each value costs two inlined comparisons.
+    let minB: Uint8Array = new Uint8Array(0),
+      minView = new DataView(minB.buffer),
+      maxView = minView,
+      minS = 0,
+      minE = 0,
+      maxB = minB,
+      maxS = 0,
+      maxE = 0;
     for (const d of chunks) {
       const o = d.valueOffsets as Int32Array;
       const v = d.values as Uint8Array;
+      const view = new DataView(v.buffer, v.byteOffset, v.byteLength);
+      const dense = !d.nullBitmap || d.nullCount === 0;
       for (let i = 0; i < d.length; i++) {
-        if (!isValid(d, i)) continue;
+        if (!dense && !isValid(d, i)) continue;
+        const s = o[i]!;
+        const e = o[i + 1]!;
         if (!minC) {
           minC = maxC = d;
           minI = maxI = i;
+          minB = maxB = v;
+          minView = maxView = view;
+          minS = maxS = s;
+          minE = maxE = e;
           continue;
         }
-        const mo = minC.valueOffsets as Int32Array;
-        if (compareBytes(v, o[i]!, o[i + 1]!, minC.values as Uint8Array, mo[minI]!, mo[minI + 1]!) < 0) {
+        // first bytes decide most comparisons; compareBytes only on a tie
+        const first = s < e ? v[s]! : -1;
+        const minFirst = minS < minE ? minB[minS]! : -1;
+        if (
+          first < minFirst ||
+          (first === minFirst && compareBytesWide(view, v, s, e, minView, minB, minS, minE) < 0)
+        ) {
           minC = d;
           minI = i;
+          minB = v;
+          minView = view;
+          minS = s;
+          minE = e;
         }
-        const xo = maxC!.valueOffsets as Int32Array;
-        if (compareBytes(v, o[i]!, o[i + 1]!, maxC!.values as Uint8Array, xo[maxI]!, xo[maxI + 1]!) > 0) {
+        const maxFirst = maxS < maxE ? maxB[maxS]! : -1;
+        if (
+          first > maxFirst ||
+          (first === maxFirst && compareBytesWide(view, v, s, e, maxView, maxB, maxS, maxE) > 0)
+        ) {
           maxC = d;
           maxI = i;
+          maxB = v;
+          maxView = view;
+          maxS = s;
+          maxE = e;
         }
       }
     }
@@ -108,43 +166,47 @@ function primitiveBounds(
 
   const decimal = parseDecimal(type as IcebergType);
   if (decimal) {
-    let minC: arrow.Data | undefined,
-      minI = 0,
-      maxC: arrow.Data | undefined,
-      maxI = 0;
+    let minV: bigint | undefined, maxV: bigint | undefined;
     for (const d of chunks) {
       const w = d.values as Uint32Array;
-      for (let i = 0; i < d.length; i++) {
-        if (!isValid(d, i)) continue;
-        if (!minC) {
-          minC = maxC = d;
-          minI = maxI = i;
-          continue;
+      const dense = !d.nullBitmap || d.nullCount === 0;
+      let minI = -1,
+        maxI = -1;
+      if (decimal.precision <= 18) {
+        // the value fits the low 64 bits: compare (signed word 1, unsigned word 0) like int64Bounds
+        const hi = new Int32Array(w.buffer, w.byteOffset, w.length);
+        for (let i = 0; i < d.length; i++) {
+          if (!dense && !isValid(d, i)) continue;
+          if (minI < 0) {
+            minI = maxI = i;
+            continue;
+          }
+          const h = hi[4 * i + 1]!;
+          const l = w[4 * i]!;
+          const mh = hi[4 * minI + 1]!;
+          if (h < mh || (h === mh && l < w[4 * minI]!)) minI = i;
+          const xh = hi[4 * maxI + 1]!;
+          if (h > xh || (h === xh && l > w[4 * maxI]!)) maxI = i;
         }
-        // Compare through a combined view only when chunks differ (rare: one chunk per batch).
-        if (
-          minC === d
-            ? compareDecimalWords(w, i, minI) < 0
-            : wordsToBigInt(w, i) < wordsToBigInt(minC.values, minI)
-        ) {
-          minC = d;
-          minI = i;
-        }
-        if (
-          maxC === d
-            ? compareDecimalWords(w, i, maxI) > 0
-            : wordsToBigInt(w, i) > wordsToBigInt(maxC!.values, maxI)
-        ) {
-          maxC = d;
-          maxI = i;
+      } else {
+        for (let i = 0; i < d.length; i++) {
+          if (!dense && !isValid(d, i)) continue;
+          if (minI < 0) {
+            minI = maxI = i;
+            continue;
+          }
+          if (compareDecimalWords(w, i, minI) < 0) minI = i;
+          if (compareDecimalWords(w, i, maxI) > 0) maxI = i;
         }
       }
+      if (minI < 0) continue;
+      const lo = wordsToBigInt(w, minI);
+      const hi = wordsToBigInt(w, maxI);
+      if (minV === undefined || lo < minV) minV = lo;
+      if (maxV === undefined || hi > maxV) maxV = hi;
     }
-    if (!minC || !maxC) return {};
-    return {
-      lower: decimalToBytes(wordsToBigInt(minC.values, minI)),
-      upper: decimalToBytes(wordsToBigInt(maxC.values, maxI)),
-    };
+    if (minV === undefined || maxV === undefined) return {};
+    return { lower: decimalToBytes(minV), upper: decimalToBytes(maxV) };
   }
 
   const width = parseFixed(type as IcebergType) ?? (type === 'uuid' ? 16 : undefined);
@@ -179,6 +241,9 @@ function primitiveBounds(
     return { lower: Uint8Array.of(seenFalse ? 0 : 1), upper: Uint8Array.of(seenTrue ? 1 : 0) };
   }
 
+  if (type === 'long' || type === 'time' || type === 'timestamp' || type === 'timestamptz') {
+    return int64Bounds(type, chunks);
+  }
   const isFloat = type === 'float' || type === 'double';
   let min: number | bigint | undefined, max: number | bigint | undefined;
   let nans = 0;
@@ -201,6 +266,46 @@ function primitiveBounds(
   out.lower = toSingleValueBytes(type as IcebergType, min);
   out.upper = toSingleValueBytes(type as IcebergType, max);
   return out;
+}
+
+/**
+ * Min/max of 64-bit integer columns compared as (signed high word, unsigned low word) pairs of 32-bit
+ * views: reading a BigInt64Array allocates a bigint per value, which made this the slowest column.
+ */
+function int64Bounds(
+  type: string,
+  chunks: readonly arrow.Data[],
+): { lower?: Uint8Array; upper?: Uint8Array } {
+  let minV: bigint | undefined, maxV: bigint | undefined;
+  for (const d of chunks) {
+    const big = d.values as BigInt64Array;
+    const hi = new Int32Array(big.buffer, big.byteOffset, big.length * 2);
+    const lo = new Uint32Array(big.buffer, big.byteOffset, big.length * 2);
+    const dense = !d.nullBitmap || d.nullCount === 0;
+    let minI = -1,
+      maxI = -1;
+    for (let i = 0; i < d.length; i++) {
+      if (!dense && !isValid(d, i)) continue;
+      if (minI < 0) {
+        minI = maxI = i;
+        continue;
+      }
+      const h = hi[2 * i + 1]!;
+      const l = lo[2 * i]!;
+      const mh = hi[2 * minI + 1]!;
+      if (h < mh || (h === mh && l < lo[2 * minI]!)) minI = i;
+      const xh = hi[2 * maxI + 1]!;
+      if (h > xh || (h === xh && l > lo[2 * maxI]!)) maxI = i;
+    }
+    if (minI < 0) continue;
+    if (minV === undefined || big[minI]! < minV) minV = big[minI]!;
+    if (maxV === undefined || big[maxI]! > maxV) maxV = big[maxI]!;
+  }
+  if (minV === undefined || maxV === undefined) return {};
+  return {
+    lower: toSingleValueBytes(type as IcebergType, minV),
+    upper: toSingleValueBytes(type as IcebergType, maxV),
+  };
 }
 
 /** Bounds and NaN counts of every non-repeated primitive column (struct members included). */

@@ -348,3 +348,37 @@ export async function writeSnapshot(
   if (parent) snapshot['parent-snapshot-id'] = parent['snapshot-id'];
   return { ...snapshotCommit(metadata, snapshot), manifestListLocation, writtenFiles };
 }
+
+export interface TableCommitInput extends Omit<SnapshotWriteInput, 'added'> {
+  /** Rows to write as new data files (current schema, default spec). */
+  rows: readonly Row[];
+  /** Data files already written to add as well. */
+  added?: readonly DataFile[];
+  fileOptions?: DataFileWriteOptions;
+}
+
+export interface TableCommit extends WrittenSnapshot {
+  /** The data files written for `rows`. */
+  dataFiles: DataFile[];
+}
+
+/**
+ * Rows in, commit out: writes the rows' data files, the manifests and the manifest list, and returns
+ * the requirements and updates to send to the catalog. On a commit conflict, reload the metadata and
+ * call writeSnapshot again with the same `dataFiles` (they stay valid); a removed file that is no
+ * longer live then fails loudly, which means another writer changed it and the change must be redone.
+ */
+export async function writeTableCommit(
+  metadata: TableMetadata,
+  store: FileStore,
+  input: TableCommitInput,
+): Promise<TableCommit> {
+  const dataFiles = await writeDataFiles(metadata, store, input.rows, input.fileOptions);
+  const { rows: _rows, added = [], fileOptions: _options, ...rest } = input;
+  const written = await writeSnapshot(metadata, store, { ...rest, added: [...added, ...dataFiles] });
+  return {
+    ...written,
+    dataFiles,
+    writtenFiles: [...dataFiles.map((f) => f.filePath), ...written.writtenFiles],
+  };
+}

@@ -197,3 +197,25 @@ test('a value that does not fit its column is refused with the column named', ()
   assert.throws(() => writeRowsDataFile([{ id: 1n, dec: 10n ** 18n }], schema), /column dec/);
   assert.throws(() => writeRowsDataFile([{ i: 1 }], schema), /column id is required but row 0/);
 });
+
+test('several row groups: one split offset per row group, counts summed over them', () => {
+  const small = buildSchema([
+    { name: 'n', type: 'long', required: true },
+    { name: 's', type: 'string' },
+  ]);
+  const many: Row[] = Array.from({ length: 2500 }, (_, i) => ({
+    n: BigInt(i - 1000),
+    s: i % 3 === 0 ? null : `v${i}`,
+  }));
+  const { bytes, dataFile } = writeRowsDataFile(many, small, { maxRowGroupSize: 1000 });
+  const footer = readParquetFooter(bytes);
+  assert.equal(dataFile.splitOffsets!.length, 3);
+  assert.ok(dataFile.splitOffsets!.every((o, i, a) => i === 0 || o > a[i - 1]!));
+  assert.equal(dataFile.splitOffsets![0], 4);
+  assert.equal(dataFile.valueCounts.get(2), 2500);
+  assert.equal(dataFile.nullValueCounts.get(2), many.filter((r) => r.s === null).length);
+  assert.equal(dataFile.columnSizes.get(1), footer.leaves[0]!.compressedSize);
+  // read back across row groups and Arrow batches
+  const back = readRowsDataFile(bytes, small.fields);
+  assert.deepEqual(back, many);
+});
