@@ -72,7 +72,12 @@ function wrongType(value: unknown): never {
 
 function exactOf(value: unknown): ExactDecimal | undefined {
   if (typeof value === 'number') return exactFromNumber(value);
-  if (value instanceof JsonNumber) return parseExactDecimal(value.text);
+  if (value instanceof JsonNumber) {
+    const exact = parseExactDecimal(value.text);
+    // Only an exponent beyond any storable magnitude makes a valid JSON number unparseable here.
+    if (!exact) fail('is out of range (exponent too large)', value);
+    return exact;
+  }
   if (typeof value === 'bigint') return { digits: value, exponent: 0, precision: value === 0n ? 0 : 1 };
   return undefined;
 }
