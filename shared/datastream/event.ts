@@ -196,7 +196,11 @@ export function toChangeEvent(ctx: EventContext, input: unknown, options: EventO
   const uuid = requiredString(ctx, event.uuid, 'uuid');
   if (uuid === '') invalid(ctx, 'uuid', 'is empty', uuid);
   const sourceTsMs = metadataMillis(ctx, event.source_timestamp, 'source_timestamp', true) as number;
-  metadataMillis(ctx, event.read_timestamp, 'read_timestamp', false);
+  // read_timestamp is not used for ordering: its type is checked, its text is not parsed (a hot path).
+  const readTimestamp = event.read_timestamp;
+  if (readTimestamp !== undefined && readTimestamp !== null && typeof readTimestamp !== 'string') {
+    metadataMillis(ctx, readTimestamp, 'read_timestamp', false);
+  }
   const readMethod = requiredString(ctx, event.read_method, 'read_method');
   let backfill: boolean;
   if (readMethod === lastReadMethod && readMethod !== '') {
