@@ -7,7 +7,7 @@ import { makeCoercer } from '../../../shared/datastream/coerce.js';
 import { CoercionFailure, DatastreamValidationError } from '../../../shared/datastream/errors.js';
 import { toChangeEvent } from '../../../shared/datastream/event.js';
 import { JsonNumber, parseJsonLossless } from '../../../shared/datastream/lossless-json.js';
-import { compileTableDefinition } from '../../../shared/datastream/table.js';
+import { compileIcebergSchema, compileTableDefinition } from '../../../shared/datastream/table.js';
 import { daysFromCivil } from '../../../shared/datastream/temporal.js';
 import { postgresToIceberg } from '../../../shared/iceberg/postgres-types.js';
 
@@ -229,4 +229,46 @@ test('each envelope field is checked, and the error names it', () => {
   rejects(line({}, { id: null }), 'id', /primary-key column but is null/);
   rejects(line({}, { id: 1, colour: 'red' }), 'colour', /not a column/);
   rejects(line({}, { id: 1, price: 1.234 }), 'price', /fractional digits.*value 1\.234.*numeric\(10,2\)/);
+});
+
+test('a table compiled from an Iceberg schema takes its key from identifier fields, text types from pgTypes', () => {
+  const table = compileIcebergSchema(
+    { schema: 'public', name: 'docs' },
+    {
+      type: 'struct',
+      'schema-id': 3,
+      'identifier-field-ids': [1],
+      fields: [
+        { id: 1, name: 'id', required: true, type: 'long' },
+        { id: 2, name: 'body', required: false, type: 'string' },
+        { id: 3, name: 'ref', required: false, type: 'string' },
+        { id: 4, name: 'amount', required: false, type: 'decimal(20, 3)' },
+      ],
+    },
+    { pgTypes: { body: 'jsonb', ref: 'uuid' } },
+  );
+  assert.deepEqual(table.primaryKeys, ['id']);
+  const event = toChangeEvent(
+    ctx,
+    line(
+      { table: 'docs' },
+      {
+        id: 1,
+        body: { a: [1] },
+        ref: '4922b9cc-f469-aef8-f6e7-d078e55b85dd',
+        amount: new JsonNumber('12345678901234567.891'),
+      },
+    ),
+    { resolveTable: () => table },
+  );
+  assert.deepEqual(event.row, {
+    id: 1n,
+    body: '{"a":[1]}',
+    ref: '4922b9cc-f469-aef8-f6e7-d078e55b85dd',
+    amount: 12345678901234567891n,
+  });
+  assert.throws(
+    () => toChangeEvent(ctx, line({ table: 'docs' }, { id: 2, ref: 'nope' }), { resolveTable: () => table }),
+    /column "ref": is not a UUID/,
+  );
 });
