@@ -12,7 +12,6 @@ import { parseDecimal, parseFixed, type IcebergType } from '../iceberg/types.js'
 import type { IcebergValue } from '../iceberg/values.js';
 import { buildData } from './arrow-columns.js';
 
-const encoder = new TextEncoder();
 const MASK64 = (1n << 64n) - 1n;
 
 export interface ColumnAccumulator {
@@ -172,11 +171,11 @@ function decimalColumn(): ColumnAccumulator {
   };
 }
 
-/** Utf8 and Binary: offsets plus one byte buffer. */
+/** Utf8 and Binary: offsets plus one byte buffer (a Buffer: its utf8 write needs no view per value). */
 function variableWidthColumn(utf8: boolean): ColumnAccumulator {
   const validity = new Validity();
   let offsets = new Int32Array(1024);
-  let bytes = new Uint8Array(16384);
+  let bytes = Buffer.allocUnsafe(16384);
   let size = 0;
   const reserve = (i: number, extra: number) => {
     if (i + 2 > offsets.length) {
@@ -185,8 +184,8 @@ function variableWidthColumn(utf8: boolean): ColumnAccumulator {
       offsets = grown;
     }
     if (size + extra > bytes.length) {
-      const grown = new Uint8Array(Math.max(size + extra, bytes.length * 2));
-      grown.set(bytes.subarray(0, size));
+      const grown = Buffer.allocUnsafe(Math.max(size + extra, bytes.length * 2));
+      bytes.copy(grown, 0, 0, size);
       bytes = grown;
     }
   };
@@ -199,7 +198,7 @@ function variableWidthColumn(utf8: boolean): ColumnAccumulator {
         const text = value as string;
         // UTF-8 needs at most 3 bytes per UTF-16 unit.
         reserve(i, text.length * 3);
-        size += encoder.encodeInto(text, bytes.subarray(size)).written;
+        size += bytes.write(text, size, 'utf8');
       } else {
         const data = value as Uint8Array;
         reserve(i, data.length);
@@ -214,7 +213,7 @@ function variableWidthColumn(utf8: boolean): ColumnAccumulator {
         ...validity.props(arrowType),
         type: arrowType as arrow.Utf8,
         valueOffsets: offsets.subarray(0, validity.length + 1),
-        data: bytes.subarray(0, size),
+        data: new Uint8Array(bytes.buffer, bytes.byteOffset, size),
       }),
   };
 }

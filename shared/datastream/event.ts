@@ -300,7 +300,7 @@ export function toChangeEvent(ctx: EventContext, input: unknown, options: EventO
   }
 
   const key: IcebergValue[] = [];
-  const row: Row = {};
+  let row: Row = {};
   if (op === 'delete') {
     // A delete carries reliable values only for the key (pgoutput sends the old key alone), so the
     // other columns are not read: a stale or placeholder value there must not fail the object.
@@ -312,12 +312,22 @@ export function toChangeEvent(ctx: EventContext, input: unknown, options: EventO
       row[column.name] = coerceColumn(ctx, table, column.name, value);
     }
   } else {
-    const ignoreUnknown = options.unknownColumns === 'ignore';
-    const names = Object.keys(payload);
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i] as string;
-      if (ignoreUnknown && !table.byName.has(name)) continue;
-      row[name] = coerceColumn(ctx, table, name, payload[name]);
+    const state = { column: -1, present: 0 };
+    try {
+      row = table.coerceRow(payload, state);
+    } catch (error) {
+      const column = table.columns[state.column];
+      if (error instanceof CoercionFailure && column) {
+        return invalid(ctx, column.name, error.reason, error.value, column.expected);
+      }
+      throw error;
+    }
+    let keys = 0;
+    for (const _ in payload) keys++;
+    if (keys !== state.present && options.unknownColumns !== 'ignore') {
+      for (const name of Object.keys(payload)) {
+        if (!table.byName.has(name)) coerceColumn(ctx, table, name, payload[name]);
+      }
     }
   }
   for (const column of table.keyColumns) {
