@@ -272,3 +272,31 @@ test('a table compiled from an Iceberg schema takes its key from identifier fiel
     /column "ref": is not a UUID/,
   );
 });
+
+test('decimals from JSON numbers agree with exact decimal arithmetic on the token text (randomized)', () => {
+  let seed = 12345;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  for (let n = 0; n < 20000; n++) {
+    const digits = 1 + Math.floor(random() * 15);
+    let text = '';
+    for (let i = 0; i < digits; i++) text += String(Math.floor(random() * 10));
+    const point = Math.floor(random() * (digits + 1));
+    const token = `${random() < 0.3 ? '-' : ''}${text.slice(0, point) || '0'}${point < digits ? `.${text.slice(point)}` : ''}`;
+    const scale = Math.floor(random() * 8);
+    const precision = Math.min(38, scale + 1 + Math.floor(random() * 16));
+    const type = `numeric(${precision},${scale})`;
+    let fromNumber: unknown;
+    let fromText: unknown;
+    try {
+      fromNumber = coerce(type, Number(token));
+    } catch (error) {
+      fromNumber = error instanceof CoercionFailure ? 'refused' : error;
+    }
+    try {
+      fromText = coerce(type, new JsonNumber(token));
+    } catch (error) {
+      fromText = error instanceof CoercionFailure ? 'refused' : error;
+    }
+    assert.equal(fromNumber, fromText, `${token} as ${type}`);
+  }
+});
