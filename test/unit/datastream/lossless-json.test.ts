@@ -77,3 +77,13 @@ test('canonical JSON text keeps exact numbers and key order, compactly', () => {
   const value = parseJsonLossless('{ "b" : [1, 2.50, 99999999999999.9999], "a" : {"x": null} }');
   assert.equal(canonicalJsonText(value), '{"b":[1,2.5,99999999999999.9999],"a":{"x":null}}');
 });
+
+test('the check starts at the payload only when the payload key is unambiguous', () => {
+  // Metadata numbers before the payload need no exactness; payload numbers always count.
+  assert.equal(mayLosePrecision('{"tx_id":12345678901234567,"payload":{"a":1}}'), false);
+  assert.equal(mayLosePrecision('{"meta":1,"payload":{"a":12345678901234567}}'), true);
+  // A nested "payload" key after a risky number: the first occurrence is the event's payload.
+  assert.equal(mayLosePrecision('{"payload":{"a":12345678901234567,"doc":{"payload":1}}}'), true);
+  // A key that merely ends in "payload" (escaped quote) does not move the start.
+  assert.equal(mayLosePrecision('{"x":12345678901234567,"a\\\\"payload":1}'), true);
+});
