@@ -61,7 +61,7 @@ function metadataMillis(ctx: EventContext, value: unknown, name: string, require
   }
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value)) invalid(ctx, name, 'is not whole epoch milliseconds', value);
-    return value;
+    return value === 0 ? 0 : value; // -0 is 0
   }
   if (typeof value === 'bigint') {
     if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {

@@ -42,20 +42,12 @@ export class JsonSyntaxError extends Error {
 // of JSON.parse; a hand-written character loop was slower than JSON.parse.)
 const RISKY_NUMBER = /[:,[\s]-?\d(?:[\d.]{15}|[\d.]*[eE][+-]?\d{3})/g;
 
-const PAYLOAD_KEY = '"payload":';
-
 /**
- * True when some number token in the text may lose precision through a double. In a Datastream event
- * only the payload's numbers need to be exact (metadata numbers are epoch milliseconds and ids, checked
- * as safe integers where used), so the scan starts at the payload key when that key is unambiguous:
- * `"payload":` cannot occur inside a JSON string (its quotes would be escaped), so an occurrence not
- * preceded by a backslash is a key; if it occurs exactly once, it is the event's payload. Otherwise
- * the whole text is scanned. Measured: this halves the cost of the check on real lines.
+ * True when some number token in the text may lose precision through a double. The whole text is
+ * scanned: metadata numbers count too (a source_timestamp of -1e-500 must not pass as -0).
  */
 export function mayLosePrecision(text: string): boolean {
-  let from = text.lastIndexOf(PAYLOAD_KEY);
-  if (from <= 0 || text.charCodeAt(from - 1) === 0x5c || text.indexOf(PAYLOAD_KEY) !== from) from = 0;
-  RISKY_NUMBER.lastIndex = from;
+  RISKY_NUMBER.lastIndex = 0;
   return RISKY_NUMBER.test(text);
 }
 

@@ -78,12 +78,9 @@ test('canonical JSON text keeps exact numbers and key order, compactly', () => {
   assert.equal(canonicalJsonText(value), '{"b":[1,2.5,99999999999999.9999],"a":{"x":null}}');
 });
 
-test('the check starts at the payload only when the payload key is unambiguous', () => {
-  // Metadata numbers before the payload need no exactness; payload numbers always count.
-  assert.equal(mayLosePrecision('{"tx_id":12345678901234567,"payload":{"a":1}}'), false);
-  assert.equal(mayLosePrecision('{"meta":1,"payload":{"a":12345678901234567}}'), true);
-  // A nested "payload" key after a risky number: the first occurrence is the event's payload.
-  assert.equal(mayLosePrecision('{"payload":{"a":12345678901234567,"doc":{"payload":1}}}'), true);
-  // A key that merely ends in "payload" (escaped quote) does not move the start.
-  assert.equal(mayLosePrecision('{"x":12345678901234567,"a\\\\"payload":1}'), true);
+test('metadata numbers are checked as well as payload numbers', () => {
+  assert.equal(mayLosePrecision('{"source_timestamp":-0.0000000000000000001,"payload":{"a":1}}'), true);
+  assert.equal(mayLosePrecision('{"tx_id":12345678901234567,"payload":{"a":1}}'), true);
+  assert.equal(mayLosePrecision('{"meta":1,"payload":{"a":12345678901234567,"doc":{"payload":1}}}'), true);
+  assert.equal(mayLosePrecision('{"source_timestamp":1795510800813,"payload":{"a":1.5}}'), false);
 });
