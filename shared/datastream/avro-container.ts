@@ -200,6 +200,14 @@ export async function* avroRecordBatches(
         cause: error,
       });
     }
+    // Every Datastream record takes at least one byte; a larger count is corruption (and would
+    // otherwise loop for as long as the count says).
+    if (count > data.length + 1) {
+      throw new DatastreamReadError(
+        { object, line: recordNumber },
+        `Avro block claims ${count} records in ${data.length} bytes`,
+      );
+    }
     const records: unknown[] = [];
     let pos = 0;
     for (let i = 0; i < count; i++) {
