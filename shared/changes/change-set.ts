@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import * as arrow from 'apache-arrow';
 import { icebergToArrowField } from '../iceberg/arrow-schema.js';
 import type { Schema } from '../iceberg/types.js';
-import type { Row } from '../iceberg/values.js';
+import type { IcebergValue, Row } from '../iceberg/values.js';
 import { readValue } from './arrow-columns.js';
 import { columnAccumulator, type ColumnAccumulator } from './column-accumulator.js';
 import {
@@ -110,10 +110,23 @@ export class ChangeSetBuilder {
   private deletes = 0;
   private n = 0;
 
+  /** Push every column of a row; returns how many were present. Generated per schema (see below). */
+  private readonly pushRow: (row: Row, index: number) => number;
+
   constructor(private readonly header: ChangeSetHeader) {
     this.id = changeSetId(header.source, header.table);
     this.columns = header.schema.fields.map((f) => ({ name: f.name, values: columnAccumulator(f.type) }));
     this.columnNames = new Set(this.columns.map((c) => c.name));
+    this.pushRow = rowPusher(
+      this.columns.map((c) => c.name),
+      this.columns.map((c) => c.values.push),
+      (column, index) => {
+        const name = (this.columns[column] as { name: string }).name;
+        let list = this.absent.get(name);
+        if (!list) this.absent.set(name, (list = []));
+        list.push(index);
+      },
+    );
   }
 
   get count(): number {
@@ -133,21 +146,11 @@ export class ChangeSetBuilder {
     }
     const index = this.n++;
     const row = event.row;
-    let present = 0;
-    for (const column of this.columns) {
-      const value = row[column.name];
-      if (value !== undefined) present++;
-      if (value === undefined) {
-        let list = this.absent.get(column.name);
-        if (!list) this.absent.set(column.name, (list = []));
-        list.push(index);
-        column.values.push(null);
-      } else {
-        column.values.push(value);
-      }
-    }
+    const present = this.pushRow(row, index);
     // Rows come from tables compiled with this schema; a key outside it would be silently dropped.
-    if (Object.keys(row).length !== present) {
+    let keys = 0;
+    for (const _ in row) keys++;
+    if (keys !== present) {
       const unknown = Object.keys(row).filter((name) => !this.columnNames.has(name));
       throw new Error(`columns ${unknown.join(', ')} are not in the change-set schema`);
     }
@@ -246,6 +249,43 @@ export class ChangeSetBuilder {
     const batch = new arrow.RecordBatch(schema, struct);
     return arrow.tableToIPC(new arrow.Table(schema, [batch]), 'stream');
   }
+}
+
+/**
+ * A row pusher specialised to the schema: each column is read by its constant name and pushed through
+ * its own accumulator, so every property access and call site stays monomorphic (a loop over column
+ * names made them megamorphic, the largest cost of building a change-set). Names enter the code only
+ * as JSON string literals.
+ */
+function rowPusher(
+  names: string[],
+  pushes: Array<(value: IcebergValue) => void>,
+  markAbsent: (column: number, index: number) => void,
+): (row: Row, index: number) => number {
+  const body = names
+    .map((name, i) => {
+      const key = JSON.stringify(name);
+      return `v = row[${key}];
+    if (v === undefined) {
+      markAbsent(${i}, index);
+      push${i}(null);
+    } else {
+      present++;
+      push${i}(v);
+    }`;
+    })
+    .join('\n    ');
+  const params = names.map((_, i) => `push${i}`);
+  const source = `return function pushRow(row, index) {
+    let present = 0;
+    let v;
+    ${body}
+    return present;
+  };`;
+  const factory = new Function('markAbsent', ...params, source) as (
+    ...args: unknown[]
+  ) => (row: Row, index: number) => number;
+  return factory(markAbsent, ...pushes);
 }
 
 function storeOrder(order: OrderKey | null): StoredOrder | null {

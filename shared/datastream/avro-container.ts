@@ -13,7 +13,7 @@ const MAGIC = Buffer.from([0x4f, 0x62, 0x6a, 0x01]);
 const SYNC_SIZE = 16;
 
 /** avsc long type holding every 64-bit value exactly, as a bigint. */
-const BIGINT_LONG = avro.types.LongType.__with({
+export const BIGINT_LONG = avro.types.LongType.__with({
   fromBuffer: (buf: Buffer) => buf.readBigInt64LE(0),
   toBuffer: (n: bigint) => {
     const buf = Buffer.alloc(8);
@@ -25,6 +25,21 @@ const BIGINT_LONG = avro.types.LongType.__with({
   isValid: (n: unknown) => typeof n === 'bigint',
   compare: (a: bigint, b: bigint) => (a === b ? 0 : a < b ? -1 : 1),
 });
+
+/**
+ * avsc options that decode every long exactly: the registry covers the bare name "long", the hook
+ * covers `{type: "long", logicalType: …}` (timestamp-micros of year 9999 is beyond 2^53).
+ */
+export function avroTypeOptions(): Partial<avro.ForSchemaOptions> {
+  return {
+    registry: { long: BIGINT_LONG },
+    wrapUnions: true,
+    typeHook: (schema) => {
+      const node = schema as unknown as { type?: unknown };
+      return typeof node === 'object' && node !== null && node.type === 'long' ? BIGINT_LONG : undefined;
+    },
+  };
+}
 
 export interface AvroHeader {
   /** The writer schema, as JSON. */
@@ -160,10 +175,7 @@ export async function* avroRecordBatches(
   const { header, sync } = await readHeader(object, queue);
   let type: avro.Type;
   try {
-    type = avro.Type.forSchema(header.schema as avro.Schema, {
-      registry: { long: BIGINT_LONG },
-      wrapUnions: true,
-    });
+    type = avro.Type.forSchema(header.schema as avro.Schema, avroTypeOptions());
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new DatastreamReadError({ object }, `Avro schema is invalid (${message})`, { cause: error });
@@ -187,6 +199,14 @@ export async function* avroRecordBatches(
       throw new DatastreamReadError({ object, line: recordNumber }, 'Avro block does not inflate', {
         cause: error,
       });
+    }
+    // Every Datastream record takes at least one byte; a larger count is corruption (and would
+    // otherwise loop for as long as the count says).
+    if (count > data.length + 1) {
+      throw new DatastreamReadError(
+        { object, line: recordNumber },
+        `Avro block claims ${count} records in ${data.length} bytes`,
+      );
     }
     const records: unknown[] = [];
     let pos = 0;

@@ -223,27 +223,32 @@ class ConverterBuilder {
       for (const f of fields) out[f.name] = f.convert(field(value, f.name));
       return out;
     };
+    if (this.logical && shortName.startsWith('multidimensionalArray_')) {
+      // The record refers to itself for its elements: an element is a nested array (nestedArray set)
+      // or a leaf (elementValue); at the column level a missing nestedArray is an empty array.
+      const nested = (value: unknown) => field(generic(value), 'nestedArray');
+      converter = (value) => {
+        const items = nested(value);
+        return Array.isArray(items) ? items : (field(generic(value), 'elementValue') ?? null);
+      };
+      return (value) => {
+        const items = nested(value);
+        return Array.isArray(items) ? items : [];
+      };
+    }
     converter = this.logical ? this.datastreamRecord(shortName, generic) : generic;
     return converter;
   }
 
   /** Datastream's record-shaped unified types, recognised by record name. */
   private datastreamRecord(name: string, generic: Converter): Converter {
-    if (name.startsWith('multidimensionalArray_')) {
-      const unfold = (record: Record<string, unknown>): unknown => {
-        const nested = record.nestedArray;
-        if (Array.isArray(nested)) return nested.map((item) => unfold(item as Record<string, unknown>));
-        return record.elementValue ?? null;
-      };
-      return (value) => {
-        const record = generic(value) as Record<string, unknown>;
-        return Array.isArray(record.nestedArray) ? unfold(record) : [];
-      };
-    }
     switch (name) {
       case 'timestampTz':
         // `timestamp` is the instant in µs (UTC); `offset` only says which zone it was written in.
-        return (value) => new TimestampMicros(asBigint(field(generic(value), 'timestamp')));
+        return (value) => {
+          const timestamp = field(generic(value), 'timestamp');
+          return timestamp instanceof TimestampMicros ? timestamp : new TimestampMicros(asBigint(timestamp));
+        };
       case 'datetime': {
         return (value) => {
           const record = generic(value) as Record<string, unknown>;

@@ -72,7 +72,12 @@ function wrongType(value: unknown): never {
 
 function exactOf(value: unknown): ExactDecimal | undefined {
   if (typeof value === 'number') return exactFromNumber(value);
-  if (value instanceof JsonNumber) return parseExactDecimal(value.text);
+  if (value instanceof JsonNumber) {
+    const exact = parseExactDecimal(value.text);
+    // Only an exponent beyond any storable magnitude makes a valid JSON number unparseable here.
+    if (!exact) fail('is out of range (exponent too large)', value);
+    return exact;
+  }
   if (typeof value === 'bigint') return { digits: value, exponent: 0, precision: value === 0n ? 0 : 1 };
   return undefined;
 }
@@ -141,26 +146,26 @@ function coerceFloat(value: unknown): IcebergValue {
   return n;
 }
 
-const ZEROS = '0'.repeat(40);
+/** Powers of ten that a double holds exactly (10^0..10^22). */
+const EXACT_POWERS = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
 /**
- * Fast exact path for a JS number: its shortest text (what the JSON token said, see lossless-json)
- * in plain notation, digits moved by the scale, one BigInt. Anything else (exponent notation, more
- * fractional digits than the scale) goes through the general exact path, which also words the errors.
+ * Fast exact path for a JS number at a scale: r = round(v·10^s) is the unscaled value exactly when
+ * r/10^s gives back v and |r| < 10^15. Why: below 10^15, r/10^s is a decimal of at most 15
+ * significant digits, and two different decimals of at most 15 digits never round to the same
+ * double (DBL_DIG); so v, the double of the token (at most 15 digits on the fast JSON path), is that
+ * decimal, i.e. the token had no more than s fractional digits and its value is r/10^s. Anything
+ * else goes through the general exact path (decimal text), which also words the errors.
  */
 function decimalFromNumber(value: number, precision: number, scale: number): bigint | undefined {
-  const text = String(value);
-  if (text.indexOf('e') >= 0 || !Number.isFinite(value)) return undefined;
-  const negative = text.charCodeAt(0) === 0x2d;
-  const dot = text.indexOf('.');
-  const intPart = text.slice(negative ? 1 : 0, dot < 0 ? text.length : dot);
-  const fraction = dot < 0 ? '' : text.slice(dot + 1);
-  if (fraction.length > scale) return undefined;
-  const integerDigits = intPart === '0' ? 0 : intPart.length;
-  if (integerDigits > precision - scale) return undefined;
-  const digits = (integerDigits === 0 ? '' : intPart) + fraction + ZEROS.slice(0, scale - fraction.length);
-  const unscaled = digits === '' ? 0n : BigInt(digits);
-  return negative ? -unscaled : unscaled;
+  const power = EXACT_POWERS[scale];
+  if (power === undefined) return undefined;
+  const r = Math.round(value * power);
+  const magnitude = r < 0 ? -r : r;
+  if (magnitude < 1e15 && r / power === value && magnitude < (EXACT_POWERS[precision] ?? Infinity)) {
+    return BigInt(r);
+  }
+  return undefined;
 }
 
 function decimalCoercer(precision: number, scale: number): Coercer {

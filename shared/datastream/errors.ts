@@ -31,7 +31,12 @@ export function renderValue(value: unknown): string {
         JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ??
         String(value);
   } catch {
-    text = String(value);
+    // Too deep to stringify (String() of a nested array recurses as well): describe, don't render.
+    text = Array.isArray(value)
+      ? '<deeply nested array>'
+      : typeof value === 'object'
+        ? '<deeply nested object>'
+        : '<value>';
   }
   return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS)}…` : text;
 }

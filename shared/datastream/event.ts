@@ -61,7 +61,7 @@ function metadataMillis(ctx: EventContext, value: unknown, name: string, require
   }
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value)) invalid(ctx, name, 'is not whole epoch milliseconds', value);
-    return value;
+    return value === 0 ? 0 : value; // -0 is 0
   }
   if (typeof value === 'bigint') {
     if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
@@ -196,7 +196,11 @@ export function toChangeEvent(ctx: EventContext, input: unknown, options: EventO
   const uuid = requiredString(ctx, event.uuid, 'uuid');
   if (uuid === '') invalid(ctx, 'uuid', 'is empty', uuid);
   const sourceTsMs = metadataMillis(ctx, event.source_timestamp, 'source_timestamp', true) as number;
-  metadataMillis(ctx, event.read_timestamp, 'read_timestamp', false);
+  // read_timestamp is not used for ordering: its type is checked, its text is not parsed (a hot path).
+  const readTimestamp = event.read_timestamp;
+  if (readTimestamp !== undefined && readTimestamp !== null && typeof readTimestamp !== 'string') {
+    metadataMillis(ctx, readTimestamp, 'read_timestamp', false);
+  }
   const readMethod = requiredString(ctx, event.read_method, 'read_method');
   let backfill: boolean;
   if (readMethod === lastReadMethod && readMethod !== '') {
@@ -296,7 +300,7 @@ export function toChangeEvent(ctx: EventContext, input: unknown, options: EventO
   }
 
   const key: IcebergValue[] = [];
-  const row: Row = {};
+  let row: Row = {};
   if (op === 'delete') {
     // A delete carries reliable values only for the key (pgoutput sends the old key alone), so the
     // other columns are not read: a stale or placeholder value there must not fail the object.
@@ -308,12 +312,22 @@ export function toChangeEvent(ctx: EventContext, input: unknown, options: EventO
       row[column.name] = coerceColumn(ctx, table, column.name, value);
     }
   } else {
-    const ignoreUnknown = options.unknownColumns === 'ignore';
-    const names = Object.keys(payload);
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i] as string;
-      if (ignoreUnknown && !table.byName.has(name)) continue;
-      row[name] = coerceColumn(ctx, table, name, payload[name]);
+    const state = { column: -1, present: 0 };
+    try {
+      row = table.coerceRow(payload, state);
+    } catch (error) {
+      const column = table.columns[state.column];
+      if (error instanceof CoercionFailure && column) {
+        return invalid(ctx, column.name, error.reason, error.value, column.expected);
+      }
+      throw error;
+    }
+    let keys = 0;
+    for (const _ in payload) keys++;
+    if (keys !== state.present && options.unknownColumns !== 'ignore') {
+      for (const name of Object.keys(payload)) {
+        if (!table.byName.has(name)) coerceColumn(ctx, table, name, payload[name]);
+      }
     }
   }
   for (const column of table.keyColumns) {

@@ -42,7 +42,10 @@ export class JsonSyntaxError extends Error {
 // of JSON.parse; a hand-written character loop was slower than JSON.parse.)
 const RISKY_NUMBER = /[:,[\s]-?\d(?:[\d.]{15}|[\d.]*[eE][+-]?\d{3})/g;
 
-/** True when some number token in the text may lose precision through a double. */
+/**
+ * True when some number token in the text may lose precision through a double. The whole text is
+ * scanned: metadata numbers count too (a source_timestamp of -1e-500 must not pass as -0).
+ */
 export function mayLosePrecision(text: string): boolean {
   RISKY_NUMBER.lastIndex = 0;
   return RISKY_NUMBER.test(text);

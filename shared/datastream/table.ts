@@ -5,6 +5,7 @@
 import type { TableRef } from '../changes/change-event.js';
 import { postgresToIceberg } from '../iceberg/postgres-types.js';
 import type { IcebergType, NestedField, Schema } from '../iceberg/types.js';
+import type { Row } from '../iceberg/values.js';
 import { expectedTypeName, makeCoercer, type Coercer } from './coerce.js';
 
 /** A table as declared in config: PostgreSQL column types in source order, and the primary key. */
@@ -22,6 +23,12 @@ export interface ColumnPlan {
   coerce: Coercer;
 }
 
+/** Scratch state of a row coercion: which column was being coerced, how many were present. */
+export interface RowCoercionState {
+  column: number;
+  present: number;
+}
+
 export interface CompiledTable {
   ref: TableRef;
   schema: Schema;
@@ -30,6 +37,12 @@ export interface CompiledTable {
   /** Primary-key column names, in key order ([] for an insert-only table). */
   primaryKeys: string[];
   keyColumns: ColumnPlan[];
+  /**
+   * Coerce the known columns of a payload into a row (absent columns stay absent). Throws the
+   * column's CoercionFailure with `state.column` set to the failing column's index; sets
+   * `state.present` to the number of known columns found, so the caller can detect unknown ones.
+   */
+  coerceRow: (payload: Record<string, unknown>, state: RowCoercionState) => Row;
 }
 
 /** Give nested types (list elements, map keys/values, struct fields) fresh ids after the columns'. */
@@ -97,7 +110,45 @@ function compile(
       throw new Error(`table ${ref.schema}.${ref.name}: primary-key column "${name}" is not a column`);
     return column;
   });
-  return { ref, schema, columns, byName, primaryKeys: [...primaryKeys], keyColumns };
+  return {
+    ref,
+    schema,
+    columns,
+    byName,
+    primaryKeys: [...primaryKeys],
+    keyColumns,
+    coerceRow: rowCoercer(columns),
+  };
+}
+
+/**
+ * A row coercer specialised to the table's columns. Generated code reads and writes each column by
+ * its constant name, so V8 sees one object shape per site; the generic loop over payload keys made
+ * every property access megamorphic and cost more than the coercions themselves. Names enter the
+ * code only as JSON string literals.
+ */
+function rowCoercer(columns: ColumnPlan[]): CompiledTable['coerceRow'] {
+  const body = columns
+    .map((column, i) => {
+      const key = JSON.stringify(column.name);
+      return `v = payload[${key}];
+    if (v !== undefined) {
+      present++;
+      state.column = ${i};
+      row[${key}] = v === null ? null : coerce[${i}](v);
+    }`;
+    })
+    .join('\n    ');
+  const source = `return function coerceRow(payload, state) {
+    const row = {};
+    let present = 0;
+    let v;
+    ${body}
+    state.present = present;
+    return row;
+  };`;
+  const factory = new Function('coerce', source) as (coerce: Coercer[]) => CompiledTable['coerceRow'];
+  return factory(columns.map((c) => c.coerce));
 }
 
 /** Compile a PostgreSQL-style table definition (types mapped by postgres-types.ts). */

@@ -1,0 +1,86 @@
+// Lossless JSON: numbers a double would change are kept as their exact text, everything else is what
+// JSON.parse returns; invalid JSON is refused exactly where JSON.parse refuses it.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  canonicalJsonText,
+  JsonNumber,
+  JsonSyntaxError,
+  mayLosePrecision,
+  parseJsonLossless,
+} from '../../../shared/datastream/lossless-json.js';
+
+test('numbers with more than 15 significant digits or extreme exponents stay exact', () => {
+  const value = parseJsonLossless(
+    '{"a":99999999999999.9999,"b":9007199254740993,"c":-0.10000000000000001,"d":1e400,"e":[12345678901234567890]}',
+  ) as Record<string, unknown>;
+  assert.deepEqual(value.a, new JsonNumber('99999999999999.9999'));
+  assert.deepEqual(value.b, new JsonNumber('9007199254740993'));
+  assert.deepEqual(value.c, new JsonNumber('-0.10000000000000001'));
+  assert.deepEqual(value.d, new JsonNumber('1e400'));
+  assert.deepEqual(value.e, [new JsonNumber('12345678901234567890')]);
+});
+
+test('digits inside strings do not change the result, only (at most) the path', () => {
+  const line = '{"id":"12345678901234567890","n":1.5,"s":"x:12345678901234567"}';
+  assert.deepEqual(parseJsonLossless(line), JSON.parse(line));
+  assert.equal(mayLosePrecision('{"uuid":"e9183522-60a2-4a11-abf6-7234f19a2000","n":12}'), false);
+  assert.equal(mayLosePrecision('{"n": 12345678901234567}'), true, 'whitespace before a number');
+  assert.equal(mayLosePrecision('[-1.0000000000000001]'), true);
+  assert.equal(mayLosePrecision('{"n":1e-400}'), true);
+});
+
+test('the slow path returns what JSON.parse returns for safe numbers, escapes and __proto__', () => {
+  const samples = [
+    '{"a":[1,-0,0.5,1e21,-2.5e-7,true,false,null],"b":"\\u00e9\\n\\"\\\\\\/\\b\\f\\r\\t","c":{}}',
+    '{"__proto__":{"x":1},"k":"v","k":"w"}',
+    '[ 1 , { "x" : [ ] } , "가나다 🚚" ]',
+    '"just a string"',
+  ];
+  for (const sample of samples) {
+    // Force the slow path with a long number somewhere.
+    const forced = `[${sample},12345678901234567890]`;
+    const value = parseJsonLossless(forced) as unknown[];
+    assert.deepEqual(value[0], JSON.parse(sample), sample);
+    assert.equal(Object.getPrototypeOf(value[0]), Object.getPrototypeOf(JSON.parse(sample)));
+  }
+});
+
+test('invalid JSON is refused by both paths, like JSON.parse', () => {
+  const invalid = [
+    '{"a":1,}',
+    '{"a":01}',
+    '[1,]',
+    '{"a":"\u0001"}',
+    '{"a":"\\x"}',
+    '{"a":-}',
+    '{"a":1.}',
+    'nul',
+    '{} x',
+    '',
+    '{"a":"\\ud8"}',
+  ];
+  for (const text of invalid) {
+    assert.throws(() => JSON.parse(text), SyntaxError, `JSON.parse accepts ${text}`);
+    assert.throws(() => parseJsonLossless(text), JsonSyntaxError, text);
+    assert.throws(() => parseJsonLossless(`[${text},12345678901234567890]`), JsonSyntaxError, `slow ${text}`);
+  }
+});
+
+test('deep nesting is refused with a syntax error instead of overflowing the stack', () => {
+  const deep = `${'['.repeat(100000)}12345678901234567890${']'.repeat(100000)}`;
+  assert.throws(() => parseJsonLossless(deep), JsonSyntaxError);
+});
+
+test('canonical JSON text keeps exact numbers and key order, compactly', () => {
+  const value = parseJsonLossless('{ "b" : [1, 2.50, 99999999999999.9999], "a" : {"x": null} }');
+  assert.equal(canonicalJsonText(value), '{"b":[1,2.5,99999999999999.9999],"a":{"x":null}}');
+});
+
+test('metadata numbers are checked as well as payload numbers', () => {
+  assert.equal(mayLosePrecision('{"source_timestamp":-0.0000000000000000001,"payload":{"a":1}}'), true);
+  assert.equal(mayLosePrecision('{"tx_id":12345678901234567,"payload":{"a":1}}'), true);
+  assert.equal(mayLosePrecision('{"meta":1,"payload":{"a":12345678901234567,"doc":{"payload":1}}}'), true);
+  assert.equal(mayLosePrecision('{"source_timestamp":1795510800813,"payload":{"a":1.5}}'), false);
+});
