@@ -172,6 +172,8 @@ async function run(
 
   const alreadyApplied: string[] = [];
   for (let attempt = 1; ; attempt++) {
+    // a redo after a conflict may be a zombie's: it must still hold the lease to go on
+    if (attempt > 1) await renew(deps, lease, options);
     const current = await loadOrCreate(deps, id, await load(pending[0]!));
     // 3. skip what the table already records, then take the budget
     const recorded = recordedChangesets(current.metadata, options.recentSnapshots);
