@@ -22,6 +22,7 @@ import {
 import type { NestedField } from '../iceberg/types.js';
 import type { Row } from '../iceberg/values.js';
 import { candidateFiles } from './candidate-files.js';
+import { conformKey, conformRow, widenedFields } from './conform.js';
 import { compareKey, keyString } from './keys.js';
 import {
   applicable,
@@ -96,9 +97,10 @@ export async function applyBatch(
   metadata: TableMetadata,
   store: FileStore,
   primaryKeys: readonly string[],
-  events: readonly ChangeEvent[],
+  batchEvents: readonly ChangeEvent[],
   options: ApplyOptions = {},
 ): Promise<AppliedBatch> {
+  let events = batchEvents;
   const schema = currentSchema(metadata);
   const dataColumns = schema.fields
     .map((f) => f.name)
@@ -115,6 +117,14 @@ export async function applyBatch(
     rewrittenFiles: 0,
     rewrittenBytes: 0,
   };
+  const longs = widenedFields(schema.fields);
+  if (longs.length > 0) {
+    events = events.map((e) => ({
+      ...e,
+      row: conformRow({ ...e.row }, longs),
+      key: primaryKeys.length > 0 ? conformKey(e.key, fieldsByName(metadata, primaryKeys)) : e.key,
+    }));
+  }
   const live = await readLiveDataFiles(metadata, store);
   const perFile = rowsPerFile(live, options.targetFileSizeBytes ?? DEFAULT_TARGET);
   if (primaryKeys.length === 0) return appendOnly(metadata, store, events, dataColumns, perFile, counts);
@@ -137,6 +147,7 @@ export async function applyBatch(
   for (const file of candidates) {
     const bytes = await store.get(file.dataFile.filePath);
     for (const row of readRowsDataFile(bytes, [...keyFields, ...orderFields], file.dataFile.filePath)) {
+      conformRow(row, longs);
       const k = keyString(keyFields.map((f) => row[f.name] ?? null));
       if (grouped.byKey.has(k)) storedAt.set(k, { file, order: rowOrder(row) });
     }
@@ -174,6 +185,7 @@ export async function applyBatch(
     counts.rewrittenBytes += file.dataFile.fileSizeInBytes;
     const kept: Row[] = [];
     for (const row of readRowsDataFile(bytes, schema.fields, file.dataFile.filePath)) {
+      conformRow(row, longs);
       const k = keyString(keyFields.map((f) => row[f.name] ?? null));
       const change = storedAt.get(k)?.file === file ? changed.get(k) : undefined;
       if (!change) {

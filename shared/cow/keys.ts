@@ -18,7 +18,7 @@ function tag(v: IcebergValue): string {
     case 'bigint':
       return `l${v}`;
     case 'string':
-      return `s${v}`;
+      return `s${JSON.stringify(v)}`; // escaped: a separator inside a string cannot forge a boundary
     case 'boolean':
       return v ? 'T' : 'F';
     default:

@@ -10,6 +10,7 @@ import { readRowsDataFile, writeRowsDataFile } from '../iceberg/parquet-data-fil
 import type { NestedField, Schema } from '../iceberg/types.js';
 import type { IcebergValue, Row } from '../iceberg/values.js';
 import type { FileStore } from '../iceberg/table-writer.js';
+import { conformRow, widenedFields } from './conform.js';
 import { keyString } from './keys.js';
 import { rowOrder, setRowOrder } from './merge.js';
 
@@ -33,7 +34,9 @@ export async function readTombstones(
   const out: Tombstones = new Map();
   if (!location) return out;
   const rows = readRowsDataFile(await store.get(location), [...keyFields, ...orderFields], location);
+  const longs = widenedFields(keyFields);
   for (const row of rows) {
+    conformRow(row, longs); // a key column widened since the sidecar was written
     const key = keyFields.map((f) => row[f.name] ?? null);
     out.set(keyString(key), { key, order: rowOrder(row) });
   }

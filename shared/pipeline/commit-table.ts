@@ -189,11 +189,11 @@ async function run(
     let bytes = 0;
     for (const record of pending) {
       if (recorded.has(record.id)) continue;
-      const cs = await load(record);
+      // the budget is checked on the record and the object size, before anything is downloaded
       const size = await sizeOf(deps, record);
-      if (batch.length > 0 && (rows + record.eventCount > options.maxRows || bytes + size > options.maxBytes))
-        break;
-      batch.push(cs);
+      const over = rows + record.eventCount > options.maxRows || bytes + size > options.maxBytes;
+      if (batch.length > 0 && over) break;
+      batch.push(await load(record));
       rows += record.eventCount;
       bytes += size;
     }
