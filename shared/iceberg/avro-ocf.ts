@@ -23,8 +23,19 @@ const bigLong = avro.types.LongType.__with({
   compare: (a: bigint, b: bigint) => (a === b ? 0 : a < b ? -1 : 1),
 });
 
+// Compiling a schema into an avsc type costs milliseconds (it generates code) and every manifest read or
+// write needs one: types are immutable, so each distinct schema is compiled once per process.
+const compiledTypes = new Map<string, avro.Type>();
+
 export function avroType(schema: object): avro.Type {
-  return avro.Type.forSchema(schema as avro.Schema, { registry: { long: bigLong } as never });
+  const key = JSON.stringify(schema);
+  let type = compiledTypes.get(key);
+  if (!type) {
+    type = avro.Type.forSchema(schema as avro.Schema, { registry: { long: bigLong } as never });
+    if (compiledTypes.size >= 256) compiledTypes.clear();
+    compiledTypes.set(key, type);
+  }
+  return type;
 }
 
 const MAGIC = Buffer.from([0x4f, 0x62, 0x6a, 0x01]); // "Obj\x01"

@@ -1,0 +1,37 @@
+// Which live data files may hold one of a batch's keys, from manifest metadata alone: a file is a
+// candidate when some batch key's first key column lies within the file's lower/upper bounds of that
+// column (files are written sorted by key, so their bounds are narrow). A file without bounds for the
+// column is always a candidate. Candidates are then confirmed by reading their key columns.
+
+import { fromSingleValueBytes } from '../iceberg/single-value.js';
+import type { LiveDataFile } from '../iceberg/table-writer.js';
+import type { NestedField } from '../iceberg/types.js';
+import type { IcebergValue } from '../iceberg/values.js';
+import { compareValue } from './keys.js';
+
+export function candidateFiles(
+  live: readonly LiveDataFile[],
+  firstKeyField: NestedField,
+  firstKeyValues: readonly IcebergValue[],
+): LiveDataFile[] {
+  const sorted = [...firstKeyValues].sort(compareValue);
+  if (sorted.length === 0) return [];
+  return live.filter((file) => {
+    const lowerBytes = file.dataFile.lowerBounds.get(firstKeyField.id);
+    const upperBytes = file.dataFile.upperBounds.get(firstKeyField.id);
+    const lower = lowerBytes ? fromSingleValueBytes(firstKeyField.type, lowerBytes) : undefined;
+    const upper = upperBytes ? fromSingleValueBytes(firstKeyField.type, upperBytes) : undefined;
+    // the first batch value ≥ lower, then check it is ≤ upper
+    let lo = 0;
+    let hi = sorted.length;
+    if (lower !== undefined) {
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (compareValue(sorted[mid] ?? null, lower) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+    }
+    if (lo >= sorted.length) return false;
+    return upper === undefined || compareValue(sorted[lo] ?? null, upper) <= 0;
+  });
+}

@@ -1,0 +1,20 @@
+// Names the copy-on-write engine writes into the table: the order columns every row carries, the table
+// property naming the tombstone sidecar, and the snapshot summary keys that make each commit
+// self-describing (which change-sets it applied, under which lease token).
+
+/** Source commit time in ms of the change that wrote the row (long). */
+export const SOURCE_TS_COLUMN = '_cdc_source_ts_ms';
+/** PostgreSQL LSN of that change as a 64-bit number, stored as the two's-complement bits of a long. */
+export const LSN_COLUMN = '_cdc_lsn';
+export const ORDER_COLUMNS = [SOURCE_TS_COLUMN, LSN_COLUMN] as const;
+
+/** Table property: location of the Parquet file holding the current tombstones (key + order key). */
+export const TOMBSTONES_PROPERTY = 'datastream-iceberg.tombstones';
+/** Table property: how long (ms of source time) a tombstone is kept; default 7 days. */
+export const TOMBSTONE_RETENTION_PROPERTY = 'datastream-iceberg.tombstone-retention-ms';
+export const DEFAULT_TOMBSTONE_RETENTION_MS = 7 * 24 * 3600 * 1000;
+
+/** Snapshot summary key: the ids of the change-sets the snapshot applied, comma-separated. */
+export const CHANGESETS_SUMMARY_KEY = 'datastream-iceberg.changesets';
+/** Snapshot summary key: the lease token of the run that committed the snapshot. */
+export const LEASE_TOKEN_SUMMARY_KEY = 'datastream-iceberg.lease-token';

@@ -1,0 +1,390 @@
+// commitTable: drain a table's pending change-sets into ONE copy-on-write snapshot, exactly once.
+//   1. take the table's lease (its token goes into the snapshot summary; a zombie run is recognised);
+//   2. load the table, creating it on first use from the change-set's schema plus the order columns;
+//   3. list pending change-sets oldest first up to a budget (rows, bytes), skip those the table's recent
+//      snapshots already record (a run that died after the catalog commit but before marking);
+//   4. merge + plan + write files (shared/cow), evolve the schema in the same commit;
+//   5. renew the lease (stop if it was lost or has too little time left), then commit one snapshot
+//      asserting the table uuid and the snapshot main pointed at;
+//   6. mark the change-sets committed; release the lease.
+// A conflict (409) reloads and redoes from the new base, bounded. An unknown outcome (5xx, timeout) is
+// resolved by reading the table back before anything else, and written files are never deleted.
+
+import { randomUUID } from 'node:crypto';
+import { decodeChangeSet, type DecodedChangeSet } from '../changes/change-set.js';
+import type { ChangeEvent } from '../changes/change-event.js';
+import { resolveUnknownCommit } from '../adapters/resolve-unknown-commit.js';
+import { applyBatch, type ApplyCounts, type ApplyOptions } from '../cow/apply-batch.js';
+import { evolveSchema } from '../cow/evolve-schema.js';
+import { recordedChangesets } from '../cow/recorded-changesets.js';
+import {
+  CHANGESETS_SUMMARY_KEY,
+  LEASE_TOKEN_SUMMARY_KEY,
+  ORDER_COLUMNS,
+  TOMBSTONES_PROPERTY,
+} from '../cow/table-properties.js';
+import type { TableMetadata, TableRequirement, TableUpdate } from '../iceberg/metadata-types.js';
+import { buildSortOrder } from '../iceberg/partitioning.js';
+import { SchemaEvolutionError } from '../iceberg/schema.js';
+import { currentSnapshot } from '../iceberg/snapshot.js';
+import { writeSnapshot } from '../iceberg/table-writer.js';
+import type { NestedField, Schema } from '../iceberg/types.js';
+import type { Logger } from '../log.js';
+import {
+  CommitConflictError,
+  CommitStateUnknownError,
+  NoSuchTableError,
+  TableAlreadyExistsError,
+  type Catalog,
+  type LoadedTable,
+  type TableIdentifier,
+} from '../ports/catalog.js';
+import type { ObjectStore } from '../ports/object-store.js';
+import type { ChangesetRecord, Lease, StateStore } from '../ports/state-store.js';
+import { PG_TYPES_PROPERTY, PRIMARY_KEY_PROPERTY, type TableDirectory } from './table-directory.js';
+
+export interface CommitOptions extends ApplyOptions {
+  /** Lease time to live (default 10 minutes: above the commit function's timeout). */
+  leaseTtlMs?: number;
+  /** Do not start a catalog commit with less lease time left than this (default 60 s). */
+  minLeaseLeftMs?: number;
+  /** Budget of one commit: change-sets, events and bytes (at least one change-set is always taken). */
+  maxChangesets?: number;
+  maxRows?: number;
+  maxBytes?: number;
+  /** Redo attempts after conflicts (409) or a commit found not to have landed (default 5). */
+  maxAttempts?: number;
+  /** How many snapshots of main are searched for change-sets already applied (default 100). */
+  recentSnapshots?: number;
+}
+
+/** Test seams: each runs at one step of a run; throwing from one simulates a crash there. */
+export interface CommitHooks {
+  afterFilesWritten?(): Promise<void> | void;
+  beforeCatalogCommit?(): Promise<void> | void;
+  afterCatalogCommit?(): Promise<void> | void;
+}
+
+export interface CommitDependencies {
+  catalog: Catalog;
+  objects: ObjectStore;
+  state: StateStore;
+  log: Logger;
+  /** Source column types for the table property pg-types when the table is created. */
+  tables?: TableDirectory;
+  /** Who runs (logged and stored in the lease); default a random id per call. */
+  holder?: string;
+  now?: () => number;
+  options?: CommitOptions;
+  hooks?: CommitHooks;
+}
+
+export type CommitResult =
+  | {
+      status: 'committed';
+      table: string;
+      snapshotId: string;
+      operation: 'append' | 'overwrite';
+      changesets: string[];
+      /** Change-sets found already applied by the table and only marked. */
+      alreadyApplied: string[];
+      counts: ApplyCounts;
+      attempts: number;
+    }
+  | { status: 'nothing-to-do'; table: string; alreadyApplied: string[] }
+  | { status: 'lease-busy'; table: string }
+  | { status: 'lease-lost'; table: string; reason: string }
+  | { status: 'failed'; table: string; reason: string };
+
+const DEFAULTS = {
+  leaseTtlMs: 10 * 60_000,
+  minLeaseLeftMs: 60_000,
+  maxChangesets: 500,
+  maxRows: 2_000_000,
+  maxBytes: 512 * 1024 * 1024,
+  maxAttempts: 5,
+  recentSnapshots: 100,
+};
+
+class LeaseLostError extends Error {}
+
+export function tableIdentifier(table: string): TableIdentifier {
+  const dot = table.indexOf('.');
+  if (dot <= 0) throw new Error(`table key "${table}" is not schema.table`);
+  return { namespace: [table.slice(0, dot)], name: table.slice(dot + 1) };
+}
+
+interface LoadedChangeset {
+  record: ChangesetRecord;
+  decoded: DecodedChangeSet;
+}
+
+export async function commitTable(deps: CommitDependencies, table: string): Promise<CommitResult> {
+  const now = deps.now ?? Date.now;
+  const options = { ...DEFAULTS, ...deps.options };
+  const holder = deps.holder ?? randomUUID();
+  const log = deps.log.with({ table, holder });
+  let lease = await deps.state.acquireLease(table, holder, options.leaseTtlMs, now());
+  if (!lease) {
+    log.info('lease held by another run');
+    return { status: 'lease-busy', table };
+  }
+  const leaseRef: { current: Lease } = { current: lease };
+  try {
+    return await run(deps, table, leaseRef, log);
+  } catch (error) {
+    if (error instanceof LeaseLostError) {
+      log.warn('lease lost: stopping before the commit', { reason: error.message });
+      return { status: 'lease-lost', table, reason: error.message };
+    }
+    if (error instanceof SchemaEvolutionError) {
+      log.error('table failed: schema change cannot be applied', { reason: error.message });
+      return { status: 'failed', table, reason: error.message };
+    }
+    throw error;
+  } finally {
+    lease = leaseRef.current;
+    await deps.state.releaseLease(lease);
+  }
+}
+
+async function run(
+  deps: CommitDependencies,
+  table: string,
+  lease: { current: Lease },
+  log: Logger,
+): Promise<CommitResult> {
+  const now = deps.now ?? Date.now;
+  const options = { ...DEFAULTS, ...deps.options };
+  const id = tableIdentifier(table);
+  const pending = await deps.state.listPendingChangesets(table, options.maxChangesets);
+  if (pending.length === 0) return { status: 'nothing-to-do', table, alreadyApplied: [] };
+
+  const loaded = new Map<string, LoadedChangeset>();
+  const load = async (record: ChangesetRecord): Promise<LoadedChangeset> => {
+    let hit = loaded.get(record.id);
+    if (!hit) {
+      hit = { record, decoded: decodeChangeSet(await deps.objects.get(record.location)) };
+      loaded.set(record.id, hit);
+    }
+    return hit;
+  };
+
+  const alreadyApplied: string[] = [];
+  for (let attempt = 1; ; attempt++) {
+    // a redo after a conflict may be a zombie's: it must still hold the lease to go on
+    if (attempt > 1) await renew(deps, lease, options);
+    const current = await loadOrCreate(deps, id, await load(pending[0]!));
+    // 3. skip what the table already records, then take the budget
+    const recorded = recordedChangesets(current.metadata, options.recentSnapshots);
+    const applied = pending.filter((r) => recorded.has(r.id) && !alreadyApplied.includes(r.id));
+    for (const r of applied) {
+      await deps.state.markChangesetsCommitted([r.id], recorded.get(r.id)!, now());
+      alreadyApplied.push(r.id);
+    }
+    if (applied.length > 0)
+      log.info('change-sets already in the table, marked', { ids: applied.map((r) => r.id) });
+    const batch: LoadedChangeset[] = [];
+    let rows = 0;
+    let bytes = 0;
+    for (const record of pending) {
+      if (recorded.has(record.id)) continue;
+      // the budget is checked on the record and the object size, before anything is downloaded
+      const size = await sizeOf(deps, record);
+      const over = rows + record.eventCount > options.maxRows || bytes + size > options.maxBytes;
+      if (batch.length > 0 && over) break;
+      batch.push(await load(record));
+      rows += record.eventCount;
+      bytes += size;
+    }
+    if (batch.length === 0) return { status: 'nothing-to-do', table, alreadyApplied };
+
+    // 4. schema evolution, merge and write
+    let metadata = current.metadata;
+    const updates: TableUpdate[] = [];
+    for (const cs of batch) {
+      const evolved = evolveSchema(metadata, withOrderColumns(cs.decoded.info.schema), table);
+      if (evolved.updates.length > 0) {
+        log.notice('schema evolved', { added: evolved.added, widened: evolved.widened });
+        metadata = evolved.metadata;
+      }
+    }
+    if (metadata !== current.metadata) {
+      const schema = metadata.schemas.find((s) => s['schema-id'] === metadata['current-schema-id'])!;
+      updates.push(
+        { action: 'add-schema', schema, 'last-column-id': metadata['last-column-id'] },
+        { action: 'set-current-schema', 'schema-id': -1 },
+      );
+    }
+    const primaryKeys = primaryKeysOf(current.metadata, batch[0]!.decoded.info.primaryKeys);
+    const events: ChangeEvent[] = [];
+    for (const cs of batch) for (const e of cs.decoded.events) events.push(e);
+    const result = await applyBatch(metadata, deps.objects, primaryKeys, events, options);
+    await deps.hooks?.afterFilesWritten?.();
+
+    const ids = batch.map((cs) => cs.record.id);
+    const written = await writeSnapshot(metadata, deps.objects, {
+      added: result.added,
+      removed: result.removed,
+      summary: {
+        [CHANGESETS_SUMMARY_KEY]: ids.join(','),
+        [LEASE_TOKEN_SUMMARY_KEY]: String(lease.current.token),
+      },
+    });
+    const requirements: TableRequirement[] = [
+      ...written.requirements,
+      { type: 'assert-current-schema-id', 'current-schema-id': current.metadata['current-schema-id'] },
+    ];
+    const allUpdates: TableUpdate[] = [...updates, ...written.updates];
+    if (result.tombstonesLocation) {
+      allUpdates.push({
+        action: 'set-properties',
+        updates: { [TOMBSTONES_PROPERTY]: result.tombstonesLocation },
+      });
+    }
+    const snapshotId = String(written.snapshot['snapshot-id']);
+    const base = currentSnapshot(current.metadata)?.['snapshot-id'] ?? null;
+
+    // 5. the lease must still be ours, with time to spare, when the commit starts
+    await renew(deps, lease, options);
+    await deps.hooks?.beforeCatalogCommit?.();
+    let outcome: 'landed' | 'redo';
+    try {
+      await deps.catalog.commitTable(id, requirements, allUpdates);
+      outcome = 'landed';
+    } catch (error) {
+      if (error instanceof CommitConflictError) {
+        outcome = 'redo';
+        log.warn('commit conflict: redoing from the new base', { attempt, reason: error.message });
+      } else if (error instanceof CommitStateUnknownError) {
+        const resolved = await resolveUnknownCommit(deps.catalog, id, {
+          snapshotId: written.snapshot['snapshot-id'],
+          baseSnapshotId: base,
+        });
+        log.warn('commit state unknown, resolved from the table', { attempt, resolved, snapshotId });
+        // not-landed: the base did not move, so rebuilding on it gives the same commit; redo covers both
+        outcome = resolved === 'landed' ? 'landed' : 'redo';
+      } else {
+        throw error;
+      }
+    }
+    if (outcome === 'redo') {
+      if (attempt >= options.maxAttempts)
+        throw new Error(`table ${table}: commit failed after ${attempt} attempts`);
+      continue;
+    }
+    await deps.hooks?.afterCatalogCommit?.();
+    // 6. mark
+    await deps.state.markChangesetsCommitted(ids, snapshotId, now());
+    const operation = result.removed.length > 0 ? 'overwrite' : 'append';
+    log.info('committed', {
+      snapshotId,
+      operation,
+      changesets: ids.length,
+      ...result.counts,
+      attempts: attempt,
+    });
+    return {
+      status: 'committed',
+      table,
+      snapshotId,
+      operation,
+      changesets: ids,
+      alreadyApplied,
+      counts: result.counts,
+      attempts: attempt,
+    };
+  }
+}
+
+async function renew(
+  deps: CommitDependencies,
+  lease: { current: Lease },
+  options: typeof DEFAULTS,
+): Promise<void> {
+  const now = deps.now ?? Date.now;
+  const at = now();
+  if (lease.current.expiresAtMs <= at) {
+    throw new LeaseLostError(`lease token ${lease.current.token} expired at ${lease.current.expiresAtMs}`);
+  }
+  const renewed = await deps.state.renewLease(lease.current, options.leaseTtlMs, at);
+  if (!renewed) throw new LeaseLostError(`lease token ${lease.current.token} was taken over`);
+  if (renewed.expiresAtMs - now() < options.minLeaseLeftMs) {
+    throw new LeaseLostError(
+      `lease token ${lease.current.token} has less than ${options.minLeaseLeftMs} ms left`,
+    );
+  }
+  lease.current = renewed;
+}
+
+async function sizeOf(deps: CommitDependencies, record: ChangesetRecord): Promise<number> {
+  return (await deps.objects.stat(record.location))?.size ?? 0;
+}
+
+const ORDER_FIELDS: NestedField[] = ORDER_COLUMNS.map((name, i) => ({
+  id: 1_000_000 + i,
+  name,
+  required: false,
+  type: 'long',
+}));
+
+function withOrderColumns(schema: Schema): Schema {
+  return {
+    ...schema,
+    fields: [...schema.fields, ...ORDER_FIELDS.filter((f) => !schema.fields.some((g) => g.name === f.name))],
+  };
+}
+
+function primaryKeysOf(metadata: TableMetadata, fallback: string[]): string[] {
+  const property = metadata.properties?.[PRIMARY_KEY_PROPERTY];
+  return property === undefined ? fallback : property.split(',').filter(Boolean);
+}
+
+async function loadOrCreate(
+  deps: CommitDependencies,
+  id: TableIdentifier,
+  first: LoadedChangeset,
+): Promise<LoadedTable> {
+  try {
+    return await deps.catalog.loadTable(id);
+  } catch (error) {
+    if (!(error instanceof NoSuchTableError)) throw error;
+  }
+  const info = first.decoded.info;
+  // order columns are required: every row we write carries them
+  const schema: Schema = {
+    type: 'struct',
+    'schema-id': 0,
+    fields: [
+      ...info.schema.fields,
+      ...ORDER_COLUMNS.map((name, i) => ({ id: 1_000_000 + i, name, required: true, type: 'long' as const })),
+    ],
+  };
+  const keyIds = info.primaryKeys.map((k) => schema.fields.find((f) => f.name === k)!.id);
+  if (keyIds.length > 0) schema['identifier-field-ids'] = keyIds;
+  const properties: Record<string, string> = { [PRIMARY_KEY_PROPERTY]: info.primaryKeys.join(',') };
+  const compiled = deps.tables ? await deps.tables.resolve(info.table) : undefined;
+  if (compiled) {
+    const pgTypes = Object.fromEntries(
+      compiled.columns
+        .filter((c) => c.pgType !== undefined && c.field.type === 'string')
+        .map((c) => [c.name, c.pgType!]),
+    );
+    if (Object.keys(pgTypes).length > 0) properties[PG_TYPES_PROPERTY] = JSON.stringify(pgTypes);
+  }
+  await deps.catalog.createNamespace(id.namespace);
+  try {
+    return await deps.catalog.createTable(id.namespace, {
+      name: id.name,
+      schema,
+      'write-order': buildSortOrder(
+        schema,
+        info.primaryKeys.map((source) => ({ source })),
+      ),
+      properties,
+    });
+  } catch (error) {
+    if (error instanceof TableAlreadyExistsError) return deps.catalog.loadTable(id);
+    throw error;
+  }
+}

@@ -1,0 +1,288 @@
+// Copy-on-write benchmark: `npm run bench -- cow [--rows 2000000] [--changes 20000] [--rows-per-file 250000]
+// [--large] [--skip-pyiceberg]`. Needs DSI_PYTHON (the readers' venv: `npm run stack -- start` and eval its env).
+//
+// Builds a products table (sorted by id, files of --rows-per-file rows) twice in one SQLite catalog (one
+// for us, one for PyIceberg), then applies the same changes (70% update, 20% insert, 10% delete, uniform
+// keys) and reports: our commit time; PyIceberg `upsert` + `delete` for the deletes; the per-event method
+// (one delete + append commit per event, PyIceberg, timed on 500 events, per event); bytes we rewrote
+// against the bytes of the files that hold a changed key; our time against bare parquet-wasm read+write
+// of those files; a second case with recent hot keys (our side); and the latency of a 1-change commit.
+// The last line is one JSON object with every figure.
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import * as pw from 'parquet-wasm';
+import { LocalObjectStore } from '../../shared/adapters/embedded/local-object-store.js';
+import { SqliteCatalog } from '../../shared/adapters/embedded/sqlite-catalog.js';
+import { SqliteStateStore } from '../../shared/adapters/embedded/sqlite-state-store.js';
+import type { ChangeEvent } from '../../shared/changes/change-event.js';
+import { LSN_COLUMN, SOURCE_TS_COLUMN } from '../../shared/cow/table-properties.js';
+import { fromSingleValueBytes } from '../../shared/iceberg/single-value.js';
+import { readLiveDataFiles, writeDataFiles, writeSnapshot } from '../../shared/iceberg/table-writer.js';
+import type { Schema } from '../../shared/iceberg/types.js';
+import type { Row } from '../../shared/iceberg/values.js';
+import { silentLogger } from '../../shared/log.js';
+import { commitTable, type CommitDependencies } from '../../shared/pipeline/commit-table.js';
+import { PRIMARY_KEY_PROPERTY } from '../../shared/pipeline/table-directory.js';
+import { runPython } from '../support/python.js';
+import { change, stageChangeset } from '../unit/cow/support/stage.js';
+
+const args = process.argv.slice(2);
+const num = (name: string, fallback: number): number => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const large = args.includes('--large');
+const ROWS = num('rows', large ? 10_000_000 : 2_000_000);
+const CHANGES = num('changes', large ? 100_000 : 20_000);
+const ROWS_PER_FILE = num('rows-per-file', 250_000);
+const PER_EVENT = num('per-event', 500);
+const skipPy = args.includes('--skip-pyiceberg');
+
+const T = { schema: 'bench', name: 'products' };
+const DATA_FIELDS: Schema['fields'] = [
+  { id: 1, name: 'id', required: true, type: 'long' },
+  { id: 2, name: 'name', required: false, type: 'string' },
+  { id: 3, name: 'price', required: false, type: 'decimal(10, 2)' },
+  { id: 4, name: 'qty', required: false, type: 'int' },
+  { id: 5, name: 'updated_at', required: false, type: 'timestamp' },
+];
+const CHANGE_SCHEMA: Schema = { type: 'struct', 'schema-id': 0, fields: DATA_FIELDS };
+const TABLE_SCHEMA: Schema = {
+  type: 'struct',
+  'schema-id': 0,
+  'identifier-field-ids': [1],
+  fields: [
+    ...DATA_FIELDS,
+    { id: 6, name: SOURCE_TS_COLUMN, required: true, type: 'long' },
+    { id: 7, name: LSN_COLUMN, required: true, type: 'long' },
+  ],
+};
+
+let seed = 42;
+const random = (): number => {
+  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+  return seed / 0x80000000;
+};
+
+function product(id: number, version: number): Row {
+  return {
+    id: BigInt(id),
+    name: `Product ${id} v${version}`,
+    price: BigInt(100 + ((id * 7919 + version) % 100_000)),
+    qty: (id + version) % 1000,
+    updated_at: 1_764_000_000_000_000n + BigInt(id) * 1000n + BigInt(version),
+  };
+}
+
+const seconds = (ms: number): number => Number((ms / 1000).toFixed(3));
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'dsi-bench-cow-'));
+  const db = new Database(join(dir, 'catalog.db'));
+  const objects = new LocalObjectStore();
+  const warehouse = join(dir, 'warehouse');
+  const catalog = new SqliteCatalog({ database: db, warehouse, objectStore: objects });
+  const state = new SqliteStateStore(db);
+  const deps: CommitDependencies = { catalog, objects, state, log: silentLogger };
+  const workRoot = join(dir, 'work');
+  await catalog.createNamespace(['bench']);
+
+  // build the two tables: the same rows, sorted by id, files of ROWS_PER_FILE rows
+  const build = async (name: string): Promise<void> => {
+    const created = await catalog.createTable(['bench'], {
+      name,
+      schema: TABLE_SCHEMA,
+      'write-order': {
+        'order-id': 1,
+        fields: [{ 'source-id': 1, transform: 'identity', direction: 'asc', 'null-order': 'nulls-first' }],
+      },
+      properties: { [PRIMARY_KEY_PROPERTY]: 'id' },
+    });
+    const files = [];
+    for (let start = 0; start < ROWS; start += ROWS_PER_FILE) {
+      const rows: Row[] = [];
+      for (let id = start; id < Math.min(ROWS, start + ROWS_PER_FILE); id++) {
+        const row = product(id, 0);
+        row[SOURCE_TS_COLUMN] = 1000n;
+        row[LSN_COLUMN] = 1n;
+        rows.push(row);
+      }
+      files.push(
+        ...(await writeDataFiles(created.metadata, objects, rows, { maxRowsPerFile: ROWS_PER_FILE })),
+      );
+    }
+    const snap = await writeSnapshot(created.metadata, objects, { added: files });
+    await catalog.commitTable({ namespace: ['bench'], name }, snap.requirements, snap.updates);
+  };
+  let t = performance.now();
+  await build('products');
+  if (!skipPy) await build('products_py');
+  console.log(`built ${ROWS} rows${skipPy ? '' : ' twice'} in ${seconds(performance.now() - t)} s`);
+
+  // the uniform change set: distinct keys, 70% update, 20% insert, 10% delete
+  const makeChanges = (n: number, hot: boolean, ts: number, nextId: { v: number }): ChangeEvent[] => {
+    const events: ChangeEvent[] = [];
+    const used = new Set<number>();
+    const pickExisting = (): number => {
+      for (;;) {
+        const id = hot
+          ? Math.floor(ROWS - 1 - random() * Math.max(1, ROWS / 100))
+          : Math.floor(random() * ROWS);
+        if (!used.has(id)) {
+          used.add(id);
+          return id;
+        }
+      }
+    };
+    for (let i = 0; i < n; i++) {
+      const r = random();
+      const order = ts + i;
+      if (r < 0.7) events.push(change(T, ['id'], 'upsert', product(pickExisting(), 1), order));
+      else if (r < 0.9) events.push(change(T, ['id'], 'upsert', product(nextId.v++, 1), order));
+      else events.push(change(T, ['id'], 'delete', { id: BigInt(pickExisting()) }, order));
+    }
+    return events;
+  };
+  const nextId = { v: ROWS };
+  const uniform = makeChanges(CHANGES, false, 10_000, nextId);
+
+  // which files hold a changed key, from their id bounds (files are sorted, disjoint ranges)
+  const holdingBytes = async (events: ChangeEvent[]) => {
+    const { metadata } = await catalog.loadTable({ namespace: ['bench'], name: 'products' });
+    const live = await readLiveDataFiles(metadata, objects);
+    const ids = events.map((e) => e.key[0] as bigint);
+    const holding = live.filter((f) => {
+      const lo = fromSingleValueBytes('long', f.dataFile.lowerBounds.get(1)!) as bigint;
+      const hi = fromSingleValueBytes('long', f.dataFile.upperBounds.get(1)!) as bigint;
+      return ids.some((id) => id >= lo && id <= hi);
+    });
+    return { files: holding, bytes: holding.reduce((a, f) => a + f.dataFile.fileSizeInBytes, 0) };
+  };
+  const parquetLimit = async (paths: string[]): Promise<number> => {
+    const start = performance.now();
+    for (const path of paths) {
+      const table = pw.readParquet(await objects.get(path));
+      pw.writeParquet(table, new pw.WriterPropertiesBuilder().setCompression(pw.Compression.ZSTD).build());
+    }
+    return performance.now() - start;
+  };
+
+  const runOurs = async (events: ChangeEvent[], label: string) => {
+    const holding = await holdingBytes(events);
+    await stageChangeset({ objects, state, workRoot }, T, CHANGE_SCHEMA, ['id'], events);
+    const start = performance.now();
+    const result = await commitTable(deps, 'bench.products');
+    const ms = performance.now() - start;
+    if (result.status !== 'committed') throw new Error(`${label}: ${JSON.stringify(result)}`);
+    const limitMs = await parquetLimit(holding.files.map((f) => f.dataFile.filePath));
+    const figures = {
+      seconds: seconds(ms),
+      rewritten_files: result.counts.rewrittenFiles,
+      rewritten_bytes: result.counts.rewrittenBytes,
+      holding_files: holding.files.length,
+      holding_bytes: holding.bytes,
+      rewrite_bytes_ratio: Number((result.counts.rewrittenBytes / Math.max(1, holding.bytes)).toFixed(3)),
+      parquet_limit_seconds: seconds(limitMs),
+      ratio_vs_parquet_limit: Number((limitMs / ms).toFixed(3)),
+      counts: result.counts,
+    };
+    console.log(`${label}: ${JSON.stringify(figures)}`);
+    return figures;
+  };
+
+  const ours = await runOurs(uniform, `ours, ${CHANGES} uniform changes`);
+  const hot = await runOurs(
+    makeChanges(CHANGES, true, 1_000_000, nextId),
+    `ours, ${CHANGES} hot-key changes`,
+  );
+  const one = makeChanges(1, false, 2_000_000, nextId);
+  await stageChangeset({ objects, state, workRoot }, T, CHANGE_SCHEMA, ['id'], one);
+  t = performance.now();
+  await commitTable(deps, 'bench.products');
+  const oneMs = performance.now() - t;
+  console.log(`ours, 1-change commit: ${seconds(oneMs)} s`);
+
+  let py: { upsert_seconds: number; delete_seconds: number; per_event_seconds: number } | undefined;
+  if (!skipPy) {
+    // the same uniform changes for PyIceberg, as JSON (ids and decimals as strings, exact)
+    const upserts = uniform
+      .filter((e) => e.op === 'upsert')
+      .map((e) => ({
+        id: String(e.row.id),
+        name: e.row.name,
+        price: String(e.row.price),
+        qty: e.row.qty,
+        updated_at: String(e.row.updated_at),
+        ts: e.order.sourceTsMs,
+        lsn: String(e.order.lsn),
+      }));
+    const deletes = uniform.filter((e) => e.op === 'delete').map((e) => String(e.key[0]));
+    const input = join(dir, 'changes.json');
+    writeFileSync(input, JSON.stringify({ upserts, deletes, perEvent: PER_EVENT }));
+    py = await runPython(PY_BENCH, [join(dir, 'catalog.db'), warehouse, input]);
+    console.log(`PyIceberg: ${JSON.stringify(py)}`);
+  }
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+
+  const pyTotal = py ? py.upsert_seconds + py.delete_seconds : undefined;
+  const perEventOurs = ours.seconds / CHANGES;
+  console.log(
+    JSON.stringify({
+      rows: ROWS,
+      changes: CHANGES,
+      rows_per_file: ROWS_PER_FILE,
+      ours_seconds: ours.seconds,
+      ours_hot_seconds: hot.seconds,
+      one_change_commit_seconds: seconds(oneMs),
+      pyiceberg_upsert_seconds: py?.upsert_seconds ?? null,
+      pyiceberg_delete_seconds: py?.delete_seconds ?? null,
+      per_event_method_seconds_per_event: py?.per_event_seconds ?? null,
+      speedup_vs_pyiceberg: pyTotal !== undefined ? Number((pyTotal / ours.seconds).toFixed(2)) : null,
+      speedup_vs_per_event: py ? Number((py.per_event_seconds / perEventOurs).toFixed(1)) : null,
+      rewrite_bytes_ratio: ours.rewrite_bytes_ratio,
+      rewrite_bytes_ratio_hot: hot.rewrite_bytes_ratio,
+      ratio_vs_parquet_limit: ours.ratio_vs_parquet_limit,
+      ratio_vs_parquet_limit_hot: hot.ratio_vs_parquet_limit,
+    }),
+  );
+}
+
+const PY_BENCH = `
+import json, sys, time, decimal
+import pyarrow as pa
+from pyiceberg.catalog.sql import SqlCatalog
+from pyiceberg.expressions import In, EqualTo
+c = SqlCatalog("default", uri="sqlite:///" + sys.argv[1], warehouse="file://" + sys.argv[2])
+t = c.load_table("bench.products_py")
+data = json.load(open(sys.argv[3]))
+schema = t.schema().as_arrow()
+def table_of(rows):
+    return pa.Table.from_pylist([{
+        "id": int(r["id"]), "name": r["name"], "price": decimal.Decimal(r["price"]).scaleb(-2),
+        "qty": r["qty"], "updated_at": int(r["updated_at"]),
+        "${SOURCE_TS_COLUMN}": r["ts"], "${LSN_COLUMN}": int(r["lsn"]),
+    } for r in rows], schema=schema)
+up = table_of(data["upserts"])
+start = time.perf_counter()
+t.upsert(up, join_cols=["id"])
+upsert_s = time.perf_counter() - start
+start = time.perf_counter()
+t.delete(In("id", [int(x) for x in data["deletes"]]))
+delete_s = time.perf_counter() - start
+# the per-event method: one delete + append commit per event
+events = data["upserts"][: data["perEvent"]]
+start = time.perf_counter()
+for r in events:
+    tx = t.transaction()
+    tx.delete(EqualTo("id", int(r["id"])))
+    tx.append(table_of([r]))
+    tx.commit_transaction()
+per_event = (time.perf_counter() - start) / max(1, len(events))
+print(json.dumps({"upsert_seconds": round(upsert_s, 3), "delete_seconds": round(delete_s, 3), "per_event_seconds": round(per_event, 4)}))
+`;
+
+await main();

@@ -1,0 +1,73 @@
+// The per-key merge rules, pure: order, duplicates, staleness, absent columns, deletes.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { compareKey, compareValue, keyString } from '../../../shared/cow/keys.js';
+import { applicable, foldChanges, groupByKey, rowOrder } from '../../../shared/cow/merge.js';
+import { change } from './support/stage.js';
+
+const T = { schema: 'public', name: 't' };
+const PK = ['id'];
+const COLUMNS = ['id', 'a', 'b'];
+
+test('changes of a key are grouped oldest first by (ms, LSN) and exact repeats count once', () => {
+  const late = change(T, PK, 'upsert', { id: 1, a: 'late' }, 2000, 5n);
+  const early = change(T, PK, 'upsert', { id: 1, a: 'early' }, 2000, 4n);
+  const repeat = { ...early, uuid: 'other-delivery' };
+  const other = change(T, PK, 'delete', { id: 2 }, 1000);
+  const { byKey, duplicates } = groupByKey([late, early, other, repeat]);
+  assert.equal(duplicates, 1);
+  assert.deepEqual(
+    byKey.get(keyString([1]))?.events.map((e) => e.row.a),
+    ['early', 'late'],
+  );
+  assert.equal(byKey.get(keyString([2]))?.events.length, 1);
+});
+
+test('a change not newer than the stored order key or tombstone is not applicable', () => {
+  const events = [1000, 2000, 3000].map((ts) => change(T, PK, 'upsert', { id: 1, a: ts }, ts, 7n));
+  assert.deepEqual(
+    applicable(events, { sourceTsMs: 2000, lsn: 7n }).map((e) => e.order.sourceTsMs),
+    [3000],
+  );
+  assert.equal(applicable(events, undefined).length, 3);
+  // same ms, greater LSN is newer; the LSN compares as an unsigned 64-bit number
+  const big = change(T, PK, 'upsert', { id: 1 }, 2000, 0xffff_ffff_0000_0000n);
+  assert.equal(applicable([big], { sourceTsMs: 2000, lsn: 0x7fff_ffff_ffff_ffffn }).length, 1);
+});
+
+test('an absent column keeps the stored value, and is null without a stored row', () => {
+  const stored = { id: 1, a: 'kept', b: 'old' };
+  const partial = change(T, PK, 'upsert', { id: 1, b: 'new' }, 5000);
+  const out = foldChanges(stored, [partial], COLUMNS);
+  assert.equal(out.kind, 'upsert');
+  if (out.kind === 'upsert') {
+    assert.equal(out.row.a, 'kept');
+    assert.equal(out.row.b, 'new');
+    assert.deepEqual(rowOrder(out.row), { sourceTsMs: 5000, lsn: 5000n });
+  }
+  const fresh = foldChanges(undefined, [partial], COLUMNS);
+  assert.equal(fresh.kind === 'upsert' && fresh.row.a, null);
+  // an explicit null is a value, not an absence
+  const nulled = foldChanges(stored, [change(T, PK, 'upsert', { id: 1, a: null }, 6000)], COLUMNS);
+  assert.equal(nulled.kind === 'upsert' && nulled.row.a, null);
+});
+
+test('delete then re-insert within a batch ends with the insert; insert then delete ends deleted', () => {
+  const del = change(T, PK, 'delete', { id: 1 }, 1000);
+  const ins = change(T, PK, 'upsert', { id: 1, a: 'back' }, 2000);
+  const back = foldChanges({ id: 1, a: 'x', b: 'y' }, [del, ins], COLUMNS);
+  assert.ok(back.kind === 'upsert' && back.row.a === 'back' && back.row.b === null);
+  const gone = foldChanges(undefined, [ins, { ...del, order: { sourceTsMs: 3000, lsn: 1n } }], COLUMNS);
+  assert.deepEqual(gone, { kind: 'delete', order: { sourceTsMs: 3000, lsn: 1n } });
+});
+
+test('key strings never collide across kinds; strings sort by UTF-8 bytes', () => {
+  assert.notEqual(keyString([1]), keyString([1n]));
+  assert.notEqual(keyString([1]), keyString(['1']));
+  assert.notEqual(keyString(['a', 'b']), keyString(['a\u0001sb']));
+  // U+FFFF is below U+1F600 in UTF-8 (and in code points) though above it in UTF-16 units
+  assert.ok(compareValue('\uffff', '😀') < 0);
+  assert.ok(compareKey([1, 'b'], [1, 'a']) > 0);
+  assert.ok(compareValue(null, 0) < 0);
+});
