@@ -79,8 +79,7 @@ async function apply(args: string[], json: boolean, verbose: boolean): Promise<n
     onTaskGivenUp: (task, error) =>
       failures.push({ table: task.table, error: error instanceof Error ? error.message : String(error) }),
   };
-  const runner = commitTaskRunner();
-  if (runner) options.onTask = runner;
+  options.onTask = commitTaskRunner();
   const runtime = createEmbeddedRuntime(options);
   const results: Array<{ file: string; outcome: IngestOutcome }> = [];
   try {

@@ -5,6 +5,7 @@
 import * as functions from '@google-cloud/functions-framework';
 import { loadCloudConfig } from '../shared/config.js';
 import { createCloudRuntime, type CloudRuntime } from '../shared/runtime/cloud.js';
+import { commitHandler } from './commit.js';
 import { ingestCloudEventHandler, ingestPubsubHandler } from './ingest.js';
 
 let runtime: CloudRuntime | undefined;
@@ -15,3 +16,4 @@ function cloudRuntime(): CloudRuntime {
 
 functions.cloudEvent('ingest', ingestCloudEventHandler(cloudRuntime));
 functions.http('ingestPubsub', ingestPubsubHandler(cloudRuntime));
+functions.http('commit', commitHandler(cloudRuntime));

@@ -9,10 +9,13 @@ import { FirestoreStateStore } from '../adapters/gcp/firestore-state-store.js';
 import { GcsObjectStore } from '../adapters/gcp/gcs-object-store.js';
 import { googleAuthHeaders } from '../adapters/gcp/google-auth-headers.js';
 import { RestCatalog } from '../adapters/gcp/rest-catalog.js';
+import { LocalObjectStore } from '../adapters/embedded/local-object-store.js';
+import { ObjectStoreRouter } from '../adapters/object-store-router.js';
 import type { CloudConfig } from '../config.js';
 import { createLogger, type Logger } from '../log.js';
 import type { IngestDependencies } from '../pipeline/ingest-file.js';
 import { ConfiguredTableDirectory } from '../pipeline/table-directory.js';
+import type { CommitDependencies } from '../pipeline/commit-table.js';
 import type { Catalog } from '../ports/catalog.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { StateStore } from '../ports/state-store.js';
@@ -26,6 +29,7 @@ export interface CloudRuntime {
   catalog: Catalog;
   log: Logger;
   ingestDependencies(): IngestDependencies;
+  commitDependencies(): CommitDependencies;
 }
 
 function tasksClient(config: CloudConfig): CloudTasksClient {
@@ -42,10 +46,15 @@ function tasksClient(config: CloudConfig): CloudTasksClient {
 
 export function createCloudRuntime(config: CloudConfig): CloudRuntime {
   const log = createLogger({ component: 'datastream-iceberg' });
-  const objects = new GcsObjectStore({
-    projectId: config.project,
-    ...(config.emulators.storage ? { apiEndpoint: config.emulators.storage } : {}),
-  });
+  // Table files live on gs://; a catalog whose warehouse is a local folder (a local REST catalog, the
+  // emulator stack) hands out local locations, so local paths are served too.
+  const objects = new ObjectStoreRouter(
+    new GcsObjectStore({
+      projectId: config.project,
+      ...(config.emulators.storage ? { apiEndpoint: config.emulators.storage } : {}),
+    }),
+    new LocalObjectStore(),
+  );
   const state = new FirestoreStateStore({
     firestore: new Firestore({
       projectId: config.project,
@@ -81,6 +90,7 @@ export function createCloudRuntime(config: CloudConfig): CloudRuntime {
     queue,
     catalog,
     log,
+    commitDependencies: () => ({ catalog, objects, state, log, tables }),
     ingestDependencies: () => ({
       objects,
       state,

@@ -13,7 +13,8 @@ import { SqliteStateStore } from '../adapters/embedded/sqlite-state-store.js';
 import type { TableDefinition } from '../datastream/table.js';
 import { createLogger, type Logger } from '../log.js';
 import type { IngestDependencies } from '../pipeline/ingest-file.js';
-import { ConfiguredTableDirectory } from '../pipeline/table-directory.js';
+import { ConfiguredTableDirectory, type TableDirectory } from '../pipeline/table-directory.js';
+import type { CommitDependencies } from '../pipeline/commit-table.js';
 import type { CommitTask } from '../ports/task-queue.js';
 
 export const CATALOG_FILE = 'catalog.db';
@@ -36,8 +37,10 @@ export interface EmbeddedRuntime {
   state: SqliteStateStore;
   catalog: SqliteCatalog;
   queue: InProcessQueue;
+  tables: TableDirectory;
   log: Logger;
   ingestDependencies(): IngestDependencies;
+  commitDependencies(): CommitDependencies;
   close(): void;
 }
 
@@ -74,7 +77,9 @@ export function createEmbeddedRuntime(options: EmbeddedOptions): EmbeddedRuntime
     state,
     catalog,
     queue,
+    tables,
     log,
+    commitDependencies: () => ({ catalog, objects, state, log, tables }),
     ingestDependencies: () => ({
       objects,
       state,
