@@ -4,7 +4,7 @@
 // the table through the same REST catalog and must see exactly the scenario's expected rows.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ import { createCloudRuntime, type CloudRuntime } from '../../../shared/runtime/c
 import { projectId, storageClient } from '../../support/emulator-clients.js';
 import { isolate } from '../../support/isolation.js';
 import { compareTablesWithPyIceberg } from '../../support/pyiceberg-compare.js';
-import { loadScenario } from '../../support/scenarios.js';
+import { loadScenario, scenarioNames } from '../../support/scenarios.js';
 import { stackEnv } from '../../support/stack-env.js';
 
 const names = isolate('commit fn');
@@ -54,9 +54,9 @@ after(async () => {
 });
 
 /** The scenario's source schema `public` becomes this test's namespace, so tests never share a table. */
-function retarget(bytes: Buffer, gzip: boolean): Buffer {
+function retarget(bytes: Buffer, gzip: boolean, namespace: string): Buffer {
   const text = (gzip ? gunzipSync(bytes) : bytes).toString('utf8');
-  const rewritten = Buffer.from(text.replace(/"schema"\s*:\s*"public"/g, `"schema":"${names.namespace}"`));
+  const rewritten = Buffer.from(text.replace(/"schema"\s*:\s*"public"/g, `"schema":"${namespace}"`));
   return gzip ? gzipSync(rewritten) : rewritten;
 }
 
@@ -76,27 +76,38 @@ async function deliver(name: string, generation: string): Promise<void> {
   assert.equal(response.status, 200, await response.text());
 }
 
-for (const scenarioName of ['out-of-order', 'backfill-overlap']) {
-  test(`${scenarioName}: ingest → Cloud Tasks → commit → REST catalog, read by PyIceberg equal to expected/`, async () => {
+const SCENARIOS = scenarioNames().filter((name) => existsSync(join(loadScenario(name).root, 'expected')));
+
+for (const [scenarioName, direction] of SCENARIOS.flatMap(
+  (n) =>
+    [
+      [n, 'forward'],
+      [n, 'reversed'],
+    ] as const,
+)) {
+  test(`${scenarioName} (${direction}): ingest → Cloud Tasks → commit → REST catalog, read by PyIceberg equal to expected/`, async () => {
     const scenario = loadScenario(scenarioName);
+    const namespace = isolate(scenarioName).namespace;
+    const prefix = `${scenarioName}-${direction}`;
+    const order = direction === 'forward' ? scenario.order : [...scenario.order].reverse();
     const tables = Object.fromEntries(
       Object.entries(scenario.tables).map(([key, t]) => [
-        key.replace(/^public\./, `${names.namespace}.`),
+        key.replace(/^public\./, `${namespace}.`),
         { columns: t.columns, primary_keys: t.primaryKeys },
       ]),
     );
     runtime = createCloudRuntime(
       loadCloudConfig({
         GOOGLE_CLOUD_PROJECT: projectId(),
-        DSI_LANDING_PREFIX: `${scenarioName}/`,
+        DSI_LANDING_PREFIX: `${prefix}/`,
         DSI_WORK_ROOT: `gs://${names.bucket}/_datastream_iceberg`,
         DSI_CATALOG_URI: stackEnv('ICEBERG_REST_URI'),
         DSI_CATALOG_WAREHOUSE: stackEnv('ICEBERG_REST_WAREHOUSE'),
         DSI_CATALOG_AUTH: 'none',
-        DSI_FIRESTORE_PREFIX: `${names.collectionPrefix}${scenarioName.replace(/-/g, '_')}_`,
+        DSI_FIRESTORE_PREFIX: `${names.collectionPrefix}${prefix.replace(/-/g, '_')}_`,
         DSI_TASKS_LOCATION: 'us-central1',
         DSI_COMMIT_URL: url(commitServer),
-        DSI_QUEUE_PREFIX: `${names.queue('c').slice(0, 30)}-${scenarioName}`,
+        DSI_QUEUE_PREFIX: `${names.queue('c').slice(0, 30)}-${prefix}`,
         DSI_TABLES: JSON.stringify(tables),
         DSI_STORAGE_ENDPOINT: stackEnv('STORAGE_EMULATOR_HOST'),
         DSI_CLOUD_TASKS_ENDPOINT: stackEnv('CLOUD_TASKS_EMULATOR_HOST'),
@@ -104,9 +115,13 @@ for (const scenarioName of ['out-of-order', 'backfill-overlap']) {
       }),
     );
     // Upload and deliver in the scenario's arrival order.
-    for (const relative of scenario.order) {
-      const name = `${scenarioName}/${relative}`;
-      const bytes = retarget(readFileSync(join(scenario.bucketRoot, relative)), relative.endsWith('.gz'));
+    for (const relative of order) {
+      const name = `${prefix}/${relative}`;
+      const bytes = retarget(
+        readFileSync(join(scenario.bucketRoot, relative)),
+        relative.endsWith('.gz'),
+        namespace,
+      );
       const file = storage.bucket(names.bucket).file(name);
       await file.save(bytes);
       const [meta] = await file.getMetadata();
@@ -126,7 +141,7 @@ for (const scenarioName of ['out-of-order', 'backfill-overlap']) {
       catalog: { type: 'rest', uri: stackEnv('ICEBERG_REST_URI') },
       table,
       columns: (tables[table] as { columns: Array<[string, string]> }).columns,
-      expected: join(scenario.root, 'expected', `${table.replace(`${names.namespace}.`, 'public.')}.jsonl`),
+      expected: join(scenario.root, 'expected', `${table.replace(`${namespace}.`, 'public.')}.jsonl`),
     }));
     const seen = await compareTablesWithPyIceberg(jobs);
     for (const job of jobs) {
