@@ -32,7 +32,11 @@ function asArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   ) {
     return bytes.buffer;
   }
-  return bytes.slice().buffer as ArrayBuffer;
+  // Copy into a fresh array: Buffer.prototype.slice makes a view, not a copy, and a Buffer from a
+  // network read often sits inside Node's shared pool, whose .buffer holds other data too.
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  return copy.buffer;
 }
 
 /** Facts of a whole Parquet file's bytes. `file` names it in errors. */
