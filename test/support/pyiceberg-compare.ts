@@ -39,7 +39,7 @@ def canon(value, pg):
 
 out = {}
 for job in json.loads(sys.argv[1]):
-    catalog = load_catalog("witness", **job["catalog"])
+    catalog = load_catalog("default", **job["catalog"])
     pg = dict(job["columns"])
     names = [c for c, _ in job["columns"]]
     table = catalog.load_table(job["table"])

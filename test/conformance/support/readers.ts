@@ -56,14 +56,22 @@ export interface PyIcebergResult {
   snapshot_rows: Record<string, number>;
 }
 
+/** A table as PyIceberg finds it: a metadata file (StaticTable) or a catalog's table. */
+export type PyIcebergSource = string | { catalog: Record<string, string>; table: string };
+
 export async function readWithPyIceberg(
-  metadataLocation: string,
+  source: PyIcebergSource,
   filters: string[] = [],
 ): Promise<PyIcebergResult> {
   const script = `${CANON}
 from pyiceberg.table import StaticTable
+from pyiceberg.catalog import load_catalog
 args = json.loads(sys.argv[1])
-t = StaticTable.from_metadata(args['metadata'])
+if 'catalog' in args:
+    # the name is SqlCatalog's catalog_name column: ours defaults to 'default'
+    t = load_catalog('default', **args['catalog']).load_table(args['table'])
+else:
+    t = StaticTable.from_metadata(args['metadata'])
 out = {'rows': rows_of(t.scan().to_arrow())}
 try:
     files = t.inspect.files().select(['file_path', 'record_count', 'partition']).to_pylist()
@@ -79,7 +87,8 @@ for f in args['filters']:
     out['filtered'].append({'filter': f, 'planned_files': len(list(scan.plan_files())), 'rows': rows_of(scan.to_arrow())})
 print(json.dumps(out))
 `;
-  return runPython<PyIcebergResult>(script, [JSON.stringify({ metadata: metadataLocation, filters })]);
+  const where = typeof source === 'string' ? { metadata: source } : source;
+  return runPython<PyIcebergResult>(script, [JSON.stringify({ ...where, filters })]);
 }
 
 export async function readWithDuckDb(metadataLocation: string): Promise<CanonicalRow[]> {
