@@ -5,18 +5,15 @@
 
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import * as functions from '@google-cloud/functions-framework';
-import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { commitHandler } from '../../../functions/commit.js';
 import { ingestCloudEventHandler } from '../../../functions/ingest.js';
 import { loadCloudConfig } from '../../../shared/config.js';
 import { createCloudRuntime, type CloudRuntime } from '../../../shared/runtime/cloud.js';
 import { projectId, storageClient } from '../../support/emulator-clients.js';
+import { postStorageFinalized, serveFunction, type ServedFunction } from '../../support/function-server.js';
 import { isolate } from '../../support/isolation.js';
 import { compareTablesWithPyIceberg } from '../../support/pyiceberg-compare.js';
 import { loadScenario, scenarioNames } from '../../support/scenarios.js';
@@ -25,32 +22,20 @@ import { stackEnv } from '../../support/stack-env.js';
 const names = isolate('commit fn');
 const storage = storageClient();
 let runtime: CloudRuntime;
-let ingestServer: Server;
-let commitServer: Server;
-
-function url(server: Server): string {
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-}
+let ingestServer: ServedFunction;
+let commitServer: ServedFunction;
 
 before(async () => {
   await storage.createBucket(names.bucket);
-  functions.cloudEvent(
-    `ingest-${names.id}`,
-    ingestCloudEventHandler(() => runtime),
-  );
-  functions.http(
-    `commit-${names.id}`,
-    commitHandler(() => runtime),
-  );
-  ingestServer = getTestServer(`ingest-${names.id}`);
-  commitServer = getTestServer(`commit-${names.id}`);
-  await new Promise<void>((resolve) => ingestServer.listen(0, '127.0.0.1', resolve));
-  await new Promise<void>((resolve) => commitServer.listen(0, '127.0.0.1', resolve));
+  ingestServer = await serveFunction(`ingest-${names.id}`, {
+    cloudEvent: ingestCloudEventHandler(() => runtime),
+  });
+  commitServer = await serveFunction(`commit-${names.id}`, { http: commitHandler(() => runtime) });
 });
 
 after(async () => {
-  await new Promise((resolve) => ingestServer.close(resolve));
-  await new Promise((resolve) => commitServer.close(resolve));
+  await ingestServer.close();
+  await commitServer.close();
 });
 
 /** The scenario's source schema `public` becomes this test's namespace, so tests never share a table. */
@@ -61,18 +46,7 @@ function retarget(bytes: Buffer, gzip: boolean, namespace: string): Buffer {
 }
 
 async function deliver(name: string, generation: string): Promise<void> {
-  const response = await fetch(url(ingestServer), {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'ce-specversion': '1.0',
-      'ce-id': `${name}#${generation}`,
-      'ce-type': 'google.cloud.storage.object.v1.finalized',
-      'ce-source': `//storage.googleapis.com/projects/_/buckets/${names.bucket}`,
-      'ce-subject': `objects/${name}`,
-    },
-    body: JSON.stringify({ bucket: names.bucket, name, generation }),
-  });
+  const response = await postStorageFinalized(ingestServer.url, { bucket: names.bucket, name, generation });
   assert.equal(response.status, 200, await response.text());
 }
 
@@ -106,7 +80,7 @@ for (const [scenarioName, direction] of SCENARIOS.flatMap(
         DSI_CATALOG_AUTH: 'none',
         DSI_FIRESTORE_PREFIX: `${names.collectionPrefix}${prefix.replace(/-/g, '_')}_`,
         DSI_TASKS_LOCATION: 'us-central1',
-        DSI_COMMIT_URL: url(commitServer),
+        DSI_COMMIT_URL: commitServer.url,
         DSI_QUEUE_PREFIX: `${names.queue('c').slice(0, 30)}-${prefix}`,
         DSI_TABLES: JSON.stringify(tables),
         DSI_STORAGE_ENDPOINT: stackEnv('STORAGE_EMULATOR_HOST'),

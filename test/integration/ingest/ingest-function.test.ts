@@ -7,10 +7,6 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import * as functions from '@google-cloud/functions-framework';
-import { getTestServer } from '@google-cloud/functions-framework/testing';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ingestCloudEventHandler, ingestPubsubHandler } from '../../../functions/ingest.js';
 import { CloudTasksQueue } from '../../../shared/adapters/gcp/cloud-tasks-queue.js';
 import { decodeChangeSet } from '../../../shared/changes/change-set.js';
@@ -18,6 +14,7 @@ import { loadCloudConfig } from '../../../shared/config.js';
 import { fileIdOf } from '../../../shared/pipeline/ingest-file.js';
 import { createCloudRuntime, type CloudRuntime } from '../../../shared/runtime/cloud.js';
 import { projectId, pubsubClient, storageClient, tasksClient } from '../../support/emulator-clients.js';
+import { postStorageFinalized, serveFunction, type ServedFunction } from '../../support/function-server.js';
 import { isolate } from '../../support/isolation.js';
 import { startRecordingEndpoint, type RecordingEndpoint } from '../../support/recording-endpoint.js';
 import { loadScenario } from '../../support/scenarios.js';
@@ -28,8 +25,8 @@ const scenario = loadScenario('composite-and-no-pk');
 const storage = storageClient();
 let tasksTarget: RecordingEndpoint;
 let runtime: CloudRuntime;
-let cloudEventServer: Server;
-let pubsubServer: Server;
+let cloudEventServer: ServedFunction;
+let pubsubServer: ServedFunction;
 
 before(async () => {
   tasksTarget = await startRecordingEndpoint(200);
@@ -58,24 +55,18 @@ before(async () => {
       DSI_CLOUD_TASKS_ENDPOINT: stackEnv('CLOUD_TASKS_EMULATOR_HOST'),
     }),
   );
-  functions.cloudEvent(
-    `ingest-${names.id}`,
-    ingestCloudEventHandler(() => runtime),
-  );
-  functions.http(
-    `ingestPubsub-${names.id}`,
-    ingestPubsubHandler(() => runtime),
-  );
-  cloudEventServer = getTestServer(`ingest-${names.id}`);
-  pubsubServer = getTestServer(`ingestPubsub-${names.id}`);
-  await new Promise<void>((resolve) => cloudEventServer.listen(0, '127.0.0.1', resolve));
-  await new Promise<void>((resolve) => pubsubServer.listen(0, '127.0.0.1', resolve));
+  cloudEventServer = await serveFunction(`ingest-${names.id}`, {
+    cloudEvent: ingestCloudEventHandler(() => runtime),
+  });
+  pubsubServer = await serveFunction(`ingestPubsub-${names.id}`, {
+    http: ingestPubsubHandler(() => runtime),
+  });
 });
 
 after(async () => {
   await tasksTarget.close();
-  await new Promise((resolve) => cloudEventServer.close(resolve));
-  await new Promise((resolve) => pubsubServer.close(resolve));
+  await cloudEventServer.close();
+  await pubsubServer.close();
 });
 
 async function upload(name: string, bytes?: Buffer): Promise<string> {
@@ -87,28 +78,13 @@ async function upload(name: string, bytes?: Buffer): Promise<string> {
   return String(file.generation);
 }
 
-function url(server: Server): string {
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-}
-
 async function deliverBinary(name: string, generation: string): Promise<number> {
-  const response = await fetch(url(cloudEventServer), {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'ce-specversion': '1.0',
-      'ce-id': `${name}#${generation}`,
-      'ce-type': 'google.cloud.storage.object.v1.finalized',
-      'ce-source': `//storage.googleapis.com/projects/_/buckets/${names.bucket}`,
-      'ce-subject': `objects/${name}`,
-    },
-    body: JSON.stringify({ bucket: names.bucket, name, generation, size: '1' }),
-  });
-  return response.status;
+  return (await postStorageFinalized(cloudEventServer.url, { bucket: names.bucket, name, generation }))
+    .status;
 }
 
 async function deliverStructured(name: string, generation: string): Promise<number> {
-  const response = await fetch(url(cloudEventServer), {
+  const response = await fetch(cloudEventServer.url, {
     method: 'POST',
     headers: { 'content-type': 'application/cloudevents+json' },
     body: JSON.stringify({
@@ -218,7 +194,7 @@ test('the Pub/Sub push of a GCS notification goes through the emulator to ingest
   const generation = await upload(name);
   const [topic] = await pubsub.createTopic(names.topic('gcs'));
   const [subscription] = await topic.createSubscription(names.subscription('ingest'), {
-    pushConfig: { pushEndpoint: url(pubsubServer) },
+    pushConfig: { pushEndpoint: pubsubServer.url },
   });
   try {
     // What Cloud Storage publishes for a finalized object (notification payload format JSON_API_V1).
