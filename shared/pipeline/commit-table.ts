@@ -219,6 +219,8 @@ async function run(
     const primaryKeys = primaryKeysOf(current.metadata, batch[0]!.decoded.info.primaryKeys);
     const events: ChangeEvent[] = [];
     for (const cs of batch) for (const e of cs.decoded.events) events.push(e);
+    // a long merge must not start on a lease about to run out
+    await renew(deps, lease, options);
     const result = await applyBatch(metadata, deps.objects, primaryKeys, events, options);
     await deps.hooks?.afterFilesWritten?.();
 

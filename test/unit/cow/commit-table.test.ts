@@ -3,9 +3,9 @@
 // untouched manifests reused, tombstones in the same commit), exactly-once, leases and schema changes.
 // Final rows are read by PyIceberg where the rows are the point.
 
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -44,8 +44,12 @@ const SCHEMA: Schema = {
   ],
 };
 
+const dirs: string[] = [];
+after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
 function setup(options: CommitOptions = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'dsi-commit-'));
+  dirs.push(dir);
   const db = new Database(join(dir, 'catalog.db'));
   const objects = new LocalObjectStore();
   const warehouse = join(dir, 'warehouse');

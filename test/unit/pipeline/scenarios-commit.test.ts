@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runPython } from '../../support/python.js';
 import { loadScenario, scenarioNames } from '../../support/scenarios.js';
@@ -76,6 +76,7 @@ const scenarios = scenarioNames().filter((name) => existsSync(join(loadScenario(
 test('scenarios committed in order and reversed read back through PyIceberg equal to expected/', async (t) => {
   assert.ok(scenarios.length >= 7, `found scenarios ${scenarios.join(', ')}`);
   const jobs: Job[] = [];
+  const dirs: string[] = [];
   for (const name of scenarios) {
     const scenario = loadScenario(name);
     for (const direction of ['forward', 'reversed'] as const) {
@@ -84,6 +85,7 @@ test('scenarios committed in order and reversed read back through PyIceberg equa
       for (const file of order) await pipeline.deliver(file);
       await pipeline.queue.drain();
       pipeline.close();
+      dirs.push(pipeline.dir);
       const failed = pipeline.results.filter((r) => r.status !== 'committed' && r.status !== 'nothing-to-do');
       assert.deepEqual(failed, [], `${name} ${direction}`);
       for (const file of readdirSync(join(scenario.root, 'expected'))) {
@@ -104,6 +106,7 @@ test('scenarios committed in order and reversed read back through PyIceberg equa
   const seen = await runPython<Record<string, { actual: string[]; expected: string[] }>>(PY_COMPARE, [
     JSON.stringify(jobs),
   ]);
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   for (const job of jobs) {
     await t.test(job.id, () => {
       const result = seen[job.id];
