@@ -94,7 +94,7 @@ test('a conflicting commit is refused; a retry on fresh metadata reuses the data
   const stale = m;
   const mine = await writeTableCommit(stale, store, { rows: [{ id: 5n, region: 'eu' }] });
   m = await commit(store, m, [{ id: 6n, region: 'us' }]); // someone else commits first
-  assert.throws(() => applyCommit(m, mine.requirements, mine.updates), /ref main moved/);
+  assert.throws(() => applyCommit(m, mine.requirements, mine.updates), /branch main has changed/);
   const retry = await writeSnapshot(m, store, { added: mine.dataFiles });
   m = applyCommit(m, retry.requirements, retry.updates);
   assert.deepEqual((await readTableRows(m, store)).map((r) => r.id).sort(), [1n, 5n, 6n]);
