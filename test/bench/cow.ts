@@ -27,6 +27,7 @@ import { silentLogger } from '../../shared/log.js';
 import { commitTable, type CommitDependencies } from '../../shared/pipeline/commit-table.js';
 import { PRIMARY_KEY_PROPERTY } from '../../shared/pipeline/table-directory.js';
 import { runPython } from '../support/python.js';
+import { seeded } from '../support/random.js';
 import { change, stageChangeset } from '../unit/cow/support/stage.js';
 
 const args = process.argv.slice(2);
@@ -61,15 +62,7 @@ const TABLE_SCHEMA: Schema = {
   ],
 };
 
-// mulberry32: 32-bit integer arithmetic throughout, a full-period generator
-let seed = 42;
-const random = (): number => {
-  seed = (seed + 0x6d2b79f5) >>> 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
+const random = seeded(42);
 
 function product(id: number, version: number): Row {
   return {

@@ -14,6 +14,7 @@ import { ChangeSetBuilder } from '../../shared/changes/change-set.js';
 import { lineBatches } from '../../shared/datastream/byte-stream.js';
 import { readDatastreamObject } from '../../shared/datastream/read-object.js';
 import { compileTableDefinition, type CompiledTable } from '../../shared/datastream/table.js';
+import { seeded } from '../support/random.js';
 
 const args = process.argv.slice(2);
 const mbArg = args.indexOf('--mb');
@@ -61,16 +62,7 @@ const tables = new Map<string, CompiledTable>([
 ]);
 
 /** Deterministic pseudo-random numbers, so every run ingests the same file. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seeded;
 
 const STATUSES = ['NEW', 'PAID', 'SHIPPED', 'DELIVERED', 'CANCELLED', '취소됨'];
 const CHANGE = ['INSERT', 'UPDATE', 'UPDATE', 'UPDATE', 'DELETE'];

@@ -14,19 +14,8 @@ import type { Schema } from '../../shared/iceberg/types.js';
 import type { Row } from '../../shared/iceberg/values.js';
 import { keyString } from '../../shared/cow/keys.js';
 
-export type Random = () => number;
-
-/** A small, fast, seedable generator (mulberry32): every history is reproducible from its seed. */
-export function seeded(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import type { Random } from '../support/random.js';
+export { seeded, type Random } from '../support/random.js';
 
 const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 const int = (random: Random, lo: number, hi: number): number => lo + Math.floor(random() * (hi - lo + 1));

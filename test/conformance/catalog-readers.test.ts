@@ -19,8 +19,8 @@ import type { Row } from '../../shared/iceberg/values.js';
 import type { Catalog, LoadedTable, TableIdentifier } from '../../shared/ports/catalog.js';
 import { isolate } from '../support/isolation.js';
 import { stackEnv } from '../support/stack-env.js';
-import { readWithDuckDb, readWithPyIceberg, type CanonicalRow } from './support/readers.js';
-import { canonicalRow, typesRows, typesSchema } from './support/types-fixture.js';
+import { readWithDuckDb, readWithPyIceberg } from './support/readers.js';
+import { byOrderId, canonicalRow, typesRows, typesSchema } from './support/types-fixture.js';
 
 const objects = new LocalObjectStore();
 let root: string;
@@ -31,13 +31,7 @@ after(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-function byKey(rows: CanonicalRow[]): CanonicalRow[] {
-  return [...rows].sort((a, b) => {
-    const x = BigInt(a.order_id as string);
-    const y = BigInt(b.order_id as string);
-    return x < y ? -1 : x > y ? 1 : 0;
-  });
-}
+const byKey = byOrderId;
 
 /** A metadata location as a plain path, the form DuckDB and StaticTable take for local files. */
 function localPath(location: string): string {

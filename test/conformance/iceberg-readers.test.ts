@@ -21,8 +21,8 @@ import type { Schema } from '../../shared/iceberg/types.js';
 import type { Row } from '../../shared/iceberg/values.js';
 import { LocalFileStore } from './support/local-store.js';
 import { applyCommit, newTableMetadata, writeMetadataFile } from './support/metadata-file.js';
-import { readWithDuckDb, readWithPyIceberg, type CanonicalRow } from './support/readers.js';
-import { canonical, canonicalRow, typesRows, typesSchema } from './support/types-fixture.js';
+import { readWithDuckDb, readWithPyIceberg } from './support/readers.js';
+import { byOrderId, canonical, canonicalRow, typesRows, typesSchema } from './support/types-fixture.js';
 
 const store = new LocalFileStore();
 let root: string;
@@ -33,13 +33,7 @@ after(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-function byKey(rows: CanonicalRow[]): CanonicalRow[] {
-  return [...rows].sort((a, b) => {
-    const x = BigInt(a.order_id as string);
-    const y = BigInt(b.order_id as string);
-    return x < y ? -1 : x > y ? 1 : 0;
-  });
-}
+const byKey = byOrderId;
 
 async function commit(
   metadata: TableMetadata,

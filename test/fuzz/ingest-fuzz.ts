@@ -15,6 +15,7 @@ import { DatastreamError } from '../../shared/datastream/errors.js';
 import { readChangeEvents, type ReadOptions } from '../../shared/datastream/read-object.js';
 import type { CompiledTable } from '../../shared/datastream/table.js';
 import { loadScenario, scenarioNames, SCENARIOS_DIR } from '../unit/datastream/scenario-fixtures.js';
+import { seeded } from '../support/random.js';
 
 export interface FuzzResult {
   cases: number;
@@ -24,17 +25,8 @@ export interface FuzzResult {
   seconds: number;
 }
 
-/** Deterministic PRNG (mulberry32), so a failing case can be replayed from its seed and number. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Deterministic (mulberry32), so a failing case can be replayed from its seed and number.
+const rng = seeded;
 
 function seedLines(): string[] {
   const out: string[] = [];

@@ -137,3 +137,12 @@ export function canonical(type: IcebergType, v: IcebergValue): CanonicalValue {
 export function canonicalRow(schema: Schema, row: Row): Record<string, CanonicalValue> {
   return Object.fromEntries(schema.fields.map((f) => [f.name, canonical(f.type, row[f.name] ?? null)]));
 }
+
+/** Canonical rows of the types table in key order (order_id compared as an integer). */
+export function byOrderId<T extends Record<string, unknown>>(rows: T[]): T[] {
+  return [...rows].sort((a, b) => {
+    const x = BigInt(a.order_id as string);
+    const y = BigInt(b.order_id as string);
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+}
