@@ -3,6 +3,9 @@
 // `public.products` table — applied to ./warehouse (a folder with catalog.db and the table files).
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import { ensureDependencies } from './ensure-dependencies.mjs';
+
+ensureDependencies();
 
 const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);

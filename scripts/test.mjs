@@ -7,6 +7,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startStack, stopStack } from './stack/stack.mjs';
+import { ensureDependencies } from './ensure-dependencies.mjs';
+
+ensureDependencies();
 
 const started = Date.now();
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
