@@ -3,7 +3,13 @@
 // (all must be 0), and exits non-zero on any violation. Its last line is one JSON object.
 
 import { seeded } from './history.js';
-import { CRASH_POINTS, runHistory, type CrashPoint, type HistoryOutcome } from './run-history.js';
+import {
+  CRASH_POINTS,
+  noViolations,
+  runHistory,
+  type CrashPoint,
+  type HistoryOutcome,
+} from './run-history.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -14,16 +20,7 @@ const histories = arg('histories', 1000);
 const base = arg('seed', Date.now() % 1_000_000);
 const maxSteps = arg('max-steps', 60);
 const crashes: Partial<Record<CrashPoint, number>> = {};
-const totals = {
-  lost: 0,
-  duplicated: 0,
-  resurrected: 0,
-  wrong: 0,
-  unexpected: 0,
-  reapplied: 0,
-  zombieSnapshots: 0,
-  pendingLeft: 0,
-};
+const totals = noViolations();
 let events = 0;
 let commits = 0;
 const failures: HistoryOutcome[] = [];

@@ -61,12 +61,8 @@ export const CRASH_POINTS = [
 ] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];
 
-export interface HistoryOutcome {
-  seed: number;
-  events: number;
-  files: number;
-  commits: number;
-  crashes: Partial<Record<CrashPoint, number>>;
+/** What a run must never produce: every counter 0. */
+export interface Violations {
   lost: number;
   duplicated: number;
   resurrected: number;
@@ -77,6 +73,27 @@ export interface HistoryOutcome {
   /** Snapshots committed under a lease token that had been taken over. */
   zombieSnapshots: number;
   pendingLeft: number;
+}
+
+export function noViolations(): Violations {
+  return {
+    lost: 0,
+    duplicated: 0,
+    resurrected: 0,
+    wrong: 0,
+    unexpected: 0,
+    reapplied: 0,
+    zombieSnapshots: 0,
+    pendingLeft: 0,
+  };
+}
+
+export interface HistoryOutcome extends Violations {
+  seed: number;
+  events: number;
+  files: number;
+  commits: number;
+  crashes: Partial<Record<CrashPoint, number>>;
 }
 
 class Crash extends Error {}
@@ -184,14 +201,7 @@ export async function runHistory(
     files: history.files.length,
     commits: 0,
     crashes: {},
-    lost: 0,
-    duplicated: 0,
-    resurrected: 0,
-    wrong: 0,
-    unexpected: 0,
-    reapplied: 0,
-    zombieSnapshots: 0,
-    pendingLeft: 0,
+    ...noViolations(),
   };
   let holders = 0;
   const deps = (hooks?: CommitHooks): CommitDependencies => ({

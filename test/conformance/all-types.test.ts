@@ -15,12 +15,12 @@ import { writeDataFiles, writeSnapshot } from '../../shared/iceberg/table-writer
 import type { TableMetadata } from '../../shared/iceberg/metadata-types.js';
 import type { Schema } from '../../shared/iceberg/types.js';
 import type { Row } from '../../shared/iceberg/values.js';
-import { LocalFileStore } from './support/local-store.js';
+import { LocalObjectStore } from '../../shared/adapters/embedded/local-object-store.js';
 import { applyCommit, newTableMetadata, writeMetadataFile } from './support/metadata-file.js';
 import { readWithDuckDb, readWithPyIceberg, type CanonicalRow } from './support/readers.js';
 import { canonicalRow } from './support/types-fixture.js';
 
-const store = new LocalFileStore();
+const store = new LocalObjectStore();
 let root: string;
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'iceberg-all-types-'));

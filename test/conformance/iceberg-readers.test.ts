@@ -19,12 +19,12 @@ import type { TableMetadata } from '../../shared/iceberg/metadata-types.js';
 import { readLiveDataFiles, readTableRows, writeTableCommit } from '../../shared/iceberg/table-writer.js';
 import type { Schema } from '../../shared/iceberg/types.js';
 import type { Row } from '../../shared/iceberg/values.js';
-import { LocalFileStore } from './support/local-store.js';
+import { LocalObjectStore } from '../../shared/adapters/embedded/local-object-store.js';
 import { applyCommit, newTableMetadata, writeMetadataFile } from './support/metadata-file.js';
 import { readWithDuckDb, readWithPyIceberg } from './support/readers.js';
 import { byOrderId, canonical, canonicalRow, typesRows, typesSchema } from './support/types-fixture.js';
 
-const store = new LocalFileStore();
+const store = new LocalObjectStore();
 let root: string;
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'iceberg-conformance-'));
