@@ -28,8 +28,8 @@ Required (flag or environment variable):
   --bucket BUCKET           landing bucket Datastream writes to          DSI_BUCKET
 
 Options:
-  --landing-prefix PREFIX   Datastream's path prefix in the bucket, e.g. cdc/ (default: all objects)
-                                                                         DSI_LANDING_PREFIX
+  --landing-prefix PREFIX   Datastream's path prefix in the bucket (default: cdc/, as setup-source.sh;
+                            --landing-prefix= for every object)          DSI_LANDING_PREFIX
   --lake-bucket BUCKET      bucket of the Iceberg tables and the BigLake catalog (its id is the bucket
                             name; default: the landing bucket)           DSI_LAKE_BUCKET
   --work-prefix PREFIX      staged change-sets go to gs://LAKE/PREFIX (default: dsi-work)
@@ -64,7 +64,7 @@ EOF
 PROJECT=${GOOGLE_CLOUD_PROJECT:-}
 REGION=${DSI_REGION:-}
 BUCKET=${DSI_BUCKET:-}
-LANDING_PREFIX=${DSI_LANDING_PREFIX:-}
+LANDING_PREFIX=${DSI_LANDING_PREFIX-cdc/}
 LAKE_BUCKET=${DSI_LAKE_BUCKET:-}
 WORK_PREFIX=dsi-work
 TABLES_FILE=${DSI_TABLES_FILE:-}
@@ -154,6 +154,16 @@ if [[ ! $LOG_LEVEL =~ ^(DEBUG|INFO|WARNING|ERROR)$ ]]; then
 fi
 if [[ ! $NAME_PREFIX =~ ^[a-z][a-z0-9-]{1,20}$ ]]; then
   usage_error "--name-prefix must be 2 to 21 lower-case letters, digits or dashes starting with a letter (it names service accounts), not ${NAME_PREFIX}"
+fi
+# With one bucket for both, the lake's own objects (Iceberg manifests are .avro files, change-sets sit
+# under the work prefix) must stay outside the landing prefix, or ingest would read them as Datastream's.
+if [[ $LAKE_BUCKET == "$BUCKET" ]]; then
+  if [[ -z $LANDING_PREFIX ]]; then
+    usage_error "the landing bucket is also the lake bucket: give Datastream's --landing-prefix, or a separate --lake-bucket"
+  fi
+  if [[ $WORK_PREFIX/ == "$LANDING_PREFIX"* || $LANDING_PREFIX == "$WORK_PREFIX"/* ]]; then
+    usage_error "--work-prefix ${WORK_PREFIX} and --landing-prefix ${LANDING_PREFIX} overlap in the same bucket"
+  fi
 fi
 if [[ -z $TABLES_FILE && $CREATE_QUEUES == false ]]; then
   usage_error "--no-create-queues needs --tables: without ingest creating queues, every table's queue must be made here"

@@ -406,6 +406,14 @@ describe('scripts/deploy.sh --dry-run', () => {
         ['--project', PROJECT, '--region', REGION, '--bucket', LANDING, '--no-create-queues'],
         /--no-create-queues needs --tables/,
       ],
+      [
+        ['--project', PROJECT, '--region', REGION, '--bucket', LANDING, '--landing-prefix='],
+        /the landing bucket is also the lake bucket: give Datastream's --landing-prefix, or a separate --lake-bucket/,
+      ],
+      [
+        ['--project', PROJECT, '--region', REGION, '--bucket', LANDING, '--work-prefix', 'cdc/work'],
+        /--work-prefix cdc\/work and --landing-prefix cdc\/ overlap in the same bucket/,
+      ],
       [['--project'], /option --project needs a value/],
       [['--frobnicate'], /unknown argument: --frobnicate/],
     ];
