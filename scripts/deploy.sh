@@ -310,6 +310,21 @@ run gcloud services enable \
   --project="$PROJECT"
 
 # ---------------------------------------------------------------------------------------------------
+step 'Buckets'
+# A missing bucket is made in the region (single-region, which the Eventarc trigger's location must
+# match), with uniform access (IAM only) and public access prevented. An existing one is left as it is.
+BUCKETS=("$BUCKET")
+[[ $LAKE_BUCKET == "$BUCKET" ]] || BUCKETS+=("$LAKE_BUCKET")
+for bucket in "${BUCKETS[@]}"; do
+  if probe gcloud storage buckets describe "gs://${bucket}" --project="$PROJECT"; then
+    note "bucket gs://${bucket} exists"
+  else
+    run gcloud storage buckets create "gs://${bucket}" --location="$REGION" \
+      --uniform-bucket-level-access --public-access-prevention --project="$PROJECT"
+  fi
+done
+
+# ---------------------------------------------------------------------------------------------------
 step 'Service accounts'
 service_account "${NAME_PREFIX}-ingest" 'datastream-iceberg ingest function'
 service_account "${NAME_PREFIX}-commit" 'datastream-iceberg commit function'

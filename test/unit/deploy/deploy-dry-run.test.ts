@@ -148,6 +148,25 @@ describe('scripts/deploy.sh --dry-run', () => {
     }
   });
 
+  it('creates the landing and lake buckets when missing, in the region, IAM-only and never public', () => {
+    const buckets = commandsOf(eventarc, 'gcloud', 'storage', 'buckets', 'create');
+    assert.deepEqual(
+      buckets.map((c) => c[4]),
+      [`gs://${LANDING}`, `gs://${LAKE}`],
+    );
+    for (const bucket of buckets) {
+      assert.equal(optionValue(bucket, 'location'), REGION);
+      assert.ok(
+        bucket.includes('--uniform-bucket-level-access') && bucket.includes('--public-access-prevention'),
+      );
+    }
+    assert.equal(
+      commandsOf(pubsub, 'gcloud', 'storage', 'buckets', 'create').length,
+      1,
+      'one bucket for both',
+    );
+  });
+
   it('creates one service account per job and grants each only its roles', () => {
     const created = commandsOf(eventarc, 'gcloud', 'iam', 'service-accounts', 'create').map((c) => c[4]);
     assert.deepEqual(created.sort(), ['dsi-commit', 'dsi-events', 'dsi-ingest', 'dsi-tasks']);
