@@ -30,7 +30,9 @@ Required (flag or environment variable):
 
 Options:
   --landing-prefix PREFIX  stream path in the bucket, the functions' DSI_LANDING_PREFIX (default: cdc/)
+                                                                         DSI_LANDING_PREFIX
   --tables FILE            tables.json: replicate exactly these tables (default: every table of --schema)
+                                                                         DSI_TABLES_FILE
   --schema NAME            schema replicated when there is no --tables (default: public)
   --host HOST              address Datastream connects to (default: the instance's first IP address)
   --port PORT              (default: 5432)
@@ -60,8 +62,8 @@ REGION=${DSI_REGION:-}
 INSTANCE=${DSI_SQL_INSTANCE:-}
 DATABASE=${DSI_SQL_DATABASE:-}
 BUCKET=${DSI_BUCKET:-}
-LANDING_PREFIX=cdc/
-TABLES_FILE=
+LANDING_PREFIX=${DSI_LANDING_PREFIX-cdc/}
+TABLES_FILE=${DSI_TABLES_FILE:-}
 SCHEMA=public
 HOST=
 PORT=5432
