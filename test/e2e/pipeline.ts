@@ -26,6 +26,9 @@ import { isolate, type Isolation } from '../support/isolation.js';
 import { stackEnv } from '../support/stack-env.js';
 import { BucketWarehouseCatalog } from './bucket-warehouse-catalog.js';
 
+// The functions log every file and commit at INFO; the tests' output keeps warnings and errors only.
+process.env.DSI_LOG_LEVEL ??= 'WARNING';
+
 export type Trigger = 'pubsub' | 'cloudevent';
 export const TRIGGERS: readonly Trigger[] = ['pubsub', 'cloudevent'];
 
@@ -44,6 +47,8 @@ export interface Pipeline {
   readonly names: Isolation;
   readonly bucket: string;
   readonly trigger: Trigger;
+  /** The functions' environment (shared/config.ts), e.g. for the CLI on this deployment. */
+  readonly environment: Record<string, string>;
   /** The runtime both functions use (its catalog places tables in the bucket). */
   readonly runtime: CloudRuntime;
   readonly ingestDependencies: IngestDependencies;
@@ -68,23 +73,22 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
 
   const commitServer = await serveFunction(`commit-${names.id}`, { http: commitHandler(current) });
   closers.push(() => commitServer.close());
-  const base = createCloudRuntime(
-    loadCloudConfig({
-      GOOGLE_CLOUD_PROJECT: projectId(),
-      DSI_LANDING_PREFIX: LANDING_PREFIX,
-      DSI_WORK_ROOT: `gs://${names.bucket}/_datastream_iceberg`,
-      DSI_CATALOG_URI: stackEnv('ICEBERG_REST_URI'),
-      DSI_CATALOG_WAREHOUSE: stackEnv('ICEBERG_REST_WAREHOUSE'),
-      DSI_CATALOG_AUTH: 'none',
-      DSI_FIRESTORE_PREFIX: names.collectionPrefix,
-      DSI_TASKS_LOCATION: 'us-central1',
-      DSI_COMMIT_URL: commitServer.url,
-      DSI_QUEUE_PREFIX: `q${names.id}`,
-      DSI_TABLES: JSON.stringify(options.tables),
-      DSI_STORAGE_ENDPOINT: stackEnv('STORAGE_EMULATOR_HOST'),
-      DSI_CLOUD_TASKS_ENDPOINT: stackEnv('CLOUD_TASKS_EMULATOR_HOST'),
-    }),
-  );
+  const environment: Record<string, string> = {
+    GOOGLE_CLOUD_PROJECT: projectId(),
+    DSI_LANDING_PREFIX: LANDING_PREFIX,
+    DSI_WORK_ROOT: `gs://${names.bucket}/_datastream_iceberg`,
+    DSI_CATALOG_URI: stackEnv('ICEBERG_REST_URI'),
+    DSI_CATALOG_WAREHOUSE: stackEnv('ICEBERG_REST_WAREHOUSE'),
+    DSI_CATALOG_AUTH: 'none',
+    DSI_FIRESTORE_PREFIX: names.collectionPrefix,
+    DSI_TASKS_LOCATION: 'us-central1',
+    DSI_COMMIT_URL: commitServer.url,
+    DSI_QUEUE_PREFIX: `q${names.id}`,
+    DSI_TABLES: JSON.stringify(options.tables),
+    DSI_STORAGE_ENDPOINT: stackEnv('STORAGE_EMULATOR_HOST'),
+    DSI_CLOUD_TASKS_ENDPOINT: stackEnv('CLOUD_TASKS_EMULATOR_HOST'),
+  };
+  const base = createCloudRuntime(loadCloudConfig(environment));
   const catalog = new BucketWarehouseCatalog(base.catalog, `gs://${names.bucket}/warehouse`);
   const runtime: CloudRuntime = {
     ...base,
@@ -136,6 +140,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     names,
     bucket: names.bucket,
     trigger: options.trigger,
+    environment,
     runtime,
     ingestDependencies: runtime.ingestDependencies(),
     async upload(name, bytes) {
