@@ -16,7 +16,6 @@ import {
   resolveReplayTarget,
   type ReplayOutcome,
 } from '../../shared/pipeline/replay-file.js';
-import { createCloudRuntime } from '../../shared/runtime/cloud.js';
 import { createEmbeddedRuntime } from '../../shared/runtime/embedded.js';
 import { commitTaskRunner } from '../embedded-commit.js';
 import type { CliCommand } from './command.js';
@@ -62,7 +61,10 @@ function describe(outcome: ReplayOutcome): string {
 }
 
 async function replayOnCloud(target: string, verbose: boolean): Promise<ReplayOutcome> {
-  const runtime = createCloudRuntime(loadCloudConfig());
+  const config = loadCloudConfig();
+  // The cloud clients take seconds to load: only a gs:// replay pays for them.
+  const { createCloudRuntime } = await import('../../shared/runtime/cloud.js');
+  const runtime = createCloudRuntime(config);
   const deps: IngestDependencies = {
     ...runtime.ingestDependencies(),
     ...(verbose ? {} : { log: silentLogger }),
