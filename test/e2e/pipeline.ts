@@ -52,6 +52,11 @@ export interface Pipeline {
   /** The runtime both functions use (its catalog places tables in the bucket). */
   readonly runtime: CloudRuntime;
   readonly ingestDependencies: IngestDependencies;
+  /**
+   * Upload an object and let the trigger deliver it; resolves once the object is stored, with `delivered`
+   * settling when the trigger's call returned (the Pub/Sub push is asynchronous: it settles at once).
+   */
+  put(name: string, bytes: Uint8Array): Promise<{ generation: string; delivered: Promise<void> }>;
   /** Upload an object, let the trigger deliver it, and return once ingest recorded the generation. */
   upload(name: string, bytes: Uint8Array): Promise<{ generation: string; record: FileRecord }>;
   /** Wait until no change-set of these tables is pending (every task dispatched and committed). */
@@ -136,6 +141,24 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     }
   };
 
+  const put = async (name: string, bytes: Uint8Array) => {
+    const file = storage.bucket(names.bucket).file(name);
+    await file.save(Buffer.from(bytes), { resumable: false });
+    const [meta] = await file.getMetadata();
+    const generation = String(meta.generation);
+    const delivered =
+      options.trigger === 'cloudevent'
+        ? postStorageFinalized(ingestServer.url, { bucket: names.bucket, name, generation }).then(
+            async (response) => {
+              if (response.status !== 200 && response.status !== 204) {
+                throw new Error(`ingest answered ${response.status}: ${await response.text()}`);
+              }
+            },
+          )
+        : Promise.resolve();
+    return { generation, delivered };
+  };
+
   return {
     names,
     bucket: names.bucket,
@@ -143,21 +166,10 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     environment,
     runtime,
     ingestDependencies: runtime.ingestDependencies(),
+    put,
     async upload(name, bytes) {
-      const file = storage.bucket(names.bucket).file(name);
-      await file.save(Buffer.from(bytes), { resumable: false });
-      const [meta] = await file.getMetadata();
-      const generation = String(meta.generation);
-      if (options.trigger === 'cloudevent') {
-        const response = await postStorageFinalized(ingestServer.url, {
-          bucket: names.bucket,
-          name,
-          generation,
-        });
-        if (response.status !== 200 && response.status !== 204) {
-          throw new Error(`ingest answered ${response.status}: ${await response.text()}`);
-        }
-      }
+      const { generation, delivered } = await put(name, bytes);
+      await delivered;
       return { generation, record: await recordOf(name, generation, 30_000) };
     },
     async waitUntilApplied(tables, timeoutMs = 90_000) {
