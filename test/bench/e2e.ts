@@ -256,6 +256,9 @@ async function measure(): Promise<void> {
       `upload → snapshot visible in the catalog: p50 ${p50} ms, p95 ${p95} ms, max ${max} ms, mean ${mean.toFixed(0)} ms`,
     );
     console.log(
+      `of which upload → staged by ingest: p50 ${percentile(staged, 50)} ms, p95 ${percentile(staged, 95)} ms`,
+    );
+    console.log(
       `snapshots per table: ${JSON.stringify(snapshots)} (a commit drains every pending change-set)`,
     );
     console.log(
