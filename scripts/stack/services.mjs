@@ -61,6 +61,10 @@ export function serviceDefinitions(installed, ports, warehouseDir) {
         CATALOG_REST_HOST: HOST,
         CATALOG_REST_PORT: String(ports.catalog),
         CATALOG_WAREHOUSE: warehouseDir,
+        // The backend is SQLite `:memory:`, where every pooled JDBC connection opens its own empty
+        // database: two concurrent requests would see different catalogs ("no such table:
+        // iceberg_tables"). One connection keeps one catalog; requests wait for it in turn.
+        CATALOG_CLIENTS: '1',
         // Tables may also live on gs:// locations in fake-gcs-server: ResolvingFileIO picks the FileIO by
         // scheme (local paths stay on the Hadoop FileIO), and the GCS FileIO is pointed at the emulator.
         CATALOG_IO__IMPL: 'org.apache.iceberg.io.ResolvingFileIO',

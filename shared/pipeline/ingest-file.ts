@@ -62,7 +62,20 @@ export function ignoreReason(name: string, landingPrefix: string): string | unde
   return undefined;
 }
 
-export async function ingestFile(deps: IngestDependencies, source: SourceFile): Promise<IngestOutcome> {
+export interface IngestOptions {
+  /**
+   * Process a generation recorded as failed again (`replay` after the cause was fixed, e.g. a missing
+   * table definition was added). Without it a failed generation stays failed, so a re-delivered event
+   * cannot loop on a bad file.
+   */
+  reprocessFailed?: boolean;
+}
+
+export async function ingestFile(
+  deps: IngestDependencies,
+  source: SourceFile,
+  options: IngestOptions = {},
+): Promise<IngestOutcome> {
   const now = deps.now ?? Date.now;
   const log = deps.log.with({ file: source.location, generation: source.generation });
   const ignored = ignoreReason(source.name, deps.landingPrefix);
@@ -83,7 +96,11 @@ export async function ingestFile(deps: IngestDependencies, source: SourceFile): 
     updatedAtMs: started,
   });
   // 'processing' means an earlier run died part-way: everything below is idempotent, so finish it.
-  if (!claim.created && claim.existing.status !== 'processing') {
+  const again =
+    !claim.created &&
+    (claim.existing.status === 'processing' ||
+      (options.reprocessFailed === true && claim.existing.status === 'failed'));
+  if (!claim.created && !again) {
     log.info('file already processed', { fileId, previous: claim.existing.status });
     return { status: 'duplicate', fileId, previous: claim.existing.status };
   }
