@@ -82,6 +82,10 @@ export class RestCatalog implements Catalog {
       await this.call('POST', 'namespaces', { body: { namespace, properties }, mutation: true });
     } catch (error) {
       if (error instanceof RestCatalogError && error.status === 409) return;
+      // Two first commits of tables in one new namespace race to create it, and a catalog may answer the
+      // loser with a 5xx (the reference server's database refuses the duplicate row) instead of 409; a
+      // timeout may also hide a create that landed. Either way the namespace existing now is success.
+      if (await this.namespaceExists(namespace).catch(() => false)) return;
       throw error;
     }
   }

@@ -108,6 +108,29 @@ test('namespace create is idempotent; exists is true for it and false for anothe
   assert.equal(await catalog.namespaceExists([`missing_${randomUUID().slice(0, 8)}`]), false);
 });
 
+test('a namespace create answered with a 500 after it landed (a lost race) is success; one that did not land fails', async () => {
+  const failing = await startFailingProxy(stackEnv('ICEBERG_REST_URI'), {
+    status: 500,
+    matches: (method, url) => method === 'POST' && /\/namespaces$/.test(url.split('?')[0]!),
+  });
+  try {
+    const client = new RestCatalog({ uri: failing.uri });
+    const landed = [`rest_ns_${randomUUID().slice(0, 8)}`];
+    failing.failNextCommit('after-forward');
+    await client.createNamespace(landed);
+    assert.equal(await catalog.namespaceExists(landed), true);
+    const lost = [`rest_ns_${randomUUID().slice(0, 8)}`];
+    failing.failNextCommit('before-forward');
+    await assert.rejects(
+      client.createNamespace(lost),
+      (error: unknown) => error instanceof Error && /→ 500/.test(`${error.message} ${String(error.cause)}`),
+    );
+    assert.equal(await catalog.namespaceExists(lost), false);
+  } finally {
+    await failing.close();
+  }
+});
+
 test('create, load and list a table; the server assigns ids as newTableMetadata does', async () => {
   const name = `t_${randomUUID().slice(0, 8)}`;
   const created = await catalog.createTable(namespace, request(name));
