@@ -18,7 +18,7 @@ export interface CloudConfig {
     auth: 'google' | 'none';
     accessDelegation?: 'vended-credentials';
   };
-  firestore: { collectionPrefix: string; databaseId?: string };
+  firestore: { collectionPrefix: string; databaseId?: string; retentionMs: number };
   tasks: {
     location: string;
     commitUrl: string;
@@ -118,6 +118,11 @@ export function loadCloudConfig(env: Env = process.env): CloudConfig {
   if (!Number.isInteger(deadline) || deadline < 15 || deadline > 1800) {
     throw new ConfigError('DSI_DISPATCH_DEADLINE_SECONDS must be an integer from 15 to 1800');
   }
+  const retentionDays = Number(env.DSI_RECORD_RETENTION_DAYS ?? 30);
+  if (!Number.isFinite(retentionDays) || retentionDays < 2) {
+    // Below two days a file redelivered by Eventarc (retries for 24 hours) could miss its record.
+    throw new ConfigError('DSI_RECORD_RETENTION_DAYS must be a number of days, at least 2');
+  }
   return {
     project,
     landingPrefix: env.DSI_LANDING_PREFIX ?? '',
@@ -132,6 +137,7 @@ export function loadCloudConfig(env: Env = process.env): CloudConfig {
     },
     firestore: {
       collectionPrefix: env.DSI_FIRESTORE_PREFIX ?? 'dsi_',
+      retentionMs: retentionDays * 24 * 3600_000,
       ...(env.DSI_FIRESTORE_DATABASE ? { databaseId: env.DSI_FIRESTORE_DATABASE } : {}),
     },
     tasks: {

@@ -61,6 +61,7 @@ export function createCloudRuntime(config: CloudConfig): CloudRuntime {
       ...(config.firestore.databaseId ? { databaseId: config.firestore.databaseId } : {}),
     }),
     collectionPrefix: config.firestore.collectionPrefix,
+    retentionMs: config.firestore.retentionMs,
   });
   const queue = new CloudTasksQueue({
     client: tasksClient(config),

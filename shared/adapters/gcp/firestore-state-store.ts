@@ -3,7 +3,7 @@
 // lazy, so an expired lease document may still be there). Pending change-sets are queried by table and
 // status ordered by creation time; that query needs the composite index the deploy script creates.
 
-import { Firestore, type CollectionReference, type DocumentData } from '@google-cloud/firestore';
+import { Firestore, Timestamp, type CollectionReference, type DocumentData } from '@google-cloud/firestore';
 import type { ChangesetRecord, FileRecord, FileStatus, Lease, StateStore } from '../../ports/state-store.js';
 
 const ALREADY_EXISTS = 6;
@@ -12,7 +12,18 @@ export interface FirestoreStateStoreOptions {
   firestore: Firestore;
   /** Prepended to every collection name, so several deployments (or tests) share one database. */
   collectionPrefix?: string;
+  /**
+   * How long file records and committed change-set records are kept (default 30 days): they get an
+   * `expireAt` Timestamp, the field the deploy script's Firestore TTL policies delete by. Pending
+   * change-sets and leases never get one, so nothing waiting to be applied can expire. Long enough that
+   * any redelivery of a file (Eventarc retries for 24 hours) still finds its record.
+   */
+  retentionMs?: number;
 }
+
+/** The Timestamp field Firestore's TTL policies expire documents by (scripts/deploy.sh sets them). */
+export const EXPIRE_AT_FIELD = 'expireAt';
+export const DEFAULT_RETENTION_MS = 30 * 24 * 3600_000;
 
 function isGrpcCode(error: unknown, code: number): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
@@ -23,13 +34,21 @@ function plain<T extends object>(value: T): DocumentData {
   return JSON.parse(JSON.stringify(value)) as DocumentData;
 }
 
+/** A stored document as the record it holds: the TTL field is storage detail, not part of the record. */
+function record<T>(data: DocumentData | undefined): T {
+  const { [EXPIRE_AT_FIELD]: _expireAt, ...rest } = data ?? {};
+  return rest as T;
+}
+
 export class FirestoreStateStore implements StateStore {
   private readonly files: CollectionReference;
   private readonly changesets: CollectionReference;
   private readonly leases: CollectionReference;
   private readonly firestore: Firestore;
+  private readonly retentionMs: number;
 
   constructor(options: FirestoreStateStoreOptions) {
+    this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
     const prefix = options.collectionPrefix ?? 'dsi_';
     this.firestore = options.firestore;
     this.files = this.firestore.collection(`${prefix}files`);
@@ -41,7 +60,10 @@ export class FirestoreStateStore implements StateStore {
     record: FileRecord,
   ): Promise<{ created: true } | { created: false; existing: FileRecord }> {
     try {
-      await this.files.doc(record.fileId).create(plain(record));
+      await this.files.doc(record.fileId).create({
+        ...plain(record),
+        [EXPIRE_AT_FIELD]: Timestamp.fromMillis(record.createdAtMs + this.retentionMs),
+      });
       return { created: true };
     } catch (error) {
       if (!isGrpcCode(error, ALREADY_EXISTS)) throw error;
@@ -53,7 +75,7 @@ export class FirestoreStateStore implements StateStore {
 
   async getFile(fileId: string): Promise<FileRecord | undefined> {
     const snapshot = await this.files.doc(fileId).get();
-    return snapshot.exists ? (snapshot.data() as FileRecord) : undefined;
+    return snapshot.exists ? record<FileRecord>(snapshot.data()) : undefined;
   }
 
   async updateFile(fileId: string, patch: Partial<Omit<FileRecord, 'fileId'>>): Promise<void> {
@@ -66,7 +88,7 @@ export class FirestoreStateStore implements StateStore {
       : this.files.orderBy('createdAtMs');
     query = query.limit(filter.limit ?? 1000);
     const snapshot = await query.get();
-    return snapshot.docs.map((doc) => doc.data() as FileRecord);
+    return snapshot.docs.map((doc) => record<FileRecord>(doc.data()));
   }
 
   async putChangeset(record: ChangesetRecord): Promise<void> {
@@ -81,7 +103,7 @@ export class FirestoreStateStore implements StateStore {
 
   async getChangeset(id: string): Promise<ChangesetRecord | undefined> {
     const snapshot = await this.changesets.doc(id).get();
-    return snapshot.exists ? (snapshot.data() as ChangesetRecord) : undefined;
+    return snapshot.exists ? record<ChangesetRecord>(snapshot.data()) : undefined;
   }
 
   async listPendingChangesets(table: string, limit: number): Promise<ChangesetRecord[]> {
@@ -92,7 +114,7 @@ export class FirestoreStateStore implements StateStore {
       .orderBy('id')
       .limit(limit)
       .get();
-    return snapshot.docs.map((doc) => doc.data() as ChangesetRecord);
+    return snapshot.docs.map((doc) => record<ChangesetRecord>(doc.data()));
   }
 
   async markChangesetsCommitted(ids: string[], snapshotId: string, atMs: number): Promise<void> {
@@ -102,7 +124,12 @@ export class FirestoreStateStore implements StateStore {
       for (const id of ids.slice(start, start + 500)) {
         batch.set(
           this.changesets.doc(id),
-          { status: 'committed', committedSnapshotId: snapshotId, committedAtMs: atMs },
+          {
+            status: 'committed',
+            committedSnapshotId: snapshotId,
+            committedAtMs: atMs,
+            [EXPIRE_AT_FIELD]: Timestamp.fromMillis(atMs + this.retentionMs),
+          },
           { merge: true },
         );
       }
