@@ -44,8 +44,14 @@ import type { ChangesetRecord, Lease, StateStore } from '../ports/state-store.js
 import { PG_TYPES_PROPERTY, PRIMARY_KEY_PROPERTY, type TableDirectory } from './table-directory.js';
 
 export interface CommitOptions extends ApplyOptions {
-  /** Lease time to live (default 10 minutes: above the commit function's timeout). */
+  /** Lease time to live (default 10 minutes). */
   leaseTtlMs?: number;
+  /**
+   * Renew the lease in the background this often while the run works (default off). A run that takes
+   * longer than the lease's time to live then keeps its table instead of losing it to a retried task
+   * and doing its work for nothing, while a crashed run's lease still ends one time to live later.
+   */
+  renewEveryMs?: number;
   /** Do not start a catalog commit with less lease time left than this (default 60 s). */
   minLeaseLeftMs?: number;
   /** Budget of one commit: change-sets, events and bytes (at least one change-set is always taken). */
@@ -98,6 +104,7 @@ export type CommitResult =
 
 const DEFAULTS = {
   leaseTtlMs: 10 * 60_000,
+  renewEveryMs: 0,
   minLeaseLeftMs: 60_000,
   maxChangesets: 500,
   maxRows: 2_000_000,
@@ -130,6 +137,7 @@ export async function commitTable(deps: CommitDependencies, table: string): Prom
     return { status: 'lease-busy', table };
   }
   const leaseRef: { current: Lease } = { current: lease };
+  const heartbeat = options.renewEveryMs ? keepRenewing(deps, leaseRef, options, log) : undefined;
   try {
     return await run(deps, table, leaseRef, log);
   } catch (error) {
@@ -143,9 +151,43 @@ export async function commitTable(deps: CommitDependencies, table: string): Prom
     }
     throw error;
   } finally {
+    // Stop renewing before releasing: a renewal landing after the release would hold the table again.
+    await heartbeat?.stop();
     lease = leaseRef.current;
     await deps.state.releaseLease(lease);
   }
+}
+
+/** Renews the lease every renewEveryMs until stopped; a lost lease is left for the commit step to see. */
+function keepRenewing(
+  deps: CommitDependencies,
+  lease: { current: Lease },
+  options: typeof DEFAULTS,
+  log: Logger,
+): { stop: () => Promise<void> } {
+  const now = deps.now ?? Date.now;
+  let inFlight: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    if (inFlight) return;
+    inFlight = (async () => {
+      try {
+        const renewed = await deps.state.renewLease(lease.current, options.leaseTtlMs, now());
+        if (renewed) lease.current = renewed;
+        else log.warn('lease renewal refused: another run holds the table', { token: lease.current.token });
+      } catch (error) {
+        log.warn('lease renewal failed; retrying', { reason: (error as Error).message });
+      } finally {
+        inFlight = undefined;
+      }
+    })();
+  }, options.renewEveryMs);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await inFlight;
+    },
+  };
 }
 
 async function run(

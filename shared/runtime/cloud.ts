@@ -91,7 +91,16 @@ export function createCloudRuntime(config: CloudConfig): CloudRuntime {
     queue,
     catalog,
     log,
-    commitDependencies: () => ({ catalog, objects, state, log, tables }),
+    // A short lease renewed in the background: a long commit keeps its table, a crashed one frees it
+    // within minutes rather than at the end of the dispatch deadline.
+    commitDependencies: () => ({
+      catalog,
+      objects,
+      state,
+      log,
+      tables,
+      options: { leaseTtlMs: 5 * 60_000, renewEveryMs: 60_000 },
+    }),
     ingestDependencies: () => ({
       objects,
       state,

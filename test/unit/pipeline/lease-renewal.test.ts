@@ -1,0 +1,76 @@
+// A commit that runs longer than its lease's time to live: with background renewal it keeps the table
+// (a second worker cannot take it) and commits; without, the second worker takes the table and the first
+// stops before committing. Real time, real SQLite state store, the embedded runtime's engine.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { silentLogger } from '../../../shared/log.js';
+import { ingestFile } from '../../../shared/pipeline/ingest-file.js';
+import { commitTable, type CommitResult } from '../../../shared/pipeline/commit-table.js';
+import { createEmbeddedRuntime } from '../../../shared/runtime/embedded.js';
+import { loadScenario } from '../../support/scenarios.js';
+
+const TTL_MS = 400;
+const WORK_MS = 1500;
+
+async function longCommit(renewEveryMs: number): Promise<{ result: CommitResult; takenByOther: number }> {
+  const scenario = loadScenario('seed-validation');
+  const dir = mkdtempSync(join(tmpdir(), 'dsi-lease-'));
+  const bucket = join(dir, 'bucket');
+  cpSync(scenario.bucketRoot, bucket, { recursive: true });
+  const runtime = createEmbeddedRuntime({
+    warehouse: join(dir, 'warehouse'),
+    tables: scenario.tables,
+    landingPrefix: 'cdc-staging/',
+    log: silentLogger,
+  });
+  try {
+    const name = scenario.order[0]!;
+    const staged = await ingestFile(runtime.ingestDependencies(), {
+      bucket: 'landing',
+      name,
+      generation: '1',
+      location: join(bucket, name),
+    });
+    assert.equal(staged.status, 'staged');
+    const table = 'public.products';
+    let takenByOther = 0;
+    const result = await commitTable(
+      {
+        ...runtime.commitDependencies(),
+        options: { leaseTtlMs: TTL_MS, renewEveryMs, minLeaseLeftMs: 50 },
+        hooks: {
+          // The slow part of a big commit: meanwhile a second worker keeps trying to take the table.
+          afterFilesWritten: async () => {
+            const until = Date.now() + WORK_MS;
+            while (Date.now() < until) {
+              const other = await runtime.state.acquireLease(table, 'second worker', TTL_MS, Date.now());
+              if (other) takenByOther++;
+              await sleep(50);
+            }
+          },
+        },
+      },
+      table,
+    );
+    return { result, takenByOther };
+  } finally {
+    runtime.close();
+  }
+}
+
+test('renewed in the background, a commit longer than its lease keeps the table and commits', async () => {
+  const { result, takenByOther } = await longCommit(TTL_MS / 4);
+  assert.equal(takenByOther, 0, 'the second worker took the table');
+  assert.equal(result.status, 'committed');
+});
+
+test('without renewal the same commit loses the table to the second worker and does not commit', async () => {
+  const { result, takenByOther } = await longCommit(0);
+  assert.ok(takenByOther > 0, 'the second worker never got the table');
+  assert.equal(result.status, 'lease-lost');
+});
