@@ -44,6 +44,16 @@ export async function listTableFiles(objects: ObjectStore, location: string): Pr
   return out;
 }
 
+/**
+ * The file a Hadoop checksum sidecar (`.<name>.crc`, written next to each file by a catalog using the
+ * Hadoop local file system) belongs to: it lives and dies with that file.
+ */
+function checksumTarget(location: string): string | undefined {
+  const slash = location.lastIndexOf('/');
+  const match = /^\.(.+)\.crc$/.exec(location.slice(slash + 1));
+  return match ? `${location.slice(0, slash + 1)}${match[1]}` : undefined;
+}
+
 export async function removeOrphans(
   deps: { objects: ObjectStore; log: Logger },
   table: LoadedTable,
@@ -62,6 +72,8 @@ export async function removeOrphans(
   };
   for (const info of listed) {
     if (reachable.has(normalizeLocation(info.location))) continue;
+    const checksumOf = checksumTarget(normalizeLocation(info.location));
+    if (checksumOf !== undefined && reachable.has(checksumOf)) continue;
     if (info.updatedMs === undefined || info.updatedMs >= cutoff) {
       result.tooYoung++;
       continue;

@@ -28,7 +28,16 @@ test('orphan removal deletes only old unreferenced files', async () => {
   // every file of the table 10 days old: only references protect them now
   const old = new Date(Date.now() - 10 * DAY);
   for (const f of await listTableFiles(w.objects, location)) utimesSync(f.location, old, old);
-  const oldOrphans = [`${location}/data/left-by-a-failed-commit.parquet`, `${location}/metadata/0-m0.avro`];
+  const oldOrphans = [
+    `${location}/data/left-by-a-failed-commit.parquet`,
+    `${location}/metadata/0-m0.avro`,
+    `${location}/metadata/.0-m0.avro.crc`,
+  ];
+  // a checksum sidecar of a live file (as a Hadoop file system writes them) lives with its file
+  const live = (await w.load()).metadataLocation;
+  const liveChecksum = `${live.slice(0, live.lastIndexOf('/') + 1)}.${live.slice(live.lastIndexOf('/') + 1)}.crc`;
+  await w.objects.put(liveChecksum, new Uint8Array([0]));
+  utimesSync(liveChecksum, new Date(Date.now() - 10 * DAY), new Date(Date.now() - 10 * DAY));
   const fresh = `${location}/data/written-by-a-commit-in-flight.parquet`;
   for (const path of [...oldOrphans, fresh]) await w.objects.put(path, new Uint8Array([1, 2, 3]));
   for (const path of oldOrphans) utimesSync(path, old, old);
@@ -51,6 +60,7 @@ test('orphan removal deletes only old unreferenced files', async () => {
     'only the old orphans are gone',
   );
   assert.ok(left.includes(fresh), 'the fresh orphan stays within the window');
+  assert.ok(left.includes(liveChecksum), 'the checksum of a live file stays');
 
   assert.deepEqual(await readWithPyIceberg(w), pyMain);
   assert.deepEqual(await readWithPyIceberg(w, first), pyFirst, 'the older snapshot still reads');
