@@ -9,7 +9,7 @@ import { loadCloudConfig } from '../../shared/config.js';
 import { createLogger, silentLogger } from '../../shared/log.js';
 import { maintainTable, type MaintenanceResult } from '../../shared/maintenance/maintain-table.js';
 import { parseDuration, type MaintenanceOptions } from '../../shared/maintenance/options.js';
-import { createCloudRuntime } from '../../shared/runtime/cloud.js';
+import { NoSuchTableError } from '../../shared/ports/catalog.js';
 import { createEmbeddedRuntime } from '../../shared/runtime/embedded.js';
 import type { CliCommand } from './command.js';
 
@@ -158,6 +158,8 @@ async function run(argv: readonly string[]): Promise<number> {
   const log = values.verbose ? createLogger({ component: 'datastream-iceberg' }) : silentLogger;
 
   if (values.cloud) {
+    // the cloud clients load only when asked for: the embedded path starts faster without them
+    const { createCloudRuntime } = await import('../../shared/runtime/cloud.js');
     const runtime = createCloudRuntime(loadCloudConfig());
     const taskId = `maintain-${randomUUID()}`;
     await runtime.queue.enqueue({
@@ -178,7 +180,14 @@ async function run(argv: readonly string[]): Promise<number> {
 
   const runtime = createEmbeddedRuntime({ warehouse: values.warehouse!, log });
   try {
-    const result = await maintainTable(runtime, table, options);
+    let result: MaintenanceResult;
+    try {
+      result = await maintainTable(runtime, table, options);
+    } catch (error) {
+      if (!(error instanceof NoSuchTableError)) throw error;
+      process.stderr.write(`datastream-iceberg maintain: ${error.message} in ${runtime.catalogPath}\n`);
+      return 1;
+    }
     process.stdout.write(values.json ? `${JSON.stringify(result)}\n` : describe(result));
     return result.status === 'done' ? 0 : 1;
   } finally {
