@@ -4,6 +4,7 @@
 // unreferenced is not mistaken for work in flight. A dry run takes no lease and changes nothing.
 
 import { randomUUID } from 'node:crypto';
+import { recordedChangesets } from '../cow/recorded-changesets.js';
 import { currentSnapshot } from '../iceberg/snapshot.js';
 import type { TableMetadata } from '../iceberg/metadata-types.js';
 import type { Logger } from '../log.js';
@@ -39,6 +40,8 @@ export interface MaintenanceReport {
   liveDataFiles: { before: number; after: number };
   /** Everything under the table's data/ and metadata/ folders. */
   tableFiles: { before: FileCount; after: FileCount };
+  /** Change-sets the table records but the state store still had pending, marked before expiry. */
+  markedChangesets?: string[];
   compaction?: CompactResult;
   expire?: ExpireResult;
   orphans?: OrphanResult;
@@ -50,6 +53,8 @@ export type MaintenanceResult =
   | { status: 'lease-busy'; table: string }
   | { status: 'lease-lost'; table: string; reason: string };
 
+const MAX_PENDING_CHECKED = 100_000;
+
 function liveDataFiles(metadata: TableMetadata): number {
   return Number(currentSnapshot(metadata)?.summary['total-data-files'] ?? 0);
 }
@@ -57,6 +62,33 @@ function liveDataFiles(metadata: TableMetadata): number {
 async function countFiles(objects: ObjectStore, location: string): Promise<FileCount> {
   const files = await listTableFiles(objects, location);
   return { files: files.length, bytes: files.reduce((a, f) => a + f.size, 0) };
+}
+
+/**
+ * A commit run that died after its catalog commit and before marking leaves change-sets pending that only
+ * the snapshot summaries record (the next commit run skips them by reading those summaries). Expiring
+ * those snapshots would erase the record and let the change-sets apply twice, so they are marked
+ * committed first, as the next commit run would mark them.
+ */
+async function markRecordedChangesets(
+  deps: MaintenanceDependencies,
+  table: string,
+  nowMs: number,
+): Promise<string[]> {
+  const pending = await deps.state.listPendingChangesets(table, MAX_PENDING_CHECKED);
+  if (pending.length === 0) return [];
+  const { metadata } = await deps.catalog.loadTable(tableIdentifier(table));
+  const recorded = recordedChangesets(metadata, Number.MAX_SAFE_INTEGER);
+  const marked: string[] = [];
+  for (const record of pending) {
+    const snapshotId = recorded.get(record.id);
+    if (snapshotId === undefined) continue;
+    await deps.state.markChangesetsCommitted([record.id], snapshotId, nowMs);
+    marked.push(record.id);
+  }
+  if (marked.length > 0)
+    deps.log.info('maintenance: change-sets the table records marked committed', { marked });
+  return marked;
 }
 
 export async function maintainTable(
@@ -111,6 +143,7 @@ export async function maintainTable(
     }
     if (o.expire) {
       const t = now();
+      if (!o.dryRun) report.markedChangesets = await markRecordedChangesets(deps, table, now());
       report.expire = await expireSnapshots(phaseDeps, id, lease, {
         olderThanMs: o.expireOlderThanMs,
         retainLast: o.retainLast,

@@ -9,6 +9,7 @@ import { readManifestList } from '../../../shared/iceberg/manifest-list.js';
 import { currentSnapshot } from '../../../shared/iceberg/snapshot.js';
 import { readLiveDataFiles } from '../../../shared/iceberg/table-writer.js';
 import { maintainTable } from '../../../shared/maintenance/maintain-table.js';
+import { commitTable } from '../../../shared/pipeline/commit-table.js';
 import { KEY, readWithPyIceberg, removeWarehouses, warehouse, type Warehouse } from './support.js';
 
 after(removeWarehouses);
@@ -113,5 +114,34 @@ test('retain-last keeps the newest snapshots of main whatever their age; the tab
   const young = await maintainTable(w.maintainDeps, KEY, { compact: false, removeOrphans: false });
   assert.ok(young.status === 'done' && young.expire?.expiredSnapshots.length === 0);
   assert.equal((await w.load()).metadata.snapshots!.length, 3);
+  w.db.close();
+});
+
+test('change-sets a crashed commit left pending are marked before the snapshots recording them expire', async () => {
+  const w = warehouse();
+  await w.commit([[1, 1]]);
+  // the catalog commit lands, then the run dies before marking its change-set committed
+  const crashing = {
+    ...w.commitDeps,
+    hooks: { afterCatalogCommit: () => Promise.reject(new Error('crash')) },
+  };
+  await w.stage([[2, 2]]);
+  await assert.rejects(commitTable(crashing, KEY), /crash/);
+  await w.commit([[3, 3]]); // finds it recorded and marks it itself...
+  await w.stage([[4, 4]]);
+  await assert.rejects(commitTable(crashing, KEY), /crash/); // ...but this one stays pending
+  const [pending] = await w.state.listPendingChangesets(KEY, 10);
+  assert.ok(pending);
+
+  const run = await maintainTable(w.maintainDeps, KEY, { expireOlderThanMs: 0, orphansOlderThanMs: 0 });
+  assert.ok(run.status === 'done');
+  assert.deepEqual(run.markedChangesets, [pending.id]);
+  assert.equal((await w.state.getChangeset(pending.id))?.status, 'committed');
+  assert.equal((await commitTable(w.commitDeps, KEY)).status, 'nothing-to-do');
+  const py = await readWithPyIceberg(w);
+  assert.deepEqual(
+    py.rows.map((r) => (JSON.parse(r) as { id: number }).id),
+    [1, 2, 3, 4],
+  );
   w.db.close();
 });

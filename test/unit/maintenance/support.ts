@@ -47,18 +47,22 @@ export function warehouse() {
   const commitDeps: CommitDependencies = { catalog, objects, state, log: silentLogger };
   const maintainDeps: MaintenanceDependencies = { catalog, objects, state, log: silentLogger };
   let ts = 1_000;
-  /** Commit one change-set of upserts (id → qty) and deletes (ids), one snapshot. */
-  const commit = async (upserts: Array<[number, number]>, deletes: number[] = []): Promise<void> => {
+  /** Stage one change-set of upserts (id → qty) and deletes (ids). */
+  const stage = async (upserts: Array<[number, number]>, deletes: number[] = []): Promise<string> => {
     const events = [
       ...upserts.map(([id, qty]) => change(T, ['id'], 'upsert', { id, qty, name: `n${id}` }, ts++)),
       ...deletes.map((id) => change(T, ['id'], 'delete', { id }, ts++)),
     ];
-    await stageChangeset({ objects, state, workRoot: join(dir, 'work') }, T, SCHEMA, ['id'], events);
+    return stageChangeset({ objects, state, workRoot: join(dir, 'work') }, T, SCHEMA, ['id'], events);
+  };
+  /** Stage and commit one change-set: one snapshot. */
+  const commit = async (upserts: Array<[number, number]>, deletes: number[] = []): Promise<void> => {
+    await stage(upserts, deletes);
     const result = await commitTable(commitDeps, KEY);
     if (result.status !== 'committed') throw new Error(`commit: ${JSON.stringify(result)}`);
   };
   const load = async () => catalog.loadTable(ID);
-  return { dir, db, root, objects, catalog, state, commitDeps, maintainDeps, commit, load };
+  return { dir, db, root, objects, catalog, state, commitDeps, maintainDeps, stage, commit, load };
 }
 
 export interface PyRead {
