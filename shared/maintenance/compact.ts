@@ -121,7 +121,10 @@ export function planCompaction(
   const bins: CompactionBin[] = [];
   for (const [partition, files] of [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (files.length < settings.minInputFiles) continue;
-    files.sort((a, b) => (BigInt(a.sequenceNumber) < BigInt(b.sequenceNumber) ? -1 : 1));
+    files.sort((a, b) => {
+      const d = BigInt(a.sequenceNumber) - BigInt(b.sequenceNumber);
+      return d < 0n ? -1 : d > 0n ? 1 : 0;
+    });
     let bin: CompactionBin = { partition, files: [], bytes: 0 };
     const close = (): void => {
       if (bin.files.length >= 2) bins.push(bin);
@@ -204,6 +207,7 @@ export async function compactTable(
   result.addedFiles = added.length;
   result.addedBytes = added.reduce((a, f) => a + f.fileSizeInBytes, 0);
   const removed = inputs.map((f) => f.filePath);
+  let baseLiveFiles = live.length;
 
   // after an unknown outcome a commit naming our files might still surface: then they are left to the
   // orphan pass (and its safety window) instead of being deleted here
@@ -244,7 +248,7 @@ export async function compactTable(
     }
     if (outcome === 'landed') {
       result.snapshotId = String(snapshot.snapshot['snapshot-id']);
-      result.liveFilesAfter = live.length - removed.length + added.length;
+      result.liveFilesAfter = baseLiveFiles - removed.length + added.length;
       deps.log.info('compaction: committed', {
         snapshotId: result.snapshotId,
         rewritten: removed.length,
@@ -256,9 +260,9 @@ export async function compactTable(
     if (attempt >= settings.maxAttempts) return giveUp(`commit conflicts in ${attempt} attempts`);
     // another commit landed: the same output stays right only if every input file is still live
     loaded = await deps.catalog.loadTable(table);
-    const stillLive = new Set(
-      (await liveFilesWithSpec(loaded.metadata, deps.objects)).map((f) => f.dataFile.filePath),
-    );
+    const newLive = await liveFilesWithSpec(loaded.metadata, deps.objects);
+    baseLiveFiles = newLive.length;
+    const stillLive = new Set(newLive.map((f) => f.dataFile.filePath));
     const changed = removed.filter((p) => !stillLive.has(p));
     if (changed.length > 0)
       return giveUp(`${changed.length} input files were rewritten by a commit that landed meanwhile`);

@@ -59,6 +59,7 @@ test('a commit that only adds files lands meanwhile: the compaction commits agai
   );
   assert.equal(result.status, 'committed');
   assert.equal(result.attempts, 2);
+  assert.equal(result.liveFilesAfter, 2, 'counted on the new base');
   const { metadata } = await w.load();
   assert.equal(currentSnapshot(metadata)!.summary.operation, 'replace');
   assert.equal(
