@@ -4,16 +4,21 @@
 // the table's lease (Cloud Tasks backs off and tries again); 500 when the table failed (the reason is
 // logged; the task is retried with backoff, so nothing is dropped while the cause is fixed).
 // Deploy with a timeout below the queue's dispatch deadline (default deadline 1800 s, timeout 1500 s).
+// A body with `"kind": "maintain"` runs table maintenance instead (functions/maintain-task.ts): the same
+// queue and lease keep it from racing a commit.
 
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { commitTable } from '../shared/pipeline/commit-table.js';
 import type { CloudRuntime } from '../shared/runtime/cloud.js';
+import { maintainTask } from './maintain-task.js';
 
 export const RETRY_AFTER_SECONDS = 30;
 
 interface TaskBody {
+  kind?: unknown;
   table?: unknown;
   changesetId?: unknown;
+  options?: unknown;
 }
 
 export function commitHandler(runtime: () => CloudRuntime) {
@@ -30,6 +35,10 @@ export function commitHandler(runtime: () => CloudRuntime) {
       // A malformed task never gets better: acknowledge it so it leaves the queue, and say why.
       rt.log.error('commit task without a schema.table', { ...task, body });
       res.status(200).json({ status: 'ignored', reason: 'body has no "table": "schema.table"' });
+      return;
+    }
+    if (body.kind === 'maintain') {
+      await maintainTask(rt, body.table, body.options, task, res);
       return;
     }
     const log = rt.log.with({ table: body.table, changeset: body.changesetId, ...task });

@@ -7,6 +7,8 @@ export interface ObjectInfo {
   size: number;
   /** Object generation (GCS) or a change stamp (local: mtime ns); used for idempotency keys. */
   generation: string;
+  /** Last modification time in ms since the epoch, when the store knows it (maintenance's safety window). */
+  updatedMs?: number;
 }
 
 export interface PutOptions {

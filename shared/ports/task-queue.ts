@@ -7,6 +7,10 @@ export interface CommitTask {
   /** Table key `schema.table`. */
   table: string;
   changesetId: string;
+  /** 'maintain' runs table maintenance under the table's lease instead of a commit (default 'commit'). */
+  kind?: 'commit' | 'maintain';
+  /** Options of a maintenance task (JSON; see shared/maintenance/options.ts). */
+  maintenance?: Record<string, unknown>;
 }
 
 export interface TaskQueue {

@@ -121,7 +121,12 @@ export class LocalObjectStore implements ObjectStore {
   private async info(location: string, path: string): Promise<ObjectInfo> {
     const stats = await stat(path, { bigint: true });
     if (!stats.isFile()) throw new NotFoundError(location);
-    return { location, size: Number(stats.size), generation: stats.mtimeNs.toString() };
+    return {
+      location,
+      size: Number(stats.size),
+      generation: stats.mtimeNs.toString(),
+      updatedMs: Number(stats.mtimeMs),
+    };
   }
 }
 

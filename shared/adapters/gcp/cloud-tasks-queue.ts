@@ -95,7 +95,13 @@ export class CloudTasksQueue implements TaskQueue {
 
   private async createTask(parent: string, task: CommitTask): Promise<'created' | 'exists'> {
     const { client, targetUrl, oidcServiceAccountEmail, oidcAudience } = this.options;
-    const body = Buffer.from(JSON.stringify({ table: task.table, changesetId: task.changesetId }));
+    const body = Buffer.from(
+      JSON.stringify(
+        task.kind === 'maintain'
+          ? { kind: 'maintain', table: task.table, options: task.maintenance ?? {} }
+          : { table: task.table, changesetId: task.changesetId },
+      ),
+    );
     try {
       await client.createTask({
         parent,

@@ -152,9 +152,15 @@ export function parseGcsLocation(location: string, allowEmptyKey = false): { buc
 
 function infoOf(
   location: string,
-  metadata: { size?: string | number; generation?: string | number },
+  metadata: { size?: string | number; generation?: string | number; updated?: string },
 ): ObjectInfo {
-  return { location, size: Number(metadata.size ?? 0), generation: String(metadata.generation ?? '') };
+  const updatedMs = metadata.updated ? Date.parse(metadata.updated) : Number.NaN;
+  return {
+    location,
+    size: Number(metadata.size ?? 0),
+    generation: String(metadata.generation ?? ''),
+    ...(Number.isFinite(updatedMs) ? { updatedMs } : {}),
+  };
 }
 
 function statusOf(error: unknown): number | undefined {

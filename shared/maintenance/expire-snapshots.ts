@@ -1,0 +1,151 @@
+// Expire snapshots: drop from the table the snapshots older than the window, always keeping every ref's
+// snapshot (main's current one among them) and main's newest `retainLast` ancestors; commit it with the
+// catalog's `remove-snapshots` update, asserting main did not move; then delete the files only expired
+// snapshots reached. The files still needed are computed from ALL snapshots the committed table keeps,
+// so a manifest or data file shared with a kept snapshot stays.
+
+import type { Snapshot, TableMetadata, TableRequirement, TableUpdate } from '../iceberg/metadata-types.js';
+import { currentSnapshot } from '../iceberg/snapshot.js';
+import type { Logger } from '../log.js';
+import {
+  CommitConflictError,
+  type Catalog,
+  type LoadedTable,
+  type TableIdentifier,
+} from '../ports/catalog.js';
+import type { ObjectStore } from '../ports/object-store.js';
+import type { TableLease } from './lease.js';
+import { filesOfSnapshots, ManifestReader, metadataFilesOf, type ReachableFiles } from './reachable.js';
+
+export interface ExpireSettings {
+  olderThanMs: number;
+  retainLast: number;
+  dryRun: boolean;
+  maxAttempts: number;
+  nowMs: number;
+}
+
+export interface ExpireResult {
+  expiredSnapshots: string[];
+  keptSnapshots: number;
+  /** Files reachable only from expired snapshots: deleted (or, on a dry run, to delete). */
+  files: { manifestLists: string[]; manifests: string[]; dataFiles: string[] };
+  deletedBytes: number;
+  dryRun: boolean;
+}
+
+const id = (s: Snapshot): string => String(s['snapshot-id']);
+
+/** The snapshots to expire: older than the window, not a ref's, not among main's newest `retainLast`. */
+export function snapshotsToExpire(
+  metadata: TableMetadata,
+  settings: Pick<ExpireSettings, 'olderThanMs' | 'retainLast' | 'nowMs'>,
+): Snapshot[] {
+  const snapshots = metadata.snapshots ?? [];
+  const byId = new Map(snapshots.map((s) => [id(s), s]));
+  const keep = new Set<string>();
+  for (const ref of Object.values(metadata.refs ?? {})) keep.add(String(ref['snapshot-id']));
+  let cursor = currentSnapshot(metadata);
+  for (let kept = 0; cursor && kept < settings.retainLast; kept++) {
+    keep.add(id(cursor));
+    const parent = cursor['parent-snapshot-id'];
+    cursor = parent === undefined || parent === null ? undefined : byId.get(String(parent));
+  }
+  const cutoff = settings.nowMs - settings.olderThanMs;
+  return snapshots.filter((s) => !keep.has(id(s)) && Number(s['timestamp-ms']) < cutoff);
+}
+
+function minus(from: Set<string>, ...live: Set<string>[]): string[] {
+  return [...from].filter((f) => !live.some((set) => set.has(f))).sort();
+}
+
+function onlyExpired(expired: ReachableFiles, kept: ReachableFiles, metadataFiles: Set<string>) {
+  // a path is compared against every kind of kept file: a file is needed whatever role it plays
+  const keptAll = new Set([...kept.manifestLists, ...kept.manifests, ...kept.dataFiles, ...metadataFiles]);
+  return {
+    manifestLists: minus(expired.manifestLists, keptAll),
+    manifests: minus(expired.manifests, keptAll),
+    dataFiles: minus(expired.dataFiles, keptAll),
+  };
+}
+
+export async function expireSnapshots(
+  deps: { catalog: Catalog; objects: ObjectStore; log: Logger },
+  table: TableIdentifier,
+  lease: TableLease | undefined,
+  settings: ExpireSettings,
+): Promise<ExpireResult> {
+  const reader = new ManifestReader(deps.objects);
+  for (let attempt = 1; ; attempt++) {
+    const loaded = await deps.catalog.loadTable(table);
+    const expired = snapshotsToExpire(loaded.metadata, settings);
+    const result: ExpireResult = {
+      expiredSnapshots: expired.map(id),
+      keptSnapshots: (loaded.metadata.snapshots ?? []).length - expired.length,
+      files: { manifestLists: [], manifests: [], dataFiles: [] },
+      deletedBytes: 0,
+      dryRun: settings.dryRun,
+    };
+    if (expired.length === 0) return result;
+    const expiredIds = new Set(result.expiredSnapshots);
+
+    let after: LoadedTable;
+    if (settings.dryRun) {
+      after = {
+        ...loaded,
+        metadata: {
+          ...loaded.metadata,
+          snapshots: (loaded.metadata.snapshots ?? []).filter((s) => !expiredIds.has(id(s))),
+        },
+      };
+    } else {
+      const main = currentSnapshot(loaded.metadata);
+      const requirements: TableRequirement[] = [
+        { type: 'assert-table-uuid', uuid: loaded.metadata['table-uuid'] },
+        { type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': main ? main['snapshot-id'] : null },
+      ];
+      const updates: TableUpdate[] = [
+        { action: 'remove-snapshots', 'snapshot-ids': expired.map((s) => s['snapshot-id']) },
+      ];
+      await lease?.renew();
+      try {
+        after = await deps.catalog.commitTable(table, requirements, updates);
+      } catch (error) {
+        if (!(error instanceof CommitConflictError) || attempt >= settings.maxAttempts) throw error;
+        deps.log.warn('expire: commit conflict, recomputing from the new metadata', { attempt });
+        continue;
+      }
+    }
+    // what the table keeps, from the metadata as committed (a snapshot the catalog kept stays live)
+    const kept = await filesOfSnapshots(after.metadata.snapshots ?? [], reader);
+    const gone = await filesOfSnapshots(
+      (loaded.metadata.snapshots ?? []).filter((s) => expiredIds.has(id(s))),
+      reader,
+    );
+    result.files = onlyExpired(gone, kept, metadataFilesOf(after));
+    result.keptSnapshots = (after.metadata.snapshots ?? []).length;
+    if (!settings.dryRun) {
+      // data files first, then the manifests naming them, then the lists naming those: a run cut short
+      // leaves files that are unreferenced (orphans), never references to missing files
+      for (const path of [
+        ...result.files.dataFiles,
+        ...result.files.manifests,
+        ...result.files.manifestLists,
+      ]) {
+        const info = await deps.objects.stat(path);
+        if (!info) continue;
+        result.deletedBytes += info.size;
+        await deps.objects.delete(path);
+      }
+    }
+    deps.log.info('expire: done', {
+      expired: result.expiredSnapshots.length,
+      kept: result.keptSnapshots,
+      dataFiles: result.files.dataFiles.length,
+      manifests: result.files.manifests.length,
+      manifestLists: result.files.manifestLists.length,
+      dryRun: settings.dryRun,
+    });
+    return result;
+  }
+}
