@@ -1,8 +1,11 @@
 // `datastream-iceberg status`: per table the last snapshot, the lag and what waits; the files that failed.
 
 import { NEWEST_SOURCE_TS_SUMMARY_KEY } from '../../shared/cow/table-properties.js';
+import type { Snapshot } from '../../shared/iceberg/metadata-types.js';
 import { currentSnapshot } from '../../shared/iceberg/snapshot.js';
 import { silentLogger } from '../../shared/log.js';
+import { tableIdentifier } from '../../shared/pipeline/commit-table.js';
+import { NoSuchTableError } from '../../shared/ports/catalog.js';
 import type { FileStatus } from '../../shared/ports/state-store.js';
 import { createEmbeddedRuntime } from '../../shared/runtime/embedded.js';
 import { COMMON_OPTIONS, existingWarehouse, parseCommandLine, requireOption } from './args.js';
@@ -10,8 +13,9 @@ import type { CliCommand } from './command.js';
 
 const USAGE = `usage: datastream-iceberg status --warehouse <dir> [--json]
 
-Per table: the last snapshot (id and commit time), the lag (now − the newest source timestamp the table
-has applied), the change-sets staged but not committed yet; then every file that failed, with its reason.
+Per table (in the catalog, or with staged changes not committed yet): the last snapshot (id and commit
+time), the lag (now − the newest source timestamp the table has applied), the change-sets staged but not
+committed yet; then every file that failed, with its reason.
 
 options:
   --warehouse <dir>   the warehouse folder (holding catalog.db)
@@ -43,29 +47,37 @@ export interface StatusReport {
 export async function readStatus(warehouse: string, now = Date.now()): Promise<StatusReport> {
   const runtime = createEmbeddedRuntime({ warehouse, log: silentLogger });
   try {
-    const tables: TableStatus[] = [];
-    for (const namespace of await runtime.catalog.listNamespaces()) {
-      for (const id of await runtime.catalog.listTables(namespace)) {
-        const { metadata } = await runtime.catalog.loadTable(id);
-        const key = `${id.namespace.join('.')}.${id.name}`;
-        const snapshot = currentSnapshot(metadata);
-        const newest = snapshot?.summary[NEWEST_SOURCE_TS_SUMMARY_KEY];
-        tables.push({
-          table: key,
-          snapshotId: snapshot ? String(snapshot['snapshot-id']) : null,
-          snapshotAt: snapshot ? new Date(Number(snapshot['timestamp-ms'])).toISOString() : null,
-          newestSourceTs: newest === undefined ? null : new Date(Number(newest)).toISOString(),
-          lagMs: newest === undefined ? null : now - Number(newest),
-          pendingChangesets: (await runtime.state.listPendingChangesets(key, PENDING_LIMIT)).length,
-        });
-      }
-    }
-    const files: Record<FileStatus, number> = { processing: 0, staged: 0, failed: 0, ignored: 0 };
     const all = await runtime.state.listFiles({ limit: FILES_LIMIT });
+    const files: Record<FileStatus, number> = { processing: 0, staged: 0, failed: 0, ignored: 0 };
     for (const f of all) files[f.status] += 1;
     const failedFiles = all
       .filter((f) => f.status === 'failed')
       .map((f) => ({ file: f.location, reason: f.reason ?? null }));
+    // the catalog's tables, and tables with staged changes that no commit has created yet
+    const keys = new Set<string>();
+    for (const namespace of await runtime.catalog.listNamespaces()) {
+      for (const id of await runtime.catalog.listTables(namespace))
+        keys.add(`${id.namespace.join('.')}.${id.name}`);
+    }
+    for (const f of all) for (const table of Object.keys(f.eventCounts)) keys.add(table);
+    const tables: TableStatus[] = [];
+    for (const key of [...keys].sort()) {
+      let snapshot: Snapshot | undefined;
+      try {
+        snapshot = currentSnapshot((await runtime.catalog.loadTable(tableIdentifier(key))).metadata);
+      } catch (error) {
+        if (!(error instanceof NoSuchTableError)) throw error;
+      }
+      const newest = snapshot?.summary[NEWEST_SOURCE_TS_SUMMARY_KEY];
+      tables.push({
+        table: key,
+        snapshotId: snapshot ? String(snapshot['snapshot-id']) : null,
+        snapshotAt: snapshot ? new Date(Number(snapshot['timestamp-ms'])).toISOString() : null,
+        newestSourceTs: newest === undefined ? null : new Date(Number(newest)).toISOString(),
+        lagMs: newest === undefined ? null : now - Number(newest),
+        pendingChangesets: (await runtime.state.listPendingChangesets(key, PENDING_LIMIT)).length,
+      });
+    }
     return { tables, files, failedFiles };
   } finally {
     runtime.close();
