@@ -69,6 +69,7 @@ export const applyCommand: CliCommand = {
         results.push({ file: entry.path, outcome });
         progress.tick(`${relative(entry.root, entry.path)}: ${describe(outcome)}`, stagedEvents(outcome));
       }
+      progress.note('committing');
       await runtime.queue.drain();
     } finally {
       progress.done();

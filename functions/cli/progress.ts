@@ -11,6 +11,8 @@ export interface ProgressStream {
 export interface Progress {
   /** One more file done, with the events it held. */
   tick(label: string, events: number): void;
+  /** Redraw with a label for work after the files (e.g. the commits). */
+  note(label: string): void;
   /** Clear the bar (before printing the summary). */
   done(): void;
 }
@@ -30,14 +32,14 @@ export function createProgress(
   stream: ProgressStream = process.stderr,
   now: () => number = Date.now,
 ): Progress {
-  if (!stream.isTTY) return { tick: () => undefined, done: () => undefined };
+  if (!stream.isTTY) return { tick: () => undefined, note: () => undefined, done: () => undefined };
   const started = now();
   let done = 0;
   let events = 0;
   let drawnAt = -Infinity;
   const draw = (label: string): void => {
     const line = `${formatProgress(done, total, events, now() - started)} ${label}`;
-    const width = Math.max(20, (stream.columns ?? 80) - 1);
+    const width = Math.max(20, (stream.columns || 80) - 1);
     stream.write(`\r\x1b[2K${line.length > width ? line.slice(0, width) : line}`);
   };
   draw('');
@@ -49,6 +51,9 @@ export function createProgress(
         drawnAt = now();
         draw(label);
       }
+    },
+    note(label) {
+      draw(label);
     },
     done() {
       stream.write('\r\x1b[2K');

@@ -8,6 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseTableDefinitions } from '../../shared/config.js';
 import type { TableDefinition } from '../../shared/datastream/table.js';
+import { UsageError } from './args.js';
 
 export const TABLES_FILE = 'tables.json';
 
@@ -22,7 +23,7 @@ export function readTablesFile(path: string): Record<string, TableDefinition> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new Error(`cannot read ${path}: ${(error as Error).message}`);
+    throw new UsageError(`cannot read the tables file ${path}: ${(error as Error).message}`);
   }
   return parseTableDefinitions(text, path);
 }
