@@ -26,10 +26,10 @@ interface StatusReport {
   failedFiles: unknown[];
 }
 
-/** The greatest sort_keys[0] (source ms) over every line of a scenario's files, read from the raw text. */
-function newestSourceMs(scenario: Scenario): number {
+/** The greatest sort_keys[0] (source ms) over every line of files, read from the raw text. */
+function newestSourceMs(scenario: Scenario, files: readonly string[] = scenario.order): number {
   let newest = -Infinity;
-  for (const name of scenario.order) {
+  for (const name of files) {
     let bytes = readFileSync(join(scenario.bucketRoot, name));
     if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
     for (const line of bytes.toString('utf8').split('\n')) {
@@ -107,6 +107,38 @@ test('status: last snapshot, lag from the newest applied source timestamp, pendi
     const text = cli(['status', '--warehouse', warehouse]);
     assert.match(text.stdout, /public\.products: snapshot \d+ \(.*\), lag \S+, 1 pending/);
     assert.match(text.stdout, /public\.order_items: snapshot - \(never\), lag unknown, 1 pending/);
+  } finally {
+    rmSync(warehouse, { recursive: true, force: true });
+  }
+});
+
+test('status: the newest applied source timestamp is carried forward by a commit of older changes', () => {
+  const warehouse = tempWarehouse();
+  try {
+    const scenario = loadScenario('out-of-order');
+    // one apply (so one commit) per file, newest file first: later commits bring only older changes
+    const files = [...scenario.order].sort(
+      (a, b) => newestSourceMs(scenario, [b]) - newestSourceMs(scenario, [a]),
+    );
+    assert.ok(newestSourceMs(scenario, [files[0]!]) > newestSourceMs(scenario, [files.at(-1)!]));
+    const snapshots = new Set<string>();
+    for (const name of files) {
+      assert.equal(
+        cli([
+          'apply',
+          join(scenario.bucketRoot, name),
+          '--warehouse',
+          warehouse,
+          '--tables',
+          join(scenario.root, 'tables.json'),
+        ]).status,
+        0,
+      );
+      const table = status(warehouse).tables[0]!;
+      snapshots.add(table.snapshotId!);
+      assert.equal(table.newestSourceTs, new Date(newestSourceMs(scenario, [files[0]!])).toISOString(), name);
+    }
+    assert.ok(snapshots.size > 1, 'several commits');
   } finally {
     rmSync(warehouse, { recursive: true, force: true });
   }
