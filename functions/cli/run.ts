@@ -98,7 +98,7 @@ export const runCommand: CliCommand = {
             log.error('file not applied, will retry', { object: name, error });
           }
         }
-        if (once) break;
+        if (once || stopping) break;
         await new Promise<void>((done) => {
           const timer = setTimeout(done, pollMs);
           wake = () => {
