@@ -18,3 +18,8 @@ export const DEFAULT_TOMBSTONE_RETENTION_MS = 7 * 24 * 3600 * 1000;
 export const CHANGESETS_SUMMARY_KEY = 'datastream-iceberg.changesets';
 /** Snapshot summary key: the lease token of the run that committed the snapshot. */
 export const LEASE_TOKEN_SUMMARY_KEY = 'datastream-iceberg.lease-token';
+/**
+ * Snapshot summary key: the greatest source timestamp (ms) of any change the table has applied so far,
+ * carried forward from snapshot to snapshot, so the replication lag is read from the table alone.
+ */
+export const NEWEST_SOURCE_TS_SUMMARY_KEY = 'datastream-iceberg.newest-source-ts-ms';

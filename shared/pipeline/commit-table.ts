@@ -20,11 +20,11 @@ import { recordedChangesets } from '../cow/recorded-changesets.js';
 import {
   CHANGESETS_SUMMARY_KEY,
   LEASE_TOKEN_SUMMARY_KEY,
+  NEWEST_SOURCE_TS_SUMMARY_KEY,
   ORDER_COLUMNS,
   TOMBSTONES_PROPERTY,
 } from '../cow/table-properties.js';
 import type { TableMetadata, TableRequirement, TableUpdate } from '../iceberg/metadata-types.js';
-import { buildSortOrder } from '../iceberg/partitioning.js';
 import { SchemaEvolutionError } from '../iceberg/schema.js';
 import { currentSnapshot } from '../iceberg/snapshot.js';
 import { writeSnapshot } from '../iceberg/table-writer.js';
@@ -41,7 +41,8 @@ import {
 } from '../ports/catalog.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { ChangesetRecord, Lease, StateStore } from '../ports/state-store.js';
-import { PG_TYPES_PROPERTY, PRIMARY_KEY_PROPERTY, type TableDirectory } from './table-directory.js';
+import { PRIMARY_KEY_PROPERTY, type TableDirectory } from './table-directory.js';
+import { engineTableRequest } from './table-request.js';
 
 export interface CommitOptions extends ApplyOptions {
   /** Lease time to live (default 10 minutes). */
@@ -273,6 +274,10 @@ async function run(
       summary: {
         [CHANGESETS_SUMMARY_KEY]: ids.join(','),
         [LEASE_TOKEN_SUMMARY_KEY]: String(lease.current.token),
+        ...newestSourceTs(
+          current.metadata,
+          batch.map((cs) => cs.record),
+        ),
       },
     });
     const requirements: TableRequirement[] = [
@@ -365,6 +370,17 @@ async function sizeOf(deps: CommitDependencies, record: ChangesetRecord): Promis
   return (await deps.objects.stat(record.location))?.size ?? 0;
 }
 
+/** The newest source timestamp applied so far: the base snapshot's, raised by the batch's change-sets. */
+function newestSourceTs(base: TableMetadata, batch: readonly ChangesetRecord[]): Record<string, string> {
+  const previous = currentSnapshot(base)?.summary[NEWEST_SOURCE_TS_SUMMARY_KEY];
+  let newest = previous === undefined ? undefined : BigInt(previous);
+  for (const record of batch) {
+    const ms = record.maxOrder.split('/')[0];
+    if (ms && (newest === undefined || BigInt(ms) > newest)) newest = BigInt(ms);
+  }
+  return newest === undefined ? {} : { [NEWEST_SOURCE_TS_SUMMARY_KEY]: newest.toString() };
+}
+
 const ORDER_FIELDS: NestedField[] = ORDER_COLUMNS.map((name, i) => ({
   id: 1_000_000 + i,
   name,
@@ -395,38 +411,11 @@ async function loadOrCreate(
     if (!(error instanceof NoSuchTableError)) throw error;
   }
   const info = first.decoded.info;
-  // order columns are required: every row we write carries them
-  const schema: Schema = {
-    type: 'struct',
-    'schema-id': 0,
-    fields: [
-      ...info.schema.fields,
-      ...ORDER_COLUMNS.map((name, i) => ({ id: 1_000_000 + i, name, required: true, type: 'long' as const })),
-    ],
-  };
-  const keyIds = info.primaryKeys.map((k) => schema.fields.find((f) => f.name === k)!.id);
-  if (keyIds.length > 0) schema['identifier-field-ids'] = keyIds;
-  const properties: Record<string, string> = { [PRIMARY_KEY_PROPERTY]: info.primaryKeys.join(',') };
   const compiled = deps.tables ? await deps.tables.resolve(info.table) : undefined;
-  if (compiled) {
-    const pgTypes = Object.fromEntries(
-      compiled.columns
-        .filter((c) => c.pgType !== undefined && c.field.type === 'string')
-        .map((c) => [c.name, c.pgType!]),
-    );
-    if (Object.keys(pgTypes).length > 0) properties[PG_TYPES_PROPERTY] = JSON.stringify(pgTypes);
-  }
+  const request = engineTableRequest(id.name, info.schema, info.primaryKeys, compiled?.columns);
   await deps.catalog.createNamespace(id.namespace);
   try {
-    return await deps.catalog.createTable(id.namespace, {
-      name: id.name,
-      schema,
-      'write-order': buildSortOrder(
-        schema,
-        info.primaryKeys.map((source) => ({ source })),
-      ),
-      properties,
-    });
+    return await deps.catalog.createTable(id.namespace, request);
   } catch (error) {
     if (error instanceof TableAlreadyExistsError) return deps.catalog.loadTable(id);
     throw error;

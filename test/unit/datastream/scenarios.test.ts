@@ -17,7 +17,7 @@ import { parseJsonLossless, type JsonValue } from '../../../shared/datastream/lo
 import { isDatastreamObject, readChangeEvents } from '../../../shared/datastream/read-object.js';
 import type { CompiledTable } from '../../../shared/datastream/table.js';
 import type { Row } from '../../../shared/iceberg/values.js';
-import { canonicalText, sortedJsonText } from './canonical-form.js';
+import { canonicalText, sortedJsonText } from '../../../shared/datastream/canonical-form.js';
 import {
   expectedLines,
   loadScenario,

@@ -1,13 +1,15 @@
-// The canonical text forms the scenarios' expected/*.jsonl use (see the fixtures README), produced from
-// the engine's in-memory values, and the same text for an expected JSON value, so the two compare as
-// strings: exact for bigints and decimals, structural for jsonb (keys sorted).
+// The canonical row form: one JSON object per row, each value in the form the test scenarios'
+// expected/*.jsonl use (integers exact, numeric(p,s) as a string with s decimals, jsonb as its JSON
+// value, dates and times as ISO text with microseconds, timestamptz in UTC with `Z`, bytea as base64).
+// `datastream-iceberg show` prints it and the tests compare with it, so a table's rows and the expected
+// rows compare as strings: exact for bigints and decimals, structural for jsonb (keys sorted).
 
-import { JsonNumber, parseJsonLossless, type JsonValue } from '../../../shared/datastream/lossless-json.js';
-import { formatUnscaled } from '../../../shared/datastream/exact-number.js';
-import { formatDate, formatTime, formatTimestamp } from '../../../shared/datastream/temporal.js';
-import type { ColumnPlan } from '../../../shared/datastream/table.js';
-import { parseDecimal, type IcebergType } from '../../../shared/iceberg/types.js';
-import type { IcebergValue } from '../../../shared/iceberg/values.js';
+import { JsonNumber, parseJsonLossless, type JsonValue } from './lossless-json.js';
+import { formatUnscaled } from './exact-number.js';
+import { formatDate, formatTime, formatTimestamp } from './temporal.js';
+import type { ColumnPlan } from './table.js';
+import { parseDecimal, type IcebergType } from '../iceberg/types.js';
+import type { IcebergValue, Row } from '../iceberg/values.js';
 
 /** JSON text with object keys sorted and numbers written exactly (JsonNumber as its text). */
 export function sortedJsonText(value: JsonValue): string {
@@ -67,4 +69,19 @@ export function canonicalValue(
 /** Canonical text of a column value, for comparison with the expected row's value. */
 export function canonicalText(column: ColumnPlan, value: IcebergValue): string {
   return sortedJsonText(canonicalValue(column.field.type, column.pgType, value));
+}
+
+/**
+ * One row as a canonical JSON line: the given columns in their order (the engine's order columns are
+ * not source columns and are left out by the caller), every value canonical, object keys inside jsonb
+ * values sorted. A column absent from the row is written as null.
+ */
+export function canonicalRowText(columns: readonly ColumnPlan[], row: Readonly<Row>): string {
+  const parts = columns.map((c) => `${JSON.stringify(c.name)}:${canonicalText(c, row[c.name] ?? null)}`);
+  return `{${parts.join(',')}}`;
+}
+
+/** An expected/ line (any key order, any spacing) in the same text as canonicalRowText. */
+export function canonicalJsonLine(line: string): string {
+  return sortedJsonText(parseJsonLossless(line));
 }

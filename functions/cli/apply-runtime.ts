@@ -1,0 +1,55 @@
+// The embedded runtime as `apply` and `run` use it: table tasks commit in-process as they are queued,
+// and a table whose task failed for good is collected with its reason for the report.
+
+import type { TableDefinition } from '../../shared/datastream/table.js';
+import { createLogger, silentLogger, type Logger } from '../../shared/log.js';
+import { ingestFile, type IngestOutcome } from '../../shared/pipeline/ingest-file.js';
+import { createEmbeddedRuntime, type EmbeddedRuntime } from '../../shared/runtime/embedded.js';
+import { commitTaskRunner } from '../embedded-commit.js';
+import { objectOf, type SourceEntry } from './source-files.js';
+
+export interface TableFailure {
+  table: string;
+  error: string;
+}
+
+export interface ApplyRuntime {
+  runtime: EmbeddedRuntime;
+  failures: TableFailure[];
+  /** Ingest one file (stage its change-sets; their commits run on the queue). */
+  ingest(entry: SourceEntry): Promise<IngestOutcome>;
+}
+
+export function openApplyRuntime(options: {
+  warehouse: string;
+  tables: Record<string, TableDefinition>;
+  log?: Logger;
+  verbose?: boolean;
+}): ApplyRuntime {
+  const failures: TableFailure[] = [];
+  const runtime = createEmbeddedRuntime({
+    warehouse: options.warehouse,
+    tables: options.tables,
+    log: options.log ?? (options.verbose ? createLogger({ component: 'datastream-iceberg' }) : silentLogger),
+    onTask: commitTaskRunner(),
+    onTaskGivenUp: (task, error) =>
+      failures.push({ table: task.table, error: error instanceof Error ? error.message : String(error) }),
+  });
+  return {
+    runtime,
+    failures,
+    async ingest(entry) {
+      const info = await runtime.objects.stat(entry.path);
+      return ingestFile(runtime.ingestDependencies(), {
+        ...objectOf(entry),
+        generation: info?.generation ?? '0',
+        location: entry.path,
+      });
+    },
+  };
+}
+
+/** Events an outcome staged (0 for a file not staged). */
+export function stagedEvents(outcome: IngestOutcome): number {
+  return outcome.status === 'staged' ? outcome.changesets.reduce((sum, c) => sum + c.events, 0) : 0;
+}

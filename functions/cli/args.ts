@@ -1,0 +1,68 @@
+// Argument parsing shared by the commands: node's strict parseArgs, with its errors (unknown option,
+// missing value) turned into UsageError so the dispatcher prints the command's usage and exits 2.
+
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { CATALOG_FILE } from '../../shared/runtime/embedded.js';
+
+/** The command line was wrong: the dispatcher prints the message and the command's usage, exit 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Options every command takes (`--help` is handled by the dispatcher before a command runs). */
+export const COMMON_OPTIONS = {
+  json: { type: 'boolean' },
+  verbose: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export function parseCommandLine<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config); // strict by default: unknown options are errors
+  } catch (error) {
+    if (error instanceof TypeError && String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS'))
+      throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+export function requireOption(value: string | undefined, option: string, command: string): string {
+  if (value === undefined || value === '') throw new UsageError(`${command} needs --${option}`);
+  return value;
+}
+
+/** A positive integer option, or the fallback when absent. */
+export function integerOption(value: string | undefined, option: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) <= 0)
+    throw new UsageError(`--${option} must be a positive integer, got "${value}"`);
+  return Number(value);
+}
+
+/**
+ * The warehouse of a command that only reads: it must already hold catalog.db (opening a missing one
+ * would create an empty warehouse and report "no tables", hiding a mistyped path).
+ */
+export function existingWarehouse(dir: string): string {
+  const path = resolve(dir);
+  if (!existsSync(join(path, CATALOG_FILE)))
+    throw new UsageError(`${dir} is not a warehouse: it has no ${CATALOG_FILE}`);
+  return path;
+}
+
+/** `namespace.table` → its parts; the namespace is the source schema, the name the source table. */
+export function parseTableName(
+  text: string | undefined,
+  command: string,
+): { namespace: string; name: string } {
+  if (!text) throw new UsageError(`${command} needs <namespace.table>`);
+  const dot = text.indexOf('.');
+  if (dot <= 0 || dot === text.length - 1 || text.indexOf('.', dot + 1) >= 0)
+    throw new UsageError(`"${text}" is not namespace.table (for example public.products)`);
+  return { namespace: text.slice(0, dot), name: text.slice(dot + 1) };
+}
