@@ -3,21 +3,21 @@
 
 import { applyCommand } from './apply.js';
 import type { CliCommand } from './command.js';
+import { maintainCommand } from './maintain.js';
+import { replayCommand } from './replay.js';
 import { runCommand } from './run.js';
 import { showCommand } from './show.js';
 import { statusCommand } from './status.js';
 import { tablesCommand } from './tables.js';
-// Slot: `import { replayCommand } from './replay.js';` (re-queue one file's task under a new task name)
-// Slot: `import { maintainCommand } from './maintain.js';` (table maintenance)
 
 export const COMMANDS: readonly CliCommand[] = [
   runCommand,
   applyCommand,
-  // replayCommand,
+  replayCommand,
   statusCommand,
   showCommand,
   tablesCommand,
-  // maintainCommand,
+  maintainCommand,
 ];
 
 export function topLevelUsage(commands: readonly CliCommand[] = COMMANDS): string {
