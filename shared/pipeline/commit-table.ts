@@ -198,6 +198,7 @@ async function run(
   log: Logger,
 ): Promise<CommitResult> {
   const now = deps.now ?? Date.now;
+  const startedMs = now();
   const options = { ...DEFAULTS, ...deps.options };
   const id = tableIdentifier(table);
   const pending = await deps.state.listPendingChangesets(table, options.maxChangesets);
@@ -326,12 +327,16 @@ async function run(
     // 6. mark
     await deps.state.markChangesetsCommitted(ids, snapshotId, now());
     const operation = result.removed.length > 0 ? 'overwrite' : 'append';
+    const newestMs = written.snapshot.summary[NEWEST_SOURCE_TS_SUMMARY_KEY];
     log.info('committed', {
       snapshotId,
       operation,
       changesets: ids.length,
       ...result.counts,
       attempts: attempt,
+      durationMs: now() - startedMs,
+      // Freshness as an operator sees it: how far the table trails the newest change it now holds.
+      ...(newestMs === undefined ? {} : { lagMs: now() - Number(newestMs) }),
     });
     return {
       status: 'committed',

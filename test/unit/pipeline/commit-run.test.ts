@@ -1,4 +1,4 @@
-// A commit that runs longer than its lease's time to live: with background renewal it keeps the table
+// Commit runs as operated: a commit that runs longer than its lease's time to live: with background renewal it keeps the table
 // (a second worker cannot take it) and commits; without, the second worker takes the table and the first
 // stops before committing. Real time, real SQLite state store, the embedded runtime's engine.
 
@@ -8,7 +8,7 @@ import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { silentLogger } from '../../../shared/log.js';
+import { createLogger, silentLogger } from '../../../shared/log.js';
 import { ingestFile } from '../../../shared/pipeline/ingest-file.js';
 import { commitTable, type CommitResult } from '../../../shared/pipeline/commit-table.js';
 import { createEmbeddedRuntime } from '../../../shared/runtime/embedded.js';
@@ -73,4 +73,41 @@ test('without renewal the same commit loses the table to the second worker and d
   const { result, takenByOther } = await longCommit(0);
   assert.ok(takenByOther > 0, 'the second worker never got the table');
   assert.equal(result.status, 'lease-lost');
+});
+
+test('the committed log line carries the ids, counts, duration and lag an operator watches', async () => {
+  const scenario = loadScenario('seed-validation');
+  const dir = mkdtempSync(join(tmpdir(), 'dsi-log-'));
+  const bucket = join(dir, 'bucket');
+  cpSync(scenario.bucketRoot, bucket, { recursive: true });
+  const lines: Record<string, unknown>[] = [];
+  const log = createLogger({}, (line) => lines.push(JSON.parse(line) as Record<string, unknown>));
+  const runtime = createEmbeddedRuntime({
+    warehouse: join(dir, 'warehouse'),
+    tables: scenario.tables,
+    landingPrefix: 'cdc-staging/',
+    log,
+  });
+  try {
+    const name = scenario.order[0]!;
+    await ingestFile(runtime.ingestDependencies(), {
+      bucket: 'landing',
+      name,
+      generation: '1',
+      location: join(bucket, name),
+    });
+    const result = await commitTable(runtime.commitDependencies(), 'public.products');
+    assert.equal(result.status, 'committed');
+    const committed = lines.find((l) => l.message === 'committed');
+    assert.ok(committed, 'no committed line');
+    assert.equal(committed.severity, 'INFO');
+    assert.equal(committed.table, 'public.products');
+    assert.equal(committed.snapshotId, result.status === 'committed' ? result.snapshotId : undefined);
+    assert.equal(typeof committed.durationMs, 'number');
+    // The fixture's changes are from the past: the lag is now minus their newest source timestamp.
+    const lagMs = committed.lagMs as number;
+    assert.ok(lagMs > 0 && lagMs < Date.now(), `lagMs ${lagMs}`);
+  } finally {
+    runtime.close();
+  }
 });
