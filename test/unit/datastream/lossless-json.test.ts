@@ -3,11 +3,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { seeded } from '../../support/random.js';
 import {
   canonicalJsonText,
   JsonNumber,
   JsonSyntaxError,
   mayLosePrecision,
+  parseJsonWithOwnParser,
   parseJsonLossless,
 } from '../../../shared/datastream/lossless-json.js';
 
@@ -83,4 +85,62 @@ test('metadata numbers are checked as well as payload numbers', () => {
   assert.equal(mayLosePrecision('{"tx_id":12345678901234567,"payload":{"a":1}}'), true);
   assert.equal(mayLosePrecision('{"meta":1,"payload":{"a":12345678901234567,"doc":{"payload":1}}}'), true);
   assert.equal(mayLosePrecision('{"source_timestamp":1795510800813,"payload":{"a":1.5}}'), false);
+});
+
+test('risky numbers next to look-alikes in strings, keys, escapes and odd spacing: same value as the own parser', () => {
+  const samples = [
+    '{"a":12345678901234567890,"s":"x:12345678901234567890","t":"\\":12345678901234567"}',
+    '{"s":"he said \\"x\\":12345678901234567","n":[1, 99999999999999.9999 ,-0.10000000000000001]}',
+    '{"s":"ends with a backslash \\\\","n":12345678901234567}',
+    '{"__proto__":12345678901234567890,"k":[{"__proto__":{"v":1e400}}]}',
+    '{"a":{"b":[[[1e-400]]]},"c":"1e-400","d":-1e-400}',
+    '{"a":1.0000000000000000001,"b":1.5,"c":0.000000000000000000000001}',
+    '{"n":\t\n 12345678901234567}',
+  ];
+  for (const text of samples) {
+    assert.deepEqual(parseJsonLossless(text), parseJsonWithOwnParser(text), text);
+  }
+});
+
+test('a risky number where a key belongs, or next to an existing \\u0000, is still judged exactly', () => {
+  assert.throws(() => parseJsonLossless('{"a":1,12345678901234567:2}'), JsonSyntaxError);
+  assert.throws(() => parseJsonLossless('[012345678901234567]'), JsonSyntaxError);
+  assert.throws(() => parseJsonLossless('[1.2345678901234567.5]'), JsonSyntaxError);
+  const withMarkerLookalike = '{"s":"\\u0000123","n":12345678901234567890}';
+  assert.deepEqual(parseJsonLossless(withMarkerLookalike), {
+    s: '\u0000123',
+    n: new JsonNumber('12345678901234567890'),
+  });
+});
+
+test('random documents: parseJsonLossless equals the own parser, and JSON.parse where numbers are safe', () => {
+  const random = seeded(7);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const numbers = [
+    '0',
+    '-0',
+    '1.5',
+    '12345678901234567890',
+    '99999999999999.9999',
+    '1e400',
+    '-1e-400',
+    '9007199254740993',
+    '0.10000000000000001',
+    '123456789012345.6',
+    '42',
+  ];
+  const strings = ['"x:12345678901234567"', '"\\":1e999"', '"[1234567890123456789"', '"plain"', '"\\\\"'];
+  const value = (depth: number): string => {
+    const r = random();
+    if (depth > 3 || r < 0.4) return pick(numbers);
+    if (r < 0.6) return pick(strings);
+    if (r < 0.8)
+      return `[${Array.from({ length: 1 + Math.floor(random() * 3) }, () => value(depth + 1)).join(pick([',', ' , ']))}]`;
+    const keys = ['"a"', '"b"', '"__proto__"', '"1234567890123456789"'];
+    return `{${Array.from({ length: 1 + Math.floor(random() * 3) }, () => `${pick(keys)}:${pick(['', ' '])}${value(depth + 1)}`).join(',')}}`;
+  };
+  for (let i = 0; i < 2000; i++) {
+    const text = `{"k":${value(0)}}`;
+    assert.deepEqual(parseJsonLossless(text), parseJsonWithOwnParser(text), text);
+  }
 });
