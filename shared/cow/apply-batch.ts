@@ -8,13 +8,18 @@
 // The caller commits `added`/`removed` (and the sidecar property) as one snapshot.
 // A table without a primary key is insert-only: every distinct event (by uuid) appends a row.
 
+import * as arrow from 'apache-arrow';
 import type { ChangeEvent } from '../changes/change-event.js';
+import { arrowTableToRows, rowsToArrowTable } from '../iceberg/arrow-rows.js';
+import { BoundPartitionSpec } from '../iceberg/partitioning.js';
 import type { TableMetadata } from '../iceberg/metadata-types.js';
 import type { DataFile } from '../iceberg/parquet-data-file.js';
-import { readRowsDataFile } from '../iceberg/parquet-data-file.js';
+import { readArrowDataFile } from '../iceberg/parquet-data-file.js';
 import {
   currentSchema,
+  defaultSpec,
   readLiveDataFiles,
+  writeArrowAsDataFile,
   writeDataFiles,
   type FileStore,
   type LiveDataFile,
@@ -22,17 +27,11 @@ import {
 import type { NestedField } from '../iceberg/types.js';
 import type { Row } from '../iceberg/values.js';
 import { candidateFiles } from './candidate-files.js';
+import { columnarCompatible, rowsAt, spliceRows, type RowEdit } from './columnar-rewrite.js';
+import { firstKeyFilter, locateKeys, type StoredKey } from './locate-keys.js';
 import { conformKey, conformRow, widenedFields } from './conform.js';
 import { compareKey, keyString } from './keys.js';
-import {
-  applicable,
-  foldChanges,
-  groupByKey,
-  maxOrder,
-  rowOrder,
-  setRowOrder,
-  type KeyChanges,
-} from './merge.js';
+import { applicable, foldChanges, groupByKey, maxOrder, setRowOrder, type KeyChanges } from './merge.js';
 import {
   DEFAULT_TOMBSTONE_RETENTION_MS,
   ORDER_COLUMNS,
@@ -81,6 +80,23 @@ function fieldsByName(metadata: TableMetadata, names: readonly string[]): Nested
   });
 }
 
+/**
+ * Whether rewritten rows stay in their file's partition: the file is laid out by the default spec (the
+ * same partition fields) and no replacement row moved to another partition value.
+ */
+function staysInPartition(
+  spec: BoundPartitionSpec,
+  partition: DataFile['partition'],
+  rows: readonly Row[],
+): boolean {
+  const names = spec.fields.map((f) => f.field.name);
+  const have = Object.keys(partition);
+  if (have.length !== names.length || !names.every((n) => have.includes(n))) return false;
+  if (names.length === 0) return true;
+  const key = spec.keyOf(partition);
+  return rows.every((r) => spec.keyOf(spec.partitionOf(r)) === key);
+}
+
 /** Rows per file so that a file is about the target size, from the bytes per row of existing files. */
 function rowsPerFile(live: readonly LiveDataFile[], target: number): number {
   let bytes = 0;
@@ -126,6 +142,7 @@ export async function applyBatch(
     }));
   }
   const live = await readLiveDataFiles(metadata, store);
+  const spec = new BoundPartitionSpec(defaultSpec(metadata), schema);
   const perFile = rowsPerFile(live, options.targetFileSizeBytes ?? DEFAULT_TARGET);
   if (primaryKeys.length === 0) return appendOnly(metadata, store, events, dataColumns, perFile, counts);
 
@@ -143,14 +160,18 @@ export async function applyBatch(
     [...grouped.byKey.values()].map((g) => g.key[0] ?? null),
   );
   counts.candidateFiles = candidates.length;
-  const storedAt = new Map<string, { file: LiveDataFile; order: ReturnType<typeof rowOrder> }>();
+  // confirmed from the key and order columns alone; the bytes of a file holding a batch key are kept
+  // for its rewrite (read once)
+  const storedAt = new Map<string, { file: LiveDataFile } & StoredKey>();
+  const fileBytes = new Map<string, Uint8Array>();
+  const filter = firstKeyFilter([...grouped.byKey.values()].map((g) => g.key));
   for (const file of candidates) {
-    const bytes = await store.get(file.dataFile.filePath);
-    for (const row of readRowsDataFile(bytes, [...keyFields, ...orderFields], file.dataFile.filePath)) {
-      conformRow(row, longs);
-      const k = keyString(keyFields.map((f) => row[f.name] ?? null));
-      if (grouped.byKey.has(k)) storedAt.set(k, { file, order: rowOrder(row) });
-    }
+    const path = file.dataFile.filePath;
+    const bytes = await store.get(path);
+    const keys = readArrowDataFile(bytes, [...keyFields, ...orderFields], path);
+    const found = locateKeys(keys, keyFields, orderFields, grouped.byKey, filter, path);
+    for (const [k, stored] of found) storedAt.set(k, { file, ...stored });
+    if (found.size > 0) fileBytes.set(path, bytes);
   }
 
   // 3. applicable changes per key
@@ -179,12 +200,73 @@ export async function applyBatch(
   // 4a. rewrite the files holding changed keys, whole, in their order
   const added: DataFile[] = [];
   const removed: string[] = [];
+  const editsOf = new Map<string, { row: number; k: string }[]>();
+  for (const [k, stored] of storedAt) {
+    if (!changed.has(k)) continue;
+    const path = stored.file.dataFile.filePath;
+    let edits = editsOf.get(path);
+    if (!edits) editsOf.set(path, (edits = []));
+    edits.push({ row: stored.row, k });
+  }
   for (const file of rewrite.values()) {
-    const bytes = await store.get(file.dataFile.filePath);
+    const path = file.dataFile.filePath;
+    const bytes = fileBytes.get(path) ?? (await store.get(path));
+    fileBytes.delete(path);
     counts.rewrittenFiles++;
     counts.rewrittenBytes += file.dataFile.fileSizeInBytes;
+    removed.push(path);
+    const table = readArrowDataFile(bytes, schema.fields, path);
+    const edits = (editsOf.get(path) ?? []).sort((a, b) => a.row - b.row);
+    if (columnarCompatible(table, schema)) {
+      // 4a'. column-wise: only the changed rows become values
+      const stored = rowsAt(
+        table,
+        schema,
+        edits.map((e) => e.row),
+      );
+      const replacementRows: Row[] = [];
+      const rowEdits: RowEdit[] = edits.map((edit, j) => {
+        const change = changed.get(edit.k)!;
+        changed.delete(edit.k);
+        const outcome = foldChanges(conformRow(stored[j]!, longs), change.changes, dataColumns);
+        record(edit.k, outcome, change.group.key);
+        if (outcome.kind === 'delete') {
+          counts.deleted++;
+          return { row: edit.row };
+        }
+        counts.updated++;
+        replacementRows.push(outcome.row);
+        return { row: edit.row, replacement: replacementRows.length - 1 };
+      });
+      const replacements =
+        replacementRows.length > 0 ? rowsToArrowTable(schema, replacementRows).batches[0] : undefined;
+      if (staysInPartition(spec, file.dataFile.partition, replacementRows)) {
+        const out = spliceRows(table, schema, rowEdits, replacements);
+        for (let start = 0; out && start < out.numRows; start += perFile) {
+          const part = new arrow.Table([out.slice(start, Math.min(out.numRows, start + perFile))]);
+          added.push(await writeArrowAsDataFile(metadata, store, part, file.dataFile.partition));
+        }
+      } else {
+        // an update moved a row to another partition: the rows are partitioned again
+        const rows = arrowTableToRows(table, schema.fields);
+        const kept: Row[] = [];
+        let e = 0;
+        for (let i = 0; i < rows.length; i++) {
+          const edit = rowEdits[e];
+          if (edit?.row !== i) kept.push(rows[i]!);
+          else {
+            e++;
+            if (edit.replacement !== undefined) kept.push(replacementRows[edit.replacement]!);
+          }
+        }
+        if (kept.length > 0)
+          added.push(...(await writeDataFiles(metadata, store, kept, { maxRowsPerFile: perFile })));
+      }
+      continue;
+    }
+    // 4a''. through rows: files written before a schema change, or with list/map columns
     const kept: Row[] = [];
-    for (const row of readRowsDataFile(bytes, schema.fields, file.dataFile.filePath)) {
+    for (const row of arrowTableToRows(table, schema.fields)) {
       conformRow(row, longs);
       const k = keyString(keyFields.map((f) => row[f.name] ?? null));
       const change = storedAt.get(k)?.file === file ? changed.get(k) : undefined;
@@ -202,7 +284,6 @@ export async function applyBatch(
         counts.deleted++;
       }
     }
-    removed.push(file.dataFile.filePath);
     if (kept.length > 0)
       added.push(...(await writeDataFiles(metadata, store, kept, { maxRowsPerFile: perFile })));
   }
