@@ -59,6 +59,8 @@ export interface ApplyCounts {
   candidateFiles: number;
   rewrittenFiles: number;
   rewrittenBytes: number;
+  /** Of the rewritten files, those that went through row values (a schema change since, list/map columns). */
+  rewrittenByRows: number;
 }
 
 export interface AppliedBatch {
@@ -132,6 +134,7 @@ export async function applyBatch(
     candidateFiles: 0,
     rewrittenFiles: 0,
     rewrittenBytes: 0,
+    rewrittenByRows: 0,
   };
   const longs = widenedFields(schema.fields);
   if (longs.length > 0) {
@@ -265,6 +268,7 @@ export async function applyBatch(
       continue;
     }
     // 4a''. through rows: files written before a schema change, or with list/map columns
+    counts.rewrittenByRows++;
     const kept: Row[] = [];
     for (const row of arrowTableToRows(table, schema.fields)) {
       conformRow(row, longs);
