@@ -1,25 +1,23 @@
 // Apply a merged batch of changes to a table copy-on-write, writing files only (no catalog call):
 //   1. group the changes by key (oldest first, duplicates removed) and read the tombstones;
-//   2. candidate files by key bounds from the manifests; confirm by reading only key + order columns;
+//   2. candidate files by key bounds from the manifests; each is read once, whole, and the batch keys it
+//      holds are found from its key and order columns;
 //   3. per key, the changes newer than the stored row / tombstone are applicable; a stored key with any
-//      marks its file for a rewrite (whole), a new key becomes an insert;
-//   4. rewrite the marked files, write the inserts into new files sorted by key and rolled at the target
-//      size, and write a new tombstone sidecar when the set changed.
+//      makes its file rewritten (column-wise, rewrite-file.ts), a new key becomes an insert;
+//   4. write the inserts into new files sorted by key and rolled at the target size, and a new tombstone
+//      sidecar when the set changed.
 // The caller commits `added`/`removed` (and the sidecar property) as one snapshot.
 // A table without a primary key is insert-only: every distinct event (by uuid) appends a row.
 
-import * as arrow from 'apache-arrow';
 import type { ChangeEvent } from '../changes/change-event.js';
-import { arrowTableToRows, rowsToArrowTable } from '../iceberg/arrow-rows.js';
-import { BoundPartitionSpec } from '../iceberg/partitioning.js';
 import type { TableMetadata } from '../iceberg/metadata-types.js';
 import type { DataFile } from '../iceberg/parquet-data-file.js';
 import { readArrowDataFile } from '../iceberg/parquet-data-file.js';
+import { BoundPartitionSpec } from '../iceberg/partitioning.js';
 import {
   currentSchema,
   defaultSpec,
   readLiveDataFiles,
-  writeArrowAsDataFile,
   writeDataFiles,
   type FileStore,
   type LiveDataFile,
@@ -27,11 +25,19 @@ import {
 import type { NestedField } from '../iceberg/types.js';
 import type { Row } from '../iceberg/values.js';
 import { candidateFiles } from './candidate-files.js';
-import { columnarCompatible, rowsAt, spliceRows, type RowEdit } from './columnar-rewrite.js';
-import { firstKeyFilter, locateKeys, type StoredKey } from './locate-keys.js';
 import { conformKey, conformRow, widenedFields } from './conform.js';
-import { compareKey, keyString } from './keys.js';
-import { applicable, foldChanges, groupByKey, maxOrder, setRowOrder, type KeyChanges } from './merge.js';
+import { compareKey } from './keys.js';
+import { firstKeyFilter, locateKeys } from './locate-keys.js';
+import {
+  applicable,
+  foldChanges,
+  groupByKey,
+  maxOrder,
+  setRowOrder,
+  type KeyChanges,
+  type KeyOutcome,
+} from './merge.js';
+import { rewriteFile, type FileEdit, type RewriteContext } from './rewrite-file.js';
 import {
   DEFAULT_TOMBSTONE_RETENTION_MS,
   ORDER_COLUMNS,
@@ -82,23 +88,6 @@ function fieldsByName(metadata: TableMetadata, names: readonly string[]): Nested
   });
 }
 
-/**
- * Whether rewritten rows stay in their file's partition: the file is laid out by the default spec (the
- * same partition fields) and no replacement row moved to another partition value.
- */
-function staysInPartition(
-  spec: BoundPartitionSpec,
-  partition: DataFile['partition'],
-  rows: readonly Row[],
-): boolean {
-  const names = spec.fields.map((f) => f.field.name);
-  const have = Object.keys(partition);
-  if (have.length !== names.length || !names.every((n) => have.includes(n))) return false;
-  if (names.length === 0) return true;
-  const key = spec.keyOf(partition);
-  return rows.every((r) => spec.keyOf(spec.partitionOf(r)) === key);
-}
-
 /** Rows per file so that a file is about the target size, from the bytes per row of existing files. */
 function rowsPerFile(live: readonly LiveDataFile[], target: number): number {
   let bytes = 0;
@@ -145,7 +134,6 @@ export async function applyBatch(
     }));
   }
   const live = await readLiveDataFiles(metadata, store);
-  const spec = new BoundPartitionSpec(defaultSpec(metadata), schema);
   const perFile = rowsPerFile(live, options.targetFileSizeBytes ?? DEFAULT_TARGET);
   if (primaryKeys.length === 0) return appendOnly(metadata, store, events, dataColumns, perFile, counts);
 
@@ -156,42 +144,8 @@ export async function applyBatch(
   const tombstonesLocation = metadata.properties?.[TOMBSTONES_PROPERTY];
   const tombstones = await readTombstones(store, tombstonesLocation, keyFields, orderFields);
 
-  // 2. where each batch key is stored now, and at which order key
-  const candidates = candidateFiles(
-    live,
-    keyFields[0]!,
-    [...grouped.byKey.values()].map((g) => g.key[0] ?? null),
-  );
-  counts.candidateFiles = candidates.length;
-  // confirmed from the key and order columns alone; the bytes of a file holding a batch key are kept
-  // for its rewrite (read once)
-  const storedAt = new Map<string, { file: LiveDataFile } & StoredKey>();
-  const fileBytes = new Map<string, Uint8Array>();
-  const filter = firstKeyFilter([...grouped.byKey.values()].map((g) => g.key));
-  for (const file of candidates) {
-    const path = file.dataFile.filePath;
-    const bytes = await store.get(path);
-    const keys = readArrowDataFile(bytes, [...keyFields, ...orderFields], path);
-    const found = locateKeys(keys, keyFields, orderFields, grouped.byKey, filter, path);
-    for (const [k, stored] of found) storedAt.set(k, { file, ...stored });
-    if (found.size > 0) fileBytes.set(path, bytes);
-  }
-
-  // 3. applicable changes per key
-  const changed = new Map<string, { group: KeyChanges; changes: ChangeEvent[] }>();
-  const rewrite = new Map<string, LiveDataFile>();
-  for (const [k, group] of grouped.byKey) {
-    const stored = storedAt.get(k);
-    const floor = maxOrder(stored?.order, tombstones.get(k)?.order);
-    const changes = applicable(group.events, floor);
-    counts.stale += group.events.length - changes.length;
-    if (changes.length === 0) continue;
-    changed.set(k, { group, changes });
-    if (stored) rewrite.set(stored.file.dataFile.filePath, stored.file);
-  }
-
   let tombstonesChanged = false;
-  const record = (k: string, outcome: ReturnType<typeof foldChanges>, key: KeyChanges['key']): void => {
+  const record = (k: string, outcome: KeyOutcome, key: KeyChanges['key']): void => {
     if (outcome.kind === 'delete') {
       tombstones.set(k, { key, order: outcome.order });
       tombstonesChanged = true;
@@ -199,102 +153,62 @@ export async function applyBatch(
       tombstonesChanged = true;
     }
   };
+  const ctx: RewriteContext = {
+    metadata,
+    store,
+    schema,
+    spec: new BoundPartitionSpec(defaultSpec(metadata), schema),
+    longs,
+    dataColumns,
+    perFile,
+    record,
+  };
 
-  // 4a. rewrite the files holding changed keys, whole, in their order
+  // 2-4a. Each candidate file is read once, whole: the batch keys it holds and their stored order keys
+  // come from its key and order columns, and a file holding a key with an applicable change is rewritten
+  // from the same read. (Reading only the key columns costs parquet-wasm about as much as the whole
+  // file, and nearly every candidate holds a changed key, so a separate confirming read only adds.)
+  const candidates = candidateFiles(
+    live,
+    keyFields[0]!,
+    [...grouped.byKey.values()].map((g) => g.key[0] ?? null),
+  );
+  counts.candidateFiles = candidates.length;
+  const filter = firstKeyFilter([...grouped.byKey.values()].map((g) => g.key));
+  const storedKeys = new Set<string>();
   const added: DataFile[] = [];
   const removed: string[] = [];
-  const editsOf = new Map<string, { row: number; k: string }[]>();
-  for (const [k, stored] of storedAt) {
-    if (!changed.has(k)) continue;
-    const path = stored.file.dataFile.filePath;
-    let edits = editsOf.get(path);
-    if (!edits) editsOf.set(path, (edits = []));
-    edits.push({ row: stored.row, k });
-  }
-  for (const file of rewrite.values()) {
+  for (const file of candidates) {
     const path = file.dataFile.filePath;
-    const bytes = fileBytes.get(path) ?? (await store.get(path));
-    fileBytes.delete(path);
+    const table = readArrowDataFile(await store.get(path), schema.fields, path);
+    const edits: FileEdit[] = [];
+    for (const [k, at] of locateKeys(table, keyFields, orderFields, grouped.byKey, filter, path)) {
+      const group = grouped.byKey.get(k)!;
+      storedKeys.add(k);
+      // 3. the changes newer than the stored row and the key's tombstone
+      const changes = applicable(group.events, maxOrder(at.order, tombstones.get(k)?.order));
+      counts.stale += group.events.length - changes.length;
+      if (changes.length > 0) edits.push({ row: at.row, k, key: group.key, changes });
+    }
+    if (edits.length === 0) continue;
+    edits.sort((a, b) => a.row - b.row);
+    const rewritten = await rewriteFile(ctx, file, table, edits);
     counts.rewrittenFiles++;
     counts.rewrittenBytes += file.dataFile.fileSizeInBytes;
+    if (rewritten.byRows) counts.rewrittenByRows++;
+    counts.updated += rewritten.updated;
+    counts.deleted += rewritten.deleted;
     removed.push(path);
-    const table = readArrowDataFile(bytes, schema.fields, path);
-    const edits = (editsOf.get(path) ?? []).sort((a, b) => a.row - b.row);
-    if (columnarCompatible(table, schema)) {
-      // 4a'. column-wise: only the changed rows become values
-      const stored = rowsAt(
-        table,
-        schema,
-        edits.map((e) => e.row),
-      );
-      const replacementRows: Row[] = [];
-      const rowEdits: RowEdit[] = edits.map((edit, j) => {
-        const change = changed.get(edit.k)!;
-        changed.delete(edit.k);
-        const outcome = foldChanges(conformRow(stored[j]!, longs), change.changes, dataColumns);
-        record(edit.k, outcome, change.group.key);
-        if (outcome.kind === 'delete') {
-          counts.deleted++;
-          return { row: edit.row };
-        }
-        counts.updated++;
-        replacementRows.push(outcome.row);
-        return { row: edit.row, replacement: replacementRows.length - 1 };
-      });
-      const replacements =
-        replacementRows.length > 0 ? rowsToArrowTable(schema, replacementRows).batches[0] : undefined;
-      if (staysInPartition(spec, file.dataFile.partition, replacementRows)) {
-        const out = spliceRows(table, schema, rowEdits, replacements);
-        for (let start = 0; out && start < out.numRows; start += perFile) {
-          const part = new arrow.Table([out.slice(start, Math.min(out.numRows, start + perFile))]);
-          added.push(await writeArrowAsDataFile(metadata, store, part, file.dataFile.partition));
-        }
-      } else {
-        // an update moved a row to another partition: the rows are partitioned again
-        const rows = arrowTableToRows(table, schema.fields);
-        const kept: Row[] = [];
-        let e = 0;
-        for (let i = 0; i < rows.length; i++) {
-          const edit = rowEdits[e];
-          if (edit?.row !== i) kept.push(rows[i]!);
-          else {
-            e++;
-            if (edit.replacement !== undefined) kept.push(replacementRows[edit.replacement]!);
-          }
-        }
-        if (kept.length > 0)
-          added.push(...(await writeDataFiles(metadata, store, kept, { maxRowsPerFile: perFile })));
-      }
-      continue;
-    }
-    // 4a''. through rows: files written before a schema change, or with list/map columns
-    counts.rewrittenByRows++;
-    const kept: Row[] = [];
-    for (const row of arrowTableToRows(table, schema.fields)) {
-      conformRow(row, longs);
-      const k = keyString(keyFields.map((f) => row[f.name] ?? null));
-      const change = storedAt.get(k)?.file === file ? changed.get(k) : undefined;
-      if (!change) {
-        kept.push(row);
-        continue;
-      }
-      const outcome = foldChanges(row, change.changes, dataColumns);
-      record(k, outcome, change.group.key);
-      changed.delete(k);
-      if (outcome.kind === 'upsert') {
-        kept.push(outcome.row);
-        counts.updated++;
-      } else {
-        counts.deleted++;
-      }
-    }
-    if (kept.length > 0)
-      added.push(...(await writeDataFiles(metadata, store, kept, { maxRowsPerFile: perFile })));
+    added.push(...rewritten.added);
   }
 
   // 4b. keys the table does not hold: inserts (sorted by key) or tombstones only
   const inserts: { key: KeyChanges['key']; row: Row }[] = [];
-  for (const [k, { group, changes }] of changed) {
+  for (const [k, group] of grouped.byKey) {
+    if (storedKeys.has(k)) continue;
+    const changes = applicable(group.events, tombstones.get(k)?.order);
+    counts.stale += group.events.length - changes.length;
+    if (changes.length === 0) continue;
     const outcome = foldChanges(undefined, changes, dataColumns);
     record(k, outcome, group.key);
     if (outcome.kind === 'upsert') inserts.push({ key: group.key, row: outcome.row });
