@@ -11,6 +11,7 @@ import type { TableMetadata } from '../iceberg/metadata-types.js';
 import type { DataFile } from '../iceberg/parquet-data-file.js';
 import type { BoundPartitionSpec } from '../iceberg/partitioning.js';
 import {
+  putWrittenDataFile,
   writeArrowAsDataFile,
   writeDataFiles,
   type FileStore,
@@ -21,6 +22,7 @@ import type { IcebergValue, Row } from '../iceberg/values.js';
 import { columnarCompatible, rowsAt, spliceRows, type RowEdit } from './columnar-rewrite.js';
 import { conformRow } from './conform.js';
 import { foldChanges, type KeyOutcome } from './merge.js';
+import type { ParquetEncoderPool } from './parquet-encoder-pool.js';
 
 /** A stored row with applicable changes: its row number in the file, its key and the changes. */
 export interface FileEdit {
@@ -43,10 +45,13 @@ export interface RewriteContext {
   perFile: number;
   /** Called with the outcome of every changed key (tombstones). */
   record(k: string, outcome: KeyOutcome, key: IcebergValue[]): void;
+  /** Worker threads for the Parquet encoding of column-wise rewrites; inline without. */
+  encoder?: ParquetEncoderPool;
 }
 
 export interface RewrittenFile {
-  added: DataFile[];
+  /** The new files; settles once they are encoded and stored (in a worker, the caller goes on meanwhile). */
+  added: Promise<DataFile[]>;
   updated: number;
   deleted: number;
   /** Whether the file went through row values. */
@@ -87,11 +92,23 @@ export async function rewriteFile(
     const replacements =
       replacementRows.length > 0 ? rowsToArrowTable(ctx.schema, replacementRows).batches[0] : undefined;
     const out = spliceRows(table, ctx.schema, rowEdits, replacements);
-    const added: DataFile[] = [];
+    const parts: arrow.Table[] = [];
     for (let start = 0; out && start < out.numRows; start += ctx.perFile) {
-      const part = new arrow.Table([out.slice(start, Math.min(out.numRows, start + ctx.perFile))]);
-      added.push(await writeArrowAsDataFile(ctx.metadata, ctx.store, part, partition));
+      parts.push(new arrow.Table([out.slice(start, Math.min(out.numRows, start + ctx.perFile))]));
     }
+    const encoder = ctx.encoder;
+    const added = encoder
+      ? Promise.all(
+          parts.map(async (part) =>
+            putWrittenDataFile(ctx.metadata, ctx.store, await encoder.encode(part, ctx.schema), partition),
+          ),
+        )
+      : (async () => {
+          const files: DataFile[] = [];
+          for (const part of parts)
+            files.push(await writeArrowAsDataFile(ctx.metadata, ctx.store, part, partition));
+          return files;
+        })();
     return { added, ...counts, byRows: false };
   }
   const all = rows ?? arrowTableToRows(table, ctx.schema.fields);
@@ -109,7 +126,7 @@ export async function rewriteFile(
     kept.length > 0
       ? await writeDataFiles(ctx.metadata, ctx.store, kept, { maxRowsPerFile: ctx.perFile })
       : [];
-  return { added, ...counts, byRows: true };
+  return { added: Promise.resolve(added), ...counts, byRows: true };
 }
 
 /**

@@ -1,5 +1,5 @@
 // Copy-on-write benchmark: `npm run bench -- cow [--rows 2000000] [--changes 20000] [--rows-per-file 250000]
-// [--per-event 500] [--per-event-seconds 60] [--large] [--skip-pyiceberg]`. Needs DSI_PYTHON (the readers' venv: `npm run stack -- start` and eval its env).
+// [--per-event 500] [--per-event-seconds 60] [--threads N] [--large] [--skip-pyiceberg]`. Needs DSI_PYTHON (the readers' venv: `npm run stack -- start` and eval its env).
 //
 // Builds a products table (sorted by id, files of --rows-per-file rows) twice in one SQLite catalog (one
 // for us, one for PyIceberg), then applies the same changes (70% update, 20% insert, 10% delete, uniform
@@ -44,6 +44,8 @@ const PER_EVENT = num('per-event', 500);
 // grows with the table's metadata, so the figure from fewer events is a lower bound of the 500-event one)
 const PER_EVENT_SECONDS = num('per-event-seconds', 60);
 const skipPy = args.includes('--skip-pyiceberg');
+// worker threads encoding rewritten files (default: the engine's own choice)
+const THREADS = args.includes('--threads') ? num('threads', 2) : undefined;
 
 const T = { schema: 'bench', name: 'products' };
 const DATA_FIELDS: Schema['fields'] = [
@@ -86,7 +88,13 @@ async function main(): Promise<void> {
   const warehouse = join(dir, 'warehouse');
   const catalog = new SqliteCatalog({ database: db, warehouse, objectStore: objects });
   const state = new SqliteStateStore(db);
-  const deps: CommitDependencies = { catalog, objects, state, log: silentLogger };
+  const deps: CommitDependencies = {
+    catalog,
+    objects,
+    state,
+    log: silentLogger,
+    options: THREADS === undefined ? {} : { encoderThreads: THREADS },
+  };
   const workRoot = join(dir, 'work');
   await catalog.createNamespace(['bench']);
 

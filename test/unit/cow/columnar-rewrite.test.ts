@@ -26,7 +26,7 @@ import {
   writeArrowDataFile,
   writeRowsDataFile,
 } from '../../../shared/iceberg/parquet-data-file.js';
-import { readLiveDataFiles } from '../../../shared/iceberg/table-writer.js';
+import { readLiveDataFiles, readTableRows } from '../../../shared/iceberg/table-writer.js';
 import type { Schema } from '../../../shared/iceberg/types.js';
 import type { IcebergValue, Row } from '../../../shared/iceberg/values.js';
 import { silentLogger } from '../../../shared/log.js';
@@ -272,3 +272,48 @@ function decimal2(v: bigint): string {
   const abs = v < 0n ? -v : v;
   return `${v < 0n ? '-' : ''}${abs / 100n}.${String(abs % 100n).padStart(2, '0')}`;
 }
+
+test('rewritten files encoded in worker threads hold the same rows as inline', async () => {
+  const results: Row[][] = [];
+  for (const encoderThreads of [0, 2]) {
+    const dir = mkdtempSync(join(tmpdir(), 'dsi-columnar-threads-'));
+    dirs.push(dir);
+    const db = new Database(join(dir, 'catalog.db'));
+    const objects = new LocalObjectStore();
+    const catalog = new SqliteCatalog({
+      database: db,
+      warehouse: join(dir, 'warehouse'),
+      objectStore: objects,
+    });
+    const state = new SqliteStateStore(db);
+    // before any data a row is estimated at 64 bytes: files of 1,000 rows
+    const options = { targetFileSizeBytes: 64_000, encoderThreads };
+    const deps: CommitDependencies = { catalog, objects, state, log: silentLogger, options };
+    const stage = (events: ReturnType<typeof change>[]) =>
+      stageChangeset({ objects, state, workRoot: join(dir, 'work') }, T, SCHEMA, PK, events);
+    const row = (id: number, v: number): Row => ({
+      region: 'r',
+      id,
+      name: `n${id}v${v}`,
+      price: BigInt(v),
+      active: null,
+      note: null,
+    });
+    await stage(Array.from({ length: 3000 }, (_, id) => change(T, PK, 'upsert', row(id, 0), 1000)));
+    await commitTable(deps, 'shop.stock');
+    await stage([
+      ...[0, 999, 1000, 1999, 2500].map((id) => change(T, PK, 'upsert', row(id, 1), 2000)),
+      change(T, PK, 'delete', { region: 'r', id: 2999 }, 2000),
+    ]);
+    const result = await commitTable(deps, 'shop.stock');
+    assert.ok(result.status === 'committed');
+    assert.equal(result.counts.rewrittenFiles, 3);
+    const { metadata } = await catalog.loadTable({ namespace: ['shop'], name: 'stock' });
+    const rows = await readTableRows(metadata, objects, SCHEMA.fields);
+    results.push(rows.sort((a, b) => Number(a.id) - Number(b.id)));
+    db.close();
+  }
+  assert.equal(results[1]!.length, 2999);
+  assert.equal(results[1]!.filter((r) => r.price === 1n).length, 5);
+  assert.deepEqual(results[1], results[0]);
+});
