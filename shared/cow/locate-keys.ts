@@ -1,7 +1,7 @@
-// Where the batch's keys are stored in one data file, read from the key and order columns alone (an Arrow
-// projection of the file): for each batch key the file holds, its row number in the file and the order
-// key of the stored row. No row objects are built: a key column becomes one array of values, and rows
-// whose first key value is not a batch key are skipped before a key string is made.
+// Where the batch's keys are stored in one data file read as Arrow, from its key and order columns
+// alone: for each batch key the file holds, its row number in the file and the order
+// key of the stored row. No row objects are built: rows whose first key value is not a batch key are
+// skipped before a key string is made (for an integer first key, straight from the raw buffer).
 
 import type * as arrow from 'apache-arrow';
 import type { OrderKey } from '../changes/change-event.js';
@@ -41,8 +41,8 @@ function conform(field: NestedField, v: IcebergValue): IcebergValue {
 }
 
 /**
- * The batch keys (`wanted`, by key string) found in `table`, a projection of one data file holding at
- * least the key columns and the two order columns.
+ * The batch keys (`wanted`, by key string) found in `table`, one data file (or a projection of it
+ * holding at least the key columns and the two order columns).
  */
 export function locateKeys(
   table: arrow.Table,
@@ -58,18 +58,26 @@ export function locateKeys(
   const lsnField = orderFields.find((f) => f.name === LSN_COLUMN)!;
   const tsIdx = columnIndex(table, tsField, file);
   const lsnIdx = columnIndex(table, lsnField, file);
+  const numeric = numericFilter(filter);
   let base = 0;
   const key: IcebergValue[] = new Array<IcebergValue>(keyFields.length);
   for (const batch of table.batches) {
-    const columns = keyFields.map((f, k) => arrowDataToValues(f.type, batch.data.children[keyIdx[k]!]!));
-    const first = columns[0]!;
+    const firstData = batch.data.children[keyIdx[0]!]!;
     const ts = batch.data.children[tsIdx]!;
     const lsn = batch.data.children[lsnIdx]!;
-    for (let i = 0; i < batch.numRows; i++) {
-      const v0 = conform(keyFields[0]!, first[i]!);
-      if (filter && !filter.has(v0)) continue;
+    // integer first key: rows are filtered on the raw buffer, before any value is made
+    const rows = numeric ? numericMatches(firstData, numeric) : undefined;
+    const first = rows ? undefined : arrowDataToValues(keyFields[0]!.type, firstData);
+    const others = keyFields.map((f, k) =>
+      k === 0 ? [] : arrowDataToValues(f.type, batch.data.children[keyIdx[k]!]!),
+    );
+    const n = rows ? rows.length : batch.numRows;
+    for (let j = 0; j < n; j++) {
+      const i = rows ? rows[j]! : j;
+      const v0 = conform(keyFields[0]!, first ? first[i]! : (firstData.values[i] as number | bigint));
+      if (!rows && filter && !filter.has(v0)) continue;
       key[0] = v0;
-      for (let k = 1; k < keyFields.length; k++) key[k] = conform(keyFields[k]!, columns[k]![i]!);
+      for (let k = 1; k < keyFields.length; k++) key[k] = conform(keyFields[k]!, others[k]![i]!);
       const ks = keyString(key);
       if (!wanted.has(ks)) continue;
       out.set(ks, { row: base + i, order: orderAt(ts, lsn, i, file) });
@@ -77,6 +85,40 @@ export function locateKeys(
     base += batch.numRows;
   }
   return out;
+}
+
+/** The filter as doubles when every value is an integer (a bigint's double may round: a pre-filter). */
+function numericFilter(filter: ReadonlySet<IcebergValue> | undefined): Set<number> | undefined {
+  if (!filter) return undefined;
+  const out = new Set<number>();
+  for (const v of filter) {
+    if (typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v))) out.add(Number(v));
+    else return undefined;
+  }
+  return out;
+}
+
+/**
+ * Rows of an int or long column whose value, as a double, is in `filter`; undefined for other columns
+ * or with nulls. A long is read as two 32-bit words (hi·2³² exact, one rounding for the sum: the same
+ * double as Number(value)), so no bigint is made for rows that cannot match.
+ */
+function numericMatches(data: arrow.Data, filter: ReadonlySet<number>): number[] | undefined {
+  if (data.nullCount > 0) return undefined;
+  const values = data.values as unknown;
+  const out: number[] = [];
+  if (values instanceof BigInt64Array) {
+    const words = new Int32Array(values.buffer, values.byteOffset, data.length * 2);
+    for (let i = 0; i < data.length; i++) {
+      if (filter.has(words[2 * i + 1]! * 4294967296 + (words[2 * i]! >>> 0))) out.push(i);
+    }
+    return out;
+  }
+  if (values instanceof Int32Array) {
+    for (let i = 0; i < data.length; i++) if (filter.has(values[i]!)) out.push(i);
+    return out;
+  }
+  return undefined;
 }
 
 function orderAt(ts: arrow.Data, lsn: arrow.Data, i: number, file: string): OrderKey {

@@ -15,7 +15,8 @@ import Database from 'better-sqlite3';
 import { LocalObjectStore } from '../../../shared/adapters/embedded/local-object-store.js';
 import { SqliteCatalog } from '../../../shared/adapters/embedded/sqlite-catalog.js';
 import { SqliteStateStore } from '../../../shared/adapters/embedded/sqlite-state-store.js';
-import { compareKey } from '../../../shared/cow/keys.js';
+import { compareKey, keyString } from '../../../shared/cow/keys.js';
+import { firstKeyFilter, locateKeys } from '../../../shared/cow/locate-keys.js';
 import { concatRanges, type DataRange } from '../../../shared/iceberg/arrow-concat.js';
 import { arrowTableToRows, rowsToArrowTable } from '../../../shared/iceberg/arrow-rows.js';
 import { icebergToArrowSchema } from '../../../shared/iceberg/arrow-schema.js';
@@ -119,6 +120,40 @@ test('gathered ranges equal the rows they came from, and their metrics equal tho
     const reread = readRowsDataFile(writeArrowDataFile(out, ALL_TYPES).bytes, ALL_TYPES.fields);
     assert.deepEqual(reread, expected);
   }
+});
+
+test('keys are located from the raw long column exactly, also where doubles round (beyond 2^53)', () => {
+  const schema: Schema = {
+    type: 'struct',
+    'schema-id': 0,
+    fields: [
+      { id: 1, name: 'id', required: true, type: 'long' },
+      { id: 2, name: '_cdc_source_ts_ms', required: true, type: 'long' },
+      { id: 3, name: '_cdc_lsn', required: true, type: 'long' },
+    ],
+  };
+  const big = 2n ** 53n;
+  const ids = [-5n, big, big + 1n, big + 2n, 2n ** 62n, 2n ** 62n + 1n, -(2n ** 63n)];
+  const rows = ids.map((id, i) => ({ id, _cdc_source_ts_ms: BigInt(100 + i), _cdc_lsn: -1n }));
+  const table = readArrowDataFile(writeRowsDataFile(rows, schema).bytes, schema.fields);
+  const wanted = [big + 1n, 2n ** 62n + 1n, -(2n ** 63n), 7n].map((v) => [v]);
+  const byKey = new Map(wanted.map((k) => [keyString(k), k]));
+  const found = locateKeys(
+    table,
+    [schema.fields[0]!],
+    schema.fields.slice(1),
+    byKey,
+    firstKeyFilter(wanted),
+    'test.parquet',
+  );
+  assert.deepEqual(
+    [...found.entries()].sort((a, b) => a[1].row - b[1].row),
+    [
+      [keyString([big + 1n]), { row: 2, order: { sourceTsMs: 102, lsn: 2n ** 64n - 1n } }],
+      [keyString([2n ** 62n + 1n]), { row: 5, order: { sourceTsMs: 105, lsn: 2n ** 64n - 1n } }],
+      [keyString([-(2n ** 63n)]), { row: 6, order: { sourceTsMs: 106, lsn: 2n ** 64n - 1n } }],
+    ],
+  );
 });
 
 // ---- a whole commit --------------------------------------------------------------------------------
