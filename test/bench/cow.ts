@@ -1,13 +1,15 @@
 // Copy-on-write benchmark: `npm run bench -- cow [--rows 2000000] [--changes 20000] [--rows-per-file 250000]
-// [--per-event 500] [--per-event-seconds 60] [--threads N] [--large] [--skip-pyiceberg]`. Needs DSI_PYTHON (the readers' venv: `npm run stack -- start` and eval its env).
+// [--per-event 500] [--per-event-seconds 60] [--threads N] [--large] [--skip-pyiceberg]`. Needs DSI_PYTHON
+// (the readers' venv: `npm run stack -- start` and eval its env). `--large` is 10M rows / 100k changes.
 //
 // Builds a products table (sorted by id, files of --rows-per-file rows) twice in one SQLite catalog (one
-// for us, one for PyIceberg), then applies the same changes (70% update, 20% insert, 10% delete, uniform
-// keys) and reports: our commit time; PyIceberg `upsert` + `delete` for the deletes; the per-event method
-// (one delete + append commit per event, PyIceberg, timed on 500 events, per event); bytes we rewrote
-// against the bytes of the files that hold a changed key; our time against bare parquet-wasm read+write
-// of those files; a second case with recent hot keys (our side); and the latency of a 1-change commit.
-// The last line is one JSON object with every figure.
+// for us, one for PyIceberg), then applies the same changes (70% update, 20% insert, 10% delete) with
+// uniform keys, then with recent hot keys, and reports for both: our commit time; PyIceberg `upsert` +
+// `delete` for the deletes; bytes we rewrote against the bytes of the files that hold a changed key; our
+// time against bare parquet-wasm read+write of those files. Then the per-event method (one delete +
+// append commit per event, PyIceberg, on up to --per-event events or --per-event-seconds, per event,
+// with the count timed) and the latency of a 1-change commit. The last line is one JSON object with
+// every figure.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
