@@ -136,6 +136,10 @@ async function main(): Promise<void> {
   const makeChanges = (n: number, hot: boolean, ts: number, nextId: { v: number }): ChangeEvent[] => {
     const events: ChangeEvent[] = [];
     const used = new Set<number>();
+    // 80% of the changes pick distinct stored keys; hot ones come from the newest 1% of the rows
+    if (hot && n * 0.85 > ROWS / 100) {
+      throw new Error(`--changes ${n} needs more distinct hot keys than the newest 1% of --rows ${ROWS}`);
+    }
     const pickExisting = (): number => {
       for (;;) {
         const id = hot
