@@ -1,19 +1,22 @@
 // Apply a merged batch of changes to a table copy-on-write, writing files only (no catalog call):
 //   1. group the changes by key (oldest first, duplicates removed) and read the tombstones;
-//   2. candidate files by key bounds from the manifests; confirm by reading only key + order columns;
+//   2. candidate files by key bounds from the manifests; each is read once, whole, and the batch keys it
+//      holds are found from its key and order columns;
 //   3. per key, the changes newer than the stored row / tombstone are applicable; a stored key with any
-//      marks its file for a rewrite (whole), a new key becomes an insert;
-//   4. rewrite the marked files, write the inserts into new files sorted by key and rolled at the target
-//      size, and write a new tombstone sidecar when the set changed.
+//      makes its file rewritten (column-wise, rewrite-file.ts), a new key becomes an insert;
+//   4. write the inserts into new files sorted by key and rolled at the target size, and a new tombstone
+//      sidecar when the set changed.
 // The caller commits `added`/`removed` (and the sidecar property) as one snapshot.
 // A table without a primary key is insert-only: every distinct event (by uuid) appends a row.
 
 import type { ChangeEvent } from '../changes/change-event.js';
 import type { TableMetadata } from '../iceberg/metadata-types.js';
 import type { DataFile } from '../iceberg/parquet-data-file.js';
-import { readRowsDataFile } from '../iceberg/parquet-data-file.js';
+import { readArrowDataFile } from '../iceberg/parquet-data-file.js';
+import { BoundPartitionSpec } from '../iceberg/partitioning.js';
 import {
   currentSchema,
+  defaultSpec,
   readLiveDataFiles,
   writeDataFiles,
   type FileStore,
@@ -23,16 +26,19 @@ import type { NestedField } from '../iceberg/types.js';
 import type { Row } from '../iceberg/values.js';
 import { candidateFiles } from './candidate-files.js';
 import { conformKey, conformRow, widenedFields } from './conform.js';
-import { compareKey, keyString } from './keys.js';
+import { compareKey } from './keys.js';
+import { firstKeyFilter, locateKeys } from './locate-keys.js';
 import {
   applicable,
   foldChanges,
   groupByKey,
   maxOrder,
-  rowOrder,
   setRowOrder,
   type KeyChanges,
+  type KeyOutcome,
 } from './merge.js';
+import { ParquetEncoderPool } from './parquet-encoder-pool.js';
+import { rewriteFile, type FileEdit, type RewriteContext } from './rewrite-file.js';
 import {
   DEFAULT_TOMBSTONE_RETENTION_MS,
   ORDER_COLUMNS,
@@ -46,6 +52,12 @@ export interface ApplyOptions {
   targetFileSizeBytes?: number;
   /** Source-time window a tombstone is kept (default 7 days). */
   tombstoneRetentionMs?: number;
+  /**
+   * Worker threads encoding rewritten files while the next is read, when more than one file is a
+   * candidate (default 0: inline). Measured on 2 shared cores it was slower (the threads compete with
+   * the main thread for the same cores); worth measuring where more cores are free.
+   */
+  encoderThreads?: number;
 }
 
 export interface ApplyCounts {
@@ -60,6 +72,8 @@ export interface ApplyCounts {
   candidateFiles: number;
   rewrittenFiles: number;
   rewrittenBytes: number;
+  /** Of the rewritten files, those that went through row values (a schema change since, list/map columns). */
+  rewrittenByRows: number;
 }
 
 export interface AppliedBatch {
@@ -116,6 +130,7 @@ export async function applyBatch(
     candidateFiles: 0,
     rewrittenFiles: 0,
     rewrittenBytes: 0,
+    rewrittenByRows: 0,
   };
   const longs = widenedFields(schema.fields);
   if (longs.length > 0) {
@@ -136,38 +151,8 @@ export async function applyBatch(
   const tombstonesLocation = metadata.properties?.[TOMBSTONES_PROPERTY];
   const tombstones = await readTombstones(store, tombstonesLocation, keyFields, orderFields);
 
-  // 2. where each batch key is stored now, and at which order key
-  const candidates = candidateFiles(
-    live,
-    keyFields[0]!,
-    [...grouped.byKey.values()].map((g) => g.key[0] ?? null),
-  );
-  counts.candidateFiles = candidates.length;
-  const storedAt = new Map<string, { file: LiveDataFile; order: ReturnType<typeof rowOrder> }>();
-  for (const file of candidates) {
-    const bytes = await store.get(file.dataFile.filePath);
-    for (const row of readRowsDataFile(bytes, [...keyFields, ...orderFields], file.dataFile.filePath)) {
-      conformRow(row, longs);
-      const k = keyString(keyFields.map((f) => row[f.name] ?? null));
-      if (grouped.byKey.has(k)) storedAt.set(k, { file, order: rowOrder(row) });
-    }
-  }
-
-  // 3. applicable changes per key
-  const changed = new Map<string, { group: KeyChanges; changes: ChangeEvent[] }>();
-  const rewrite = new Map<string, LiveDataFile>();
-  for (const [k, group] of grouped.byKey) {
-    const stored = storedAt.get(k);
-    const floor = maxOrder(stored?.order, tombstones.get(k)?.order);
-    const changes = applicable(group.events, floor);
-    counts.stale += group.events.length - changes.length;
-    if (changes.length === 0) continue;
-    changed.set(k, { group, changes });
-    if (stored) rewrite.set(stored.file.dataFile.filePath, stored.file);
-  }
-
   let tombstonesChanged = false;
-  const record = (k: string, outcome: ReturnType<typeof foldChanges>, key: KeyChanges['key']): void => {
+  const record = (k: string, outcome: KeyOutcome, key: KeyChanges['key']): void => {
     if (outcome.kind === 'delete') {
       tombstones.set(k, { key, order: outcome.order });
       tombstonesChanged = true;
@@ -175,41 +160,73 @@ export async function applyBatch(
       tombstonesChanged = true;
     }
   };
+  const ctx: RewriteContext = {
+    metadata,
+    store,
+    schema,
+    spec: new BoundPartitionSpec(defaultSpec(metadata), schema),
+    longs,
+    dataColumns,
+    perFile,
+    record,
+  };
 
-  // 4a. rewrite the files holding changed keys, whole, in their order
+  // 2-4a. Each candidate file is read once, whole: the batch keys it holds and their stored order keys
+  // come from its key and order columns, and a file holding a key with an applicable change is rewritten
+  // from the same read. (Reading only the key columns costs parquet-wasm about as much as the whole
+  // file, and nearly every candidate holds a changed key, so a separate confirming read only adds.)
+  const candidates = candidateFiles(
+    live,
+    keyFields[0]!,
+    [...grouped.byKey.values()].map((g) => g.key[0] ?? null),
+  );
+  counts.candidateFiles = candidates.length;
+  const filter = firstKeyFilter([...grouped.byKey.values()].map((g) => g.key));
+  const storedKeys = new Set<string>();
   const added: DataFile[] = [];
   const removed: string[] = [];
-  for (const file of rewrite.values()) {
-    const bytes = await store.get(file.dataFile.filePath);
-    counts.rewrittenFiles++;
-    counts.rewrittenBytes += file.dataFile.fileSizeInBytes;
-    const kept: Row[] = [];
-    for (const row of readRowsDataFile(bytes, schema.fields, file.dataFile.filePath)) {
-      conformRow(row, longs);
-      const k = keyString(keyFields.map((f) => row[f.name] ?? null));
-      const change = storedAt.get(k)?.file === file ? changed.get(k) : undefined;
-      if (!change) {
-        kept.push(row);
-        continue;
+  const threads = options.encoderThreads ?? 0;
+  if (candidates.length > 1 && threads > 0) ctx.encoder = new ParquetEncoderPool(threads);
+  // files being encoded: at most `threads` wait while the next is read (each holds a decoded file)
+  const writes: Promise<DataFile[]>[] = [];
+  try {
+    for (const file of candidates) {
+      const path = file.dataFile.filePath;
+      const table = readArrowDataFile(await store.get(path), schema.fields, path);
+      const edits: FileEdit[] = [];
+      for (const [k, at] of locateKeys(table, keyFields, orderFields, grouped.byKey, filter, path)) {
+        const group = grouped.byKey.get(k)!;
+        storedKeys.add(k);
+        // 3. the changes newer than the stored row and the key's tombstone
+        const changes = applicable(group.events, maxOrder(at.order, tombstones.get(k)?.order));
+        counts.stale += group.events.length - changes.length;
+        if (changes.length > 0) edits.push({ row: at.row, k, key: group.key, changes });
       }
-      const outcome = foldChanges(row, change.changes, dataColumns);
-      record(k, outcome, change.group.key);
-      changed.delete(k);
-      if (outcome.kind === 'upsert') {
-        kept.push(outcome.row);
-        counts.updated++;
-      } else {
-        counts.deleted++;
-      }
+      if (edits.length === 0) continue;
+      edits.sort((a, b) => a.row - b.row);
+      const rewritten = await rewriteFile(ctx, file, table, edits);
+      counts.rewrittenFiles++;
+      counts.rewrittenBytes += file.dataFile.fileSizeInBytes;
+      if (rewritten.byRows) counts.rewrittenByRows++;
+      counts.updated += rewritten.updated;
+      counts.deleted += rewritten.deleted;
+      removed.push(path);
+      rewritten.added.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
+      writes.push(rewritten.added);
+      if (writes.length > threads) await writes[writes.length - 1 - threads];
     }
-    removed.push(file.dataFile.filePath);
-    if (kept.length > 0)
-      added.push(...(await writeDataFiles(metadata, store, kept, { maxRowsPerFile: perFile })));
+    for (const files of writes) added.push(...(await files));
+  } finally {
+    await ctx.encoder?.close();
   }
 
   // 4b. keys the table does not hold: inserts (sorted by key) or tombstones only
   const inserts: { key: KeyChanges['key']; row: Row }[] = [];
-  for (const [k, { group, changes }] of changed) {
+  for (const [k, group] of grouped.byKey) {
+    if (storedKeys.has(k)) continue;
+    const changes = applicable(group.events, tombstones.get(k)?.order);
+    counts.stale += group.events.length - changes.length;
+    if (changes.length === 0) continue;
     const outcome = foldChanges(undefined, changes, dataColumns);
     record(k, outcome, group.key);
     if (outcome.kind === 'upsert') inserts.push({ key: group.key, row: outcome.row });

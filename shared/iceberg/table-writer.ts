@@ -27,6 +27,7 @@ import {
   writeArrowDataFile,
   type DataFile,
   type WriteOptions,
+  type WrittenDataFile,
 } from './parquet-data-file.js';
 import { BoundPartitionSpec } from './partitioning.js';
 import {
@@ -105,9 +106,21 @@ export async function writeArrowAsDataFile(
   partition: DataFile['partition'],
   options: WriteOptions = {},
 ): Promise<DataFile> {
-  const schema = currentSchema(metadata);
-  const spec = new BoundPartitionSpec(defaultSpec(metadata), schema);
-  const written = writeArrowDataFile(table, schema, options);
+  const written = writeArrowDataFile(table, currentSchema(metadata), options);
+  return putWrittenDataFile(metadata, store, written, partition);
+}
+
+/**
+ * Store a data file already encoded (writeArrowDataFile, possibly in another thread) under the table's
+ * data folder of its partition.
+ */
+export async function putWrittenDataFile(
+  metadata: TableMetadata,
+  store: FileStore,
+  written: WrittenDataFile,
+  partition: DataFile['partition'],
+): Promise<DataFile> {
+  const spec = new BoundPartitionSpec(defaultSpec(metadata), currentSchema(metadata));
   const path = join(metadata.location, 'data', spec.pathOf(partition), `${randomUUID()}.parquet`);
   await store.put(path, written.bytes, { ifAbsent: true, contentType: 'application/vnd.apache.parquet' });
   return { ...written.dataFile, filePath: path, partition };

@@ -1,13 +1,15 @@
 // Copy-on-write benchmark: `npm run bench -- cow [--rows 2000000] [--changes 20000] [--rows-per-file 250000]
-// [--large] [--skip-pyiceberg]`. Needs DSI_PYTHON (the readers' venv: `npm run stack -- start` and eval its env).
+// [--per-event 500] [--per-event-seconds 60] [--threads N] [--large] [--skip-pyiceberg]`. Needs DSI_PYTHON
+// (the readers' venv: `npm run stack -- start` and eval its env). `--large` is 10M rows / 100k changes.
 //
 // Builds a products table (sorted by id, files of --rows-per-file rows) twice in one SQLite catalog (one
-// for us, one for PyIceberg), then applies the same changes (70% update, 20% insert, 10% delete, uniform
-// keys) and reports: our commit time; PyIceberg `upsert` + `delete` for the deletes; the per-event method
-// (one delete + append commit per event, PyIceberg, timed on 500 events, per event); bytes we rewrote
-// against the bytes of the files that hold a changed key; our time against bare parquet-wasm read+write
-// of those files; a second case with recent hot keys (our side); and the latency of a 1-change commit.
-// The last line is one JSON object with every figure.
+// for us, one for PyIceberg), then applies the same changes (70% update, 20% insert, 10% delete) with
+// uniform keys, then with recent hot keys, and reports for both: our commit time; PyIceberg `upsert` +
+// `delete` for the deletes; bytes we rewrote against the bytes of the files that hold a changed key; our
+// time against bare parquet-wasm read+write of those files. Then the per-event method (one delete +
+// append commit per event, PyIceberg, on up to --per-event events or --per-event-seconds, per event,
+// with the count timed) and the latency of a 1-change commit. The last line is one JSON object with
+// every figure.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,7 +42,12 @@ const ROWS = num('rows', large ? 10_000_000 : 2_000_000);
 const CHANGES = num('changes', large ? 100_000 : 20_000);
 const ROWS_PER_FILE = num('rows-per-file', 250_000);
 const PER_EVENT = num('per-event', 500);
+// the per-event method stops after this many seconds if the events are not all done (its cost per event
+// grows with the table's metadata, so the figure from fewer events is a lower bound of the 500-event one)
+const PER_EVENT_SECONDS = num('per-event-seconds', 60);
 const skipPy = args.includes('--skip-pyiceberg');
+// worker threads encoding rewritten files (default: the engine's own choice)
+const THREADS = args.includes('--threads') ? num('threads', 2) : undefined;
 
 const T = { schema: 'bench', name: 'products' };
 const DATA_FIELDS: Schema['fields'] = [
@@ -83,7 +90,13 @@ async function main(): Promise<void> {
   const warehouse = join(dir, 'warehouse');
   const catalog = new SqliteCatalog({ database: db, warehouse, objectStore: objects });
   const state = new SqliteStateStore(db);
-  const deps: CommitDependencies = { catalog, objects, state, log: silentLogger };
+  const deps: CommitDependencies = {
+    catalog,
+    objects,
+    state,
+    log: silentLogger,
+    options: THREADS === undefined ? {} : { encoderThreads: THREADS },
+  };
   const workRoot = join(dir, 'work');
   await catalog.createNamespace(['bench']);
 
@@ -123,6 +136,10 @@ async function main(): Promise<void> {
   const makeChanges = (n: number, hot: boolean, ts: number, nextId: { v: number }): ChangeEvent[] => {
     const events: ChangeEvent[] = [];
     const used = new Set<number>();
+    // 80% of the changes pick distinct stored keys; hot ones come from the newest 1% of the rows
+    if (hot && n * 0.85 > ROWS / 100) {
+      throw new Error(`--changes ${n} needs more distinct hot keys than the newest 1% of --rows ${ROWS}`);
+    }
     const pickExisting = (): number => {
       for (;;) {
         const id = hot
@@ -191,34 +208,45 @@ async function main(): Promise<void> {
   };
 
   const ours = await runOurs(uniform, `ours, ${CHANGES} uniform changes`);
-  const hot = await runOurs(
-    makeChanges(CHANGES, true, 1_000_000, nextId),
-    `ours, ${CHANGES} hot-key changes`,
-  );
-  const one = makeChanges(1, false, 2_000_000, nextId);
+  const hotChanges = makeChanges(CHANGES, true, 1_000_000, nextId);
+  const hot = await runOurs(hotChanges, `ours, ${CHANGES} hot-key changes`);
+  // an update of a stored key in the middle of the table (an insert would only append a file)
+  const oneId = Math.floor(ROWS / 2) + 1;
+  const one = [change(T, ['id'], 'upsert', product(oneId, 2), 2_000_000)];
   await stageChangeset({ objects, state, workRoot }, T, CHANGE_SCHEMA, ['id'], one);
   t = performance.now();
-  await commitTable(deps, 'bench.products');
+  const oneResult = await commitTable(deps, 'bench.products');
   const oneMs = performance.now() - t;
-  console.log(`ours, 1-change commit: ${seconds(oneMs)} s`);
+  const oneRewritten = oneResult.status === 'committed' ? oneResult.counts.rewrittenFiles : 0;
+  console.log(`ours, 1-change commit: ${seconds(oneMs)} s (${oneRewritten} file rewritten)`);
 
-  let py: { upsert_seconds: number; delete_seconds: number; per_event_seconds: number } | undefined;
+  let py: PyFigures | undefined;
   if (!skipPy) {
-    // the same uniform changes for PyIceberg, as JSON (ids and decimals as strings, exact)
-    const upserts = uniform
-      .filter((e) => e.op === 'upsert')
-      .map((e) => ({
-        id: String(e.row.id),
-        name: e.row.name,
-        price: String(e.row.price),
-        qty: e.row.qty,
-        updated_at: String(e.row.updated_at),
-        ts: e.order.sourceTsMs,
-        lsn: String(e.order.lsn),
-      }));
-    const deletes = uniform.filter((e) => e.op === 'delete').map((e) => String(e.key[0]));
+    // the same changes for PyIceberg, as JSON (ids and decimals as strings, exact)
+    const asJson = (events: ChangeEvent[]) => ({
+      upserts: events
+        .filter((e) => e.op === 'upsert')
+        .map((e) => ({
+          id: String(e.row.id),
+          name: e.row.name,
+          price: String(e.row.price),
+          qty: e.row.qty,
+          updated_at: String(e.row.updated_at),
+          ts: e.order.sourceTsMs,
+          lsn: String(e.order.lsn),
+        })),
+      deletes: events.filter((e) => e.op === 'delete').map((e) => String(e.key[0])),
+    });
     const input = join(dir, 'changes.json');
-    writeFileSync(input, JSON.stringify({ upserts, deletes, perEvent: PER_EVENT }));
+    writeFileSync(
+      input,
+      JSON.stringify({
+        uniform: asJson(uniform),
+        hot: asJson(hotChanges),
+        perEvent: PER_EVENT,
+        perEventSeconds: PER_EVENT_SECONDS,
+      }),
+    );
     py = await runPython(PY_BENCH, [join(dir, 'catalog.db'), warehouse, input]);
     console.log(`PyIceberg: ${JSON.stringify(py)}`);
   }
@@ -226,6 +254,7 @@ async function main(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 
   const pyTotal = py ? py.upsert_seconds + py.delete_seconds : undefined;
+  const pyHotTotal = py ? py.hot_upsert_seconds + py.hot_delete_seconds : undefined;
   const perEventOurs = ours.seconds / CHANGES;
   console.log(
     JSON.stringify({
@@ -235,17 +264,36 @@ async function main(): Promise<void> {
       ours_seconds: ours.seconds,
       ours_hot_seconds: hot.seconds,
       one_change_commit_seconds: seconds(oneMs),
+      one_change_commit_rewritten_files: oneRewritten,
       pyiceberg_upsert_seconds: py?.upsert_seconds ?? null,
       pyiceberg_delete_seconds: py?.delete_seconds ?? null,
+      pyiceberg_hot_upsert_seconds: py?.hot_upsert_seconds ?? null,
+      pyiceberg_hot_delete_seconds: py?.hot_delete_seconds ?? null,
       per_event_method_seconds_per_event: py?.per_event_seconds ?? null,
+      per_event_method_events_timed: py?.per_event_events ?? null,
       speedup_vs_pyiceberg: pyTotal !== undefined ? Number((pyTotal / ours.seconds).toFixed(2)) : null,
+      speedup_vs_pyiceberg_hot:
+        pyHotTotal !== undefined ? Number((pyHotTotal / hot.seconds).toFixed(2)) : null,
       speedup_vs_per_event: py ? Number((py.per_event_seconds / perEventOurs).toFixed(1)) : null,
       rewrite_bytes_ratio: ours.rewrite_bytes_ratio,
+      rewritten_files: ours.rewritten_files,
+      rewritten_files_hot: hot.rewritten_files,
+      parquet_limit_seconds: ours.parquet_limit_seconds,
+      parquet_limit_seconds_hot: hot.parquet_limit_seconds,
       rewrite_bytes_ratio_hot: hot.rewrite_bytes_ratio,
       ratio_vs_parquet_limit: ours.ratio_vs_parquet_limit,
       ratio_vs_parquet_limit_hot: hot.ratio_vs_parquet_limit,
     }),
   );
+}
+
+interface PyFigures {
+  upsert_seconds: number;
+  delete_seconds: number;
+  hot_upsert_seconds: number;
+  hot_delete_seconds: number;
+  per_event_seconds: number;
+  per_event_events: number;
 }
 
 const PY_BENCH = `
@@ -263,23 +311,30 @@ def table_of(rows):
         "qty": r["qty"], "updated_at": int(r["updated_at"]),
         "${SOURCE_TS_COLUMN}": r["ts"], "${LSN_COLUMN}": int(r["lsn"]),
     } for r in rows], schema=schema)
-up = table_of(data["upserts"])
+def apply(changes):
+    up = table_of(changes["upserts"])
+    start = time.perf_counter()
+    t.upsert(up, join_cols=["id"])
+    upsert_s = time.perf_counter() - start
+    start = time.perf_counter()
+    t.delete(In("id", [int(x) for x in changes["deletes"]]))
+    return upsert_s, time.perf_counter() - start
+upsert_s, delete_s = apply(data["uniform"])
+hot_upsert_s, hot_delete_s = apply(data["hot"])
+# the per-event method: one delete + append commit per event, up to perEvent events or perEventSeconds
+events = data["uniform"]["upserts"][: data["perEvent"]]
 start = time.perf_counter()
-t.upsert(up, join_cols=["id"])
-upsert_s = time.perf_counter() - start
-start = time.perf_counter()
-t.delete(In("id", [int(x) for x in data["deletes"]]))
-delete_s = time.perf_counter() - start
-# the per-event method: one delete + append commit per event
-events = data["upserts"][: data["perEvent"]]
-start = time.perf_counter()
+done = 0
 for r in events:
     tx = t.transaction()
     tx.delete(EqualTo("id", int(r["id"])))
     tx.append(table_of([r]))
     tx.commit_transaction()
-per_event = (time.perf_counter() - start) / max(1, len(events))
-print(json.dumps({"upsert_seconds": round(upsert_s, 3), "delete_seconds": round(delete_s, 3), "per_event_seconds": round(per_event, 4)}))
+    done += 1
+    if time.perf_counter() - start > data["perEventSeconds"]:
+        break
+per_event = (time.perf_counter() - start) / max(1, done)
+print(json.dumps({"upsert_seconds": round(upsert_s, 3), "delete_seconds": round(delete_s, 3), "hot_upsert_seconds": round(hot_upsert_s, 3), "hot_delete_seconds": round(hot_delete_s, 3), "per_event_seconds": round(per_event, 4), "per_event_events": done}))
 `;
 
 await main();
