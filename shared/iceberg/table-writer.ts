@@ -230,7 +230,6 @@ export async function writeSnapshot(
 ): Promise<WrittenSnapshot> {
   const schema = currentSchema(metadata);
   const spec = defaultSpec(metadata);
-  const parent = currentSnapshot(metadata);
   const snapshotId = input.snapshotId ?? newSnapshotId(metadata);
   const sequenceNumber = nextSequenceNumber(metadata);
   const commitId = randomUUID();
@@ -319,13 +318,63 @@ export async function writeSnapshot(
   if (missing.length > 0)
     throw new Error(`cannot remove files that are not live in the table: ${missing.join(', ')}`);
 
+  const operation = input.operation ?? (removed.size > 0 ? 'overwrite' : 'append');
+  return finishSnapshot({
+    metadata,
+    store,
+    snapshotId,
+    sequenceNumber,
+    commitId,
+    manifests,
+    writtenFiles,
+    operation,
+    changes: {
+      added: input.added,
+      deletedDataFiles: removed.size,
+      deletedRecords,
+      removedFilesSize,
+      changedPartitions: changedPartitions.size,
+    },
+    ...(input.summary ? { summary: input.summary } : {}),
+    ...(input.timestampMs !== undefined ? { timestampMs: input.timestampMs } : {}),
+  });
+}
+
+/** The files a snapshot added and what it removed, for its summary. */
+export interface SnapshotFileChanges {
+  added: readonly DataFile[];
+  deletedDataFiles: number;
+  deletedRecords: number;
+  removedFilesSize: number;
+  changedPartitions: number;
+}
+
+/**
+ * The common end of every snapshot this project writes (commits and compactions): the manifest list over
+ * `manifests`, the summary with Iceberg's standard keys and totals, and the snapshot with its commit.
+ */
+export async function finishSnapshot(input: {
+  metadata: TableMetadata;
+  store: FileStore;
+  snapshotId: Int64;
+  sequenceNumber: Int64;
+  commitId: string;
+  manifests: ManifestFile[];
+  writtenFiles: string[];
+  operation: SnapshotSummary['operation'];
+  changes: SnapshotFileChanges;
+  summary?: Record<string, string>;
+  timestampMs?: number;
+}): Promise<WrittenSnapshot> {
+  const { metadata, store, snapshotId, sequenceNumber, commitId, manifests, writtenFiles, changes } = input;
+  const parent = currentSnapshot(metadata);
   const listBytes = writeManifestList({
     snapshotId,
     parentSnapshotId: parent ? parent['snapshot-id'] : null,
     sequenceNumber,
     manifests,
   });
-  const manifestListLocation = join(metadataDir, `snap-${snapshotId}-1-${commitId}.avro`);
+  const manifestListLocation = join(metadata.location, 'metadata', `snap-${snapshotId}-1-${commitId}.avro`);
   await store.put(manifestListLocation, listBytes, { ifAbsent: true, contentType: 'application/avro' });
   writtenFiles.push(manifestListLocation);
 
@@ -334,17 +383,16 @@ export async function writeSnapshot(
     totals.dataFiles += m.addedFilesCount + m.existingFilesCount;
     totals.records += m.addedRowsCount + m.existingRowsCount;
   }
-  const operation = input.operation ?? (removed.size > 0 ? 'overwrite' : 'append');
   const summary = buildSummary(
-    operation,
+    input.operation,
     {
-      addedDataFiles: input.added.length,
-      deletedDataFiles: removed.size,
-      addedRecords: input.added.reduce((a, f) => a + f.recordCount, 0),
-      deletedRecords,
-      addedFilesSize: input.added.reduce((a, f) => a + f.fileSizeInBytes, 0),
-      removedFilesSize,
-      changedPartitions: changedPartitions.size,
+      addedDataFiles: changes.added.length,
+      deletedDataFiles: changes.deletedDataFiles,
+      addedRecords: changes.added.reduce((a, f) => a + f.recordCount, 0),
+      deletedRecords: changes.deletedRecords,
+      addedFilesSize: changes.added.reduce((a, f) => a + f.fileSizeInBytes, 0),
+      removedFilesSize: changes.removedFilesSize,
+      changedPartitions: changes.changedPartitions,
     },
     totals,
     parent,
@@ -356,7 +404,7 @@ export async function writeSnapshot(
     'timestamp-ms': input.timestampMs ?? Date.now(),
     'manifest-list': manifestListLocation,
     summary,
-    'schema-id': schema['schema-id'],
+    'schema-id': currentSchema(metadata)['schema-id'],
   };
   if (parent) snapshot['parent-snapshot-id'] = parent['snapshot-id'];
   return { ...snapshotCommit(metadata, snapshot), manifestListLocation, writtenFiles };

@@ -6,25 +6,15 @@
 
 import { randomUUID } from 'node:crypto';
 import { EntryStatus, partitionFieldTypes, writeManifest, type ManifestEntry } from '../iceberg/manifest.js';
-import {
-  countEntries,
-  summarizePartitions,
-  writeManifestList,
-  type ManifestFile,
-} from '../iceberg/manifest-list.js';
-import type { Int64, Snapshot, TableMetadata } from '../iceberg/metadata-types.js';
+import { countEntries, summarizePartitions, type ManifestFile } from '../iceberg/manifest-list.js';
+import type { Int64, TableMetadata } from '../iceberg/metadata-types.js';
 import type { DataFile } from '../iceberg/parquet-data-file.js';
 import { BoundPartitionSpec } from '../iceberg/partitioning.js';
-import {
-  buildSummary,
-  currentSnapshot,
-  newSnapshotId,
-  nextSequenceNumber,
-  snapshotCommit,
-} from '../iceberg/snapshot.js';
+import { newSnapshotId, nextSequenceNumber } from '../iceberg/snapshot.js';
 import {
   currentSchema,
   defaultSpec,
+  finishSnapshot,
   readCurrentManifests,
   readManifestEntries,
   type FileStore,
@@ -48,7 +38,6 @@ export async function writeReplaceSnapshot(
 ): Promise<WrittenSnapshot> {
   const schema = currentSchema(metadata);
   const spec = defaultSpec(metadata);
-  const parent = currentSnapshot(metadata);
   const snapshotId = newSnapshotId(metadata);
   const sequenceNumber = nextSequenceNumber(metadata);
   const commitId = randomUUID();
@@ -123,44 +112,22 @@ export async function writeReplaceSnapshot(
     if (entries.length > 0) await writeOne(specId, entries);
   }
 
-  const listBytes = writeManifestList({
+  return finishSnapshot({
+    metadata,
+    store,
     snapshotId,
-    parentSnapshotId: parent ? parent['snapshot-id'] : null,
     sequenceNumber,
+    commitId,
     manifests,
-  });
-  const manifestListLocation = `${metadataDir}/snap-${snapshotId}-1-${commitId}.avro`;
-  await store.put(manifestListLocation, listBytes, { ifAbsent: true, contentType: 'application/avro' });
-  writtenFiles.push(manifestListLocation);
-
-  const totals = { dataFiles: 0, records: 0, deleteFiles: 0, positionDeletes: 0, equalityDeletes: 0 };
-  for (const m of manifests) {
-    totals.dataFiles += m.addedFilesCount + m.existingFilesCount;
-    totals.records += m.addedRowsCount + m.existingRowsCount;
-  }
-  const summary = buildSummary(
-    'replace',
-    {
-      addedDataFiles: input.added.length,
+    writtenFiles,
+    operation: 'replace',
+    changes: {
+      added: input.added,
       deletedDataFiles: removed.size,
-      addedRecords: input.added.reduce((a, f) => a + f.recordCount, 0),
       deletedRecords,
-      addedFilesSize: input.added.reduce((a, f) => a + f.fileSizeInBytes, 0),
       removedFilesSize,
       changedPartitions: changedPartitions.size,
     },
-    totals,
-    parent,
-    input.summary,
-  );
-  const snapshot: Snapshot = {
-    'snapshot-id': snapshotId,
-    'sequence-number': sequenceNumber,
-    'timestamp-ms': Date.now(),
-    'manifest-list': manifestListLocation,
-    summary,
-    'schema-id': schema['schema-id'],
-  };
-  if (parent) snapshot['parent-snapshot-id'] = parent['snapshot-id'];
-  return { ...snapshotCommit(metadata, snapshot), manifestListLocation, writtenFiles };
+    ...(input.summary ? { summary: input.summary } : {}),
+  });
 }
