@@ -3,6 +3,11 @@
 // Each benchmark prints its figures and ends with one JSON line.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
+import { ensureReadersVenv } from './stack/install.mjs';
+
+// Benchmarks that time PyIceberg as their baseline: they get the readers' venv, installed on first use
+// as `npm test` does, so `npm run bench -- cow` works on a fresh clone without a running stack.
+const NEEDS_PYTHON_READERS = new Set(['cow']);
 
 const [name, ...args] = process.argv.slice(2);
 const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
@@ -16,7 +21,14 @@ if (!name || !available.includes(name)) {
   console.error(`usage: npm run bench -- <${available.join('|') || 'name'}> [options]`);
   process.exit(2);
 }
+const env = { ...process.env };
+if (NEEDS_PYTHON_READERS.has(name) && !env.DSI_PYTHON) {
+  const readers = await ensureReadersVenv();
+  env.DSI_PYTHON = readers.python;
+  env.DSI_DUCKDB_EXTENSION_DIR = readers.duckdbExtensionDir;
+}
 const result = spawnSync(process.execPath, ['--expose-gc', `dist/test/bench/${name}.js`, ...args], {
   stdio: 'inherit',
+  env,
 });
 process.exit(result.status ?? 1);

@@ -92,7 +92,7 @@ print(json.dumps({'duckdbExtensionDir': ext_dir, 'duckdb': duckdb.__version__, '
 `;
 
 /** A Python virtual environment with the pinned readers (PyIceberg, DuckDB + its iceberg extension). */
-async function ensureReadersVenv() {
+export async function ensureReadersVenv() {
   const requirements = readFileSync(PINS.pythonRequirements, 'utf8');
   const python = join(VENV_DIR, 'bin', 'python');
   const stampPath = join(VENV_DIR, 'stamp.json');
