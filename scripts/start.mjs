@@ -27,6 +27,10 @@ if (apply.status !== 0) process.exit(apply.status ?? 1);
 const status = spawnSync(process.execPath, [...cli, 'status', '--warehouse', 'warehouse'], {
   stdio: 'inherit',
 });
+console.log('\nThe rows of public.products now (`datastream-iceberg show`):');
+const show = spawnSync(process.execPath, [...cli, 'show', 'public.products', '--warehouse', 'warehouse'], {
+  stdio: 'inherit',
+});
 const warehouse = resolve('warehouse');
 console.log(`
 The table is an Iceberg v2 table in ${warehouse}; catalog.db is a SQLite catalog in the JDBC schema.
@@ -36,4 +40,4 @@ Read it with PyIceberg (pip install 'pyiceberg[sql-sqlite,pyarrow]'):
   catalog = SqlCatalog('default', uri='sqlite:///${warehouse}/catalog.db', warehouse='file://${warehouse}')
   print(catalog.load_table('public.products').scan().to_arrow().to_pandas())
 `);
-process.exit(status.status ?? 1);
+process.exit(status.status || show.status || 0);
