@@ -6,19 +6,30 @@ import { currentSnapshot } from '../../shared/iceberg/snapshot.js';
 import { silentLogger } from '../../shared/log.js';
 import { tableIdentifier } from '../../shared/pipeline/commit-table.js';
 import { NoSuchTableError } from '../../shared/ports/catalog.js';
-import type { FileStatus } from '../../shared/ports/state-store.js';
+import { loadCloudConfig } from '../../shared/config.js';
+import type { Catalog } from '../../shared/ports/catalog.js';
+import type { FileRecord, FileStatus, StateStore } from '../../shared/ports/state-store.js';
 import { createEmbeddedRuntime } from '../../shared/runtime/embedded.js';
-import { COMMON_OPTIONS, existingWarehouse, parseCommandLine, requireOption } from './args.js';
+import { COMMON_OPTIONS, existingWarehouse, parseCommandLine, requireOption, UsageError } from './args.js';
 import type { CliCommand } from './command.js';
 
+/** Failed files listed on the cloud: enough to act on, without reading every file record. */
+const CLOUD_FAILED_LIMIT = 1000;
+
 const USAGE = `usage: datastream-iceberg status --warehouse <dir> [--json]
+       datastream-iceberg status --cloud [--json]
 
 Per table (in the catalog, or with staged changes not committed yet): the last snapshot (id and commit
 time), the lag (now − the newest source timestamp the table has applied), the change-sets staged but not
 committed yet; then every file that failed, with its reason.
 
+With --cloud it reads the deployment the functions use, configured by the same environment variables
+(GOOGLE_CLOUD_PROJECT, DSI_CATALOG_*, DSI_FIRESTORE_*, …; see the README): the tables of the catalog and the
+failed files (up to ${CLOUD_FAILED_LIMIT}); files are not counted by status there (that would read every record).
+
 options:
   --warehouse <dir>   the warehouse folder (holding catalog.db)
+  --cloud             the cloud deployment instead of a warehouse folder
   --json              one JSON object on stdout: {tables, files, failedFiles}
   -h, --help          this help
 
@@ -40,7 +51,8 @@ export interface TableStatus {
 
 export interface StatusReport {
   tables: TableStatus[];
-  files: Record<FileStatus, number>;
+  /** Files by status; null on the cloud, where counting would read every file record. */
+  files: Record<FileStatus, number> | null;
   failedFiles: Array<{ file: string; reason: string | null }>;
 }
 
@@ -50,38 +62,58 @@ export async function readStatus(warehouse: string, now = Date.now()): Promise<S
     const all = await runtime.state.listFiles({ limit: FILES_LIMIT });
     const files: Record<FileStatus, number> = { processing: 0, staged: 0, failed: 0, ignored: 0 };
     for (const f of all) files[f.status] += 1;
-    const failedFiles = all
-      .filter((f) => f.status === 'failed')
-      .map((f) => ({ file: f.location, reason: f.reason ?? null }));
-    // the catalog's tables, and tables with staged changes that no commit has created yet
-    const keys = new Set<string>();
-    for (const namespace of await runtime.catalog.listNamespaces()) {
-      for (const id of await runtime.catalog.listTables(namespace))
-        keys.add(`${id.namespace.join('.')}.${id.name}`);
-    }
-    for (const f of all) for (const table of Object.keys(f.eventCounts)) keys.add(table);
-    const tables: TableStatus[] = [];
-    for (const key of [...keys].sort()) {
-      let snapshot: Snapshot | undefined;
-      try {
-        snapshot = currentSnapshot((await runtime.catalog.loadTable(tableIdentifier(key))).metadata);
-      } catch (error) {
-        if (!(error instanceof NoSuchTableError)) throw error;
-      }
-      const newest = snapshot?.summary[NEWEST_SOURCE_TS_SUMMARY_KEY];
-      tables.push({
-        table: key,
-        snapshotId: snapshot ? String(snapshot['snapshot-id']) : null,
-        snapshotAt: snapshot ? new Date(Number(snapshot['timestamp-ms'])).toISOString() : null,
-        newestSourceTs: newest === undefined ? null : new Date(Number(newest)).toISOString(),
-        lagMs: newest === undefined ? null : now - Number(newest),
-        pendingChangesets: (await runtime.state.listPendingChangesets(key, PENDING_LIMIT)).length,
-      });
-    }
-    return { tables, files, failedFiles };
+    // tables with staged changes that no commit has created yet count too
+    const staged = all.flatMap((f) => Object.keys(f.eventCounts));
+    return await statusOf(runtime, all, staged, files, now);
   } finally {
     runtime.close();
   }
+}
+
+/** The same report for the cloud deployment (configuration from the environment, as the functions). */
+export async function readCloudStatus(now = Date.now()): Promise<StatusReport> {
+  const config = loadCloudConfig();
+  // The cloud clients take seconds to load: only --cloud pays for them.
+  const { createCloudRuntime } = await import('../../shared/runtime/cloud.js');
+  const runtime = createCloudRuntime(config);
+  const failed = await runtime.state.listFiles({ status: 'failed', limit: CLOUD_FAILED_LIMIT });
+  return statusOf(runtime, failed, [], null, now);
+}
+
+async function statusOf(
+  ports: { catalog: Catalog; state: StateStore },
+  files: readonly FileRecord[],
+  extraTables: readonly string[],
+  counts: Record<FileStatus, number> | null,
+  now: number,
+): Promise<StatusReport> {
+  const failedFiles = files
+    .filter((f) => f.status === 'failed')
+    .map((f) => ({ file: f.location, reason: f.reason ?? null }));
+  const keys = new Set<string>(extraTables);
+  for (const namespace of await ports.catalog.listNamespaces()) {
+    for (const id of await ports.catalog.listTables(namespace))
+      keys.add(`${id.namespace.join('.')}.${id.name}`);
+  }
+  const tables: TableStatus[] = [];
+  for (const key of [...keys].sort()) {
+    let snapshot: Snapshot | undefined;
+    try {
+      snapshot = currentSnapshot((await ports.catalog.loadTable(tableIdentifier(key))).metadata);
+    } catch (error) {
+      if (!(error instanceof NoSuchTableError)) throw error;
+    }
+    const newest = snapshot?.summary[NEWEST_SOURCE_TS_SUMMARY_KEY];
+    tables.push({
+      table: key,
+      snapshotId: snapshot ? String(snapshot['snapshot-id']) : null,
+      snapshotAt: snapshot ? new Date(Number(snapshot['timestamp-ms'])).toISOString() : null,
+      newestSourceTs: newest === undefined ? null : new Date(Number(newest)).toISOString(),
+      lagMs: newest === undefined ? null : now - Number(newest),
+      pendingChangesets: (await ports.state.listPendingChangesets(key, PENDING_LIMIT)).length,
+    });
+  }
+  return { tables, files: counts, failedFiles };
 }
 
 /** 93 s → "1m33s"; lags are read by people, so seconds and up. */
@@ -100,10 +132,13 @@ export const statusCommand: CliCommand = {
   async run(argv) {
     const { values } = parseCommandLine({
       args: [...argv],
-      options: { ...COMMON_OPTIONS, warehouse: { type: 'string' } },
+      options: { ...COMMON_OPTIONS, warehouse: { type: 'string' }, cloud: { type: 'boolean' } },
     });
-    const warehouse = existingWarehouse(requireOption(values.warehouse, 'warehouse <dir>', 'status'));
-    const report = await readStatus(warehouse);
+    if (values.cloud && values.warehouse)
+      throw new UsageError('status: --cloud and --warehouse exclude each other');
+    const report = values.cloud
+      ? await readCloudStatus()
+      : await readStatus(existingWarehouse(requireOption(values.warehouse, 'warehouse <dir>', 'status')));
     if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
     else {
       for (const t of report.tables) {
@@ -116,8 +151,10 @@ export const statusCommand: CliCommand = {
       for (const f of report.failedFiles) process.stdout.write(`failed: ${f.file}: ${f.reason ?? '?'}\n`);
       const { files } = report;
       process.stdout.write(
-        `${report.tables.length} tables; files: ${files.staged} staged, ${files.failed} failed, ` +
-          `${files.processing} in progress\n`,
+        files
+          ? `${report.tables.length} tables; files: ${files.staged} staged, ${files.failed} failed, ` +
+              `${files.processing} in progress\n`
+          : `${report.tables.length} tables; ${report.failedFiles.length} failed files\n`,
       );
     }
     return report.failedFiles.length > 0 ? 1 : 0;

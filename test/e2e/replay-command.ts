@@ -1,5 +1,5 @@
-// Runs the `replay` command in its own process, as an operator would (its own environment, stdout and
-// exit code), from the compiled command module.
+// Runs a CLI command (`replay`, `status`) in its own process, as an operator would (its own environment,
+// stdout and exit code), from the compiled command module.
 
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -12,13 +12,20 @@ export interface CommandRun {
   stderr: string;
 }
 
-const COMMAND_MODULE = pathToFileURL(join(REPO_ROOT, 'dist', 'functions', 'cli', 'replay.js')).href;
-
 export function runReplayCommand(args: string[], env: Record<string, string> = {}): Promise<CommandRun> {
-  const script = `import { replayCommand } from ${JSON.stringify(COMMAND_MODULE)};
-process.exitCode = await replayCommand.run(process.argv.slice(1));`;
+  return runCliCommand('replay', args, env);
+}
+
+export function runCliCommand(
+  name: 'replay' | 'status',
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CommandRun> {
+  const module = pathToFileURL(join(REPO_ROOT, 'dist', 'functions', 'cli', `${name}.js`)).href;
+  const script = `import { ${name}Command as command } from ${JSON.stringify(module)};
+process.exitCode = await command.run(process.argv.slice(1));`;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script, ...args], {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script, '--', ...args], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -19,7 +19,8 @@ import { stableId } from '../../shared/util/hash.js';
 import { tasksClient } from '../support/emulator-clients.js';
 import { isolate } from '../support/isolation.js';
 import { startPipeline, type Pipeline } from './pipeline.js';
-import { runReplayCommand } from './replay-command.js';
+import { runCliCommand, runReplayCommand } from './replay-command.js';
+import type { StatusReport } from '../../functions/cli/status.js';
 import { assertReadsExpected, scenarioInNamespace } from './scenario-tables.js';
 
 const SCENARIO = 'seed-validation';
@@ -77,6 +78,20 @@ test('replaying an applied file queues its change-sets under new task names and 
     const tables = Object.keys(run.tables);
     await pipeline.waitUntilApplied(tables);
     const before = await snapshotsOf(pipeline, tables);
+
+    // `status --cloud`, configured like the functions, sees what the catalog and Firestore hold.
+    const status = await runCliCommand('status', ['--cloud', '--json'], pipeline.environment);
+    assert.equal(status.code, 0, status.stderr);
+    const report = JSON.parse(status.stdout.trim().split('\n').pop()!) as StatusReport;
+    assert.equal(report.files, null, 'files are not counted on the cloud');
+    for (const table of tables) {
+      const row = report.tables.find((t) => t.table === table);
+      assert.ok(row, `status lists ${table}`);
+      assert.equal(row.snapshotId, before[table]!.split(' of ')[0], table);
+      assert.equal(row.pendingChangesets, 0, table);
+      assert.ok(row.lagMs !== null && row.lagMs > 0, `${table}: lag ${row.lagMs}`);
+    }
+
     const first = uploaded[0]!;
     const target = `gs://${pipeline.bucket}/${first.name}`;
 
