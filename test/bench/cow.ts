@@ -1,6 +1,7 @@
 // Copy-on-write benchmark: `npm run bench -- cow [--rows 2000000] [--changes 20000] [--rows-per-file 250000]
-// [--per-event 500] [--per-event-seconds 60] [--threads N] [--large] [--skip-pyiceberg]`. Needs DSI_PYTHON
-// (the readers' venv: `npm run stack -- start` and eval its env). `--large` is 10M rows / 100k changes.
+// [--per-event 500] [--per-event-seconds 60] [--threads N] [--large] [--skip-pyiceberg]`. Needs DSI_PYTHON,
+// the readers' venv, which `npm run bench` installs and sets when no stack is loaded. `--large` is 10M rows /
+// 100k changes.
 //
 // Builds a products table (sorted by id, files of --rows-per-file rows) twice in one SQLite catalog (one
 // for us, one for PyIceberg), then applies the same changes (70% update, 20% insert, 10% delete) with
