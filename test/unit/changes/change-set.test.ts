@@ -32,6 +32,8 @@ const table = compileTableDefinition(
       ['ts', 'timestamp'],
       ['tstz', 'timestamptz'],
       ['blob', 'bytea'],
+      ['customer', 'uuid'],
+      ['counts', 'integer[]'],
     ],
     primaryKeys: ['order_id', 'line_no'],
   },
@@ -73,6 +75,8 @@ const events: ChangeEvent[] = [
       ts: -62135596800000000n,
       tstz: 253402300799999999n, // 9999-12-31T23:59:59.999999Z
       blob: new Uint8Array([0xde, 0xad, 0xbe, 0xef]),
+      customer: 'de305d54-75b4-431b-adb2-eb6b9e546014',
+      counts: [1, null, -2147483648],
     },
     order: { sourceTsMs: 1795510800813, lsn: 0xffffffffffffffffn },
     changeType: 'INSERT',
@@ -80,7 +84,7 @@ const events: ChangeEvent[] = [
   }),
   // Absent columns (only some present) and explicit nulls side by side.
   event({
-    row: { order_id: 9007199254740993n, line_no: 1, note: null, tags: [] },
+    row: { order_id: 9007199254740993n, line_no: 1, note: null, tags: [], customer: null, counts: null },
     order: { sourceTsMs: 1795510800000, lsn: 0n },
     backfill: true,
     changeType: '',
