@@ -67,13 +67,9 @@ function startsWithNumber(text: string): boolean {
   return c === 0x2d || (c >= 0x30 && c <= 0x39);
 }
 
-/**
- * Parse one JSON text losslessly (see the header). Throws JsonSyntaxError on invalid JSON.
- * `exactFrom`: numbers before this offset may come back as plain doubles however many digits they have —
- * for a caller that knows nothing before it is used as a number (and checks that it is not).
- */
-export function parseJsonLossless(text: string, exactFrom = 0): JsonValue {
-  RISKY_NUMBER.lastIndex = exactFrom;
+/** Parse one JSON text losslessly (see the header). Throws JsonSyntaxError on invalid JSON. */
+export function parseJsonLossless(text: string): JsonValue {
+  RISKY_NUMBER.lastIndex = 0;
   if (!RISKY_NUMBER.test(text) && !startsWithNumber(text)) {
     let value: unknown;
     try {

@@ -39,35 +39,6 @@ function memoized(options: ReadOptions): ReadOptions {
   };
 }
 
-// The fields that hold the numbers an event uses: sort_keys and tx_id only have their type checked,
-// but the payload's values must be exact. Datastream writes them after uuid, the timestamps, the read
-// method, the object, stream name and schema key (long strings), so the scan for numbers a double
-// could not hold starts at the first of these keys: about half of a line is not scanned. A match of one
-// of these names inside an earlier string only moves the start earlier (more is scanned, never less).
-const NUMBER_FIELDS = ['"sort_keys"', '"source_metadata"', '"payload"'];
-
-/** Offset from which the line's numbers must be parsed exactly (0 when a key is not found). */
-function exactNumbersFrom(line: string): number {
-  let from = line.length;
-  for (const key of NUMBER_FIELDS) {
-    const at = line.indexOf(key);
-    if (at < 0) return 0;
-    if (at < from) from = at;
-  }
-  return from;
-}
-
-/**
- * True when the value is an object none of whose fields before the scanned part is read as a number:
- * the timestamps may be epoch milliseconds, so a number there needs the exact parse (rare: Datastream
- * writes them as text). Anything else before the offset is a string checked by type, or ignored.
- */
-function numbersOnlyAfter(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const fields = value as { source_timestamp?: unknown; read_timestamp?: unknown };
-  return typeof fields.source_timestamp !== 'number' && typeof fields.read_timestamp !== 'number';
-}
-
 /** Parse one JSONL line into a ChangeEvent (exported for tests and the fuzzer). */
 export function parseJsonLine(
   object: string,
@@ -77,9 +48,7 @@ export function parseJsonLine(
 ): ChangeEvent {
   let value: unknown;
   try {
-    const exactFrom = exactNumbersFrom(line);
-    value = parseJsonLossless(line, exactFrom);
-    if (exactFrom > 0 && !numbersOnlyAfter(value)) value = parseJsonLossless(line);
+    value = parseJsonLossless(line);
   } catch (error) {
     if (error instanceof JsonSyntaxError) {
       throw new DatastreamReadError(
