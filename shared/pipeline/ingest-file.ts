@@ -170,9 +170,17 @@ async function readIntoChangeSets(
     };
     try {
       const stream = await deps.objects.stream(source.location);
-      await readDatastreamObject(source.name, stream, { resolveTable }, (event) =>
-        builderFor(builders, source, event, deps.tables).add(event),
-      );
+      // Events of one table share its TableRef object: the last builder serves the next event without
+      // a key string and a map lookup per event.
+      let lastTable: TableRef | undefined;
+      let lastBuilder: ChangeSetBuilder | undefined;
+      await readDatastreamObject(source.name, stream, { resolveTable }, (event) => {
+        if (event.table !== lastTable || !lastBuilder) {
+          lastBuilder = builderFor(builders, source, event, deps.tables);
+          lastTable = event.table;
+        }
+        lastBuilder.add(event);
+      });
       return builders;
     } catch (error) {
       const ref = missing[0];

@@ -135,7 +135,14 @@ function sampleRss(): void {
 async function fullIngest(path: string): Promise<{ events: number; changeSetBytes: number }> {
   const builders = new Map<string, ChangeSetBuilder>();
   const options = { resolveTable: (ref: { schema: string; name: string }) => tables.get(tableKey(ref)) };
+  // As shared/pipeline/ingest-file.ts: the last builder serves the next event of the same table.
+  let lastTable: CompiledTable['ref'] | undefined;
+  let lastBuilder: ChangeSetBuilder | undefined;
   const events = await readDatastreamObject('bench.jsonl', createReadStream(path, READ), options, (event) => {
+    if (event.table === lastTable && lastBuilder) {
+      lastBuilder.add(event);
+      return;
+    }
     const key = tableKey(event.table);
     let builder = builders.get(key);
     if (!builder) {
@@ -148,6 +155,8 @@ async function fullIngest(path: string): Promise<{ events: number; changeSetByte
       });
       builders.set(key, builder);
     }
+    lastTable = event.table;
+    lastBuilder = builder;
     builder.add(event);
   });
   let changeSetBytes = 0;
