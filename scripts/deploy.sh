@@ -83,7 +83,7 @@ PROJECT_NUMBER=
 SOURCE_DIR=$(cd "${SCRIPT_DIR}/.." && pwd)
 LOG_LEVEL=INFO
 
-while (($# > 0)); do
+take_option() {
   case $1 in
     --project | --project=*) PROJECT=$(option_value "$@") ;;
     --region | --region=*) REGION=$(option_value "$@") ;;
@@ -107,22 +107,13 @@ while (($# > 0)); do
     --log-level | --log-level=*) LOG_LEVEL=$(option_value "$@") ;;
     --no-create-queues)
       CREATE_QUEUES=false
-      shift
-      continue
+      return
       ;;
-    --dry-run)
-      DRY_RUN=true
-      shift
-      continue
-      ;;
-    -h | --help)
-      usage
-      exit 0
-      ;;
-    *) usage_error "unknown argument: $1" ;;
+    *) unknown_option "$1" ;;
   esac
-  shift "$(option_width "$1")"
-done
+  TAKEN=$(option_width "$1")
+}
+parse_arguments "$@"
 
 require "$PROJECT" --project GOOGLE_CLOUD_PROJECT
 require "$REGION" --region DSI_REGION

@@ -82,7 +82,7 @@ BACKFILL=all
 CONFIG_DIR=datastream-config
 START=true
 
-while (($# > 0)); do
+take_option() {
   case $1 in
     --project | --project=*) PROJECT=$(option_value "$@") ;;
     --region | --region=*) REGION=$(option_value "$@") ;;
@@ -109,22 +109,13 @@ while (($# > 0)); do
     --config-dir | --config-dir=*) CONFIG_DIR=$(option_value "$@") ;;
     --no-start)
       START=false
-      shift
-      continue
+      return
       ;;
-    --dry-run)
-      DRY_RUN=true
-      shift
-      continue
-      ;;
-    -h | --help)
-      usage
-      exit 0
-      ;;
-    *) usage_error "unknown argument: $1" ;;
+    *) unknown_option "$1" ;;
   esac
-  shift "$(option_width "$1")"
-done
+  TAKEN=$(option_width "$1")
+}
+parse_arguments "$@"
 
 require "$PROJECT" --project GOOGLE_CLOUD_PROJECT
 require "$REGION" --region DSI_REGION

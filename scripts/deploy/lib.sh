@@ -39,6 +39,35 @@ option_width() {
   if [[ $1 == *=* ]]; then printf 1; else printf 2; fi
 }
 
+# The argument loop both scripts share. The script defines `usage` and `take_option`: take_option gets
+# the remaining words, sets the variable of the option in $1 and, for a valued option, sets TAKEN to
+# `option_width "$1"` (a flag returns early, leaving it at 1); an option it does not know is `unknown_option "$1"`.
+# (Called plainly, not in an `if` or `||`, so that `set -e` still stops at an option missing its value.)
+# --dry-run and -h/--help are the same everywhere and handled here.
+TAKEN=1
+parse_arguments() {
+  while (($# > 0)); do
+    case $1 in
+      --dry-run)
+        DRY_RUN=true
+        shift
+        continue
+        ;;
+      -h | --help)
+        usage
+        exit 0
+        ;;
+    esac
+    TAKEN=1
+    take_option "$@"
+    shift "$TAKEN"
+  done
+}
+
+unknown_option() {
+  usage_error "unknown argument: $1"
+}
+
 require() {
   local value=$1 option=$2 variable=$3
   if [[ -z $value ]]; then
