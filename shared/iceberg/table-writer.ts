@@ -7,20 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import type * as arrow from 'apache-arrow';
 import { rowsToArrowTable } from './arrow-rows.js';
-import {
-  EntryStatus,
-  partitionFieldTypes,
-  readManifest,
-  writeManifest,
-  type ManifestEntry,
-} from './manifest.js';
-import {
-  countEntries,
-  readManifestList,
-  summarizePartitions,
-  writeManifestList,
-  type ManifestFile,
-} from './manifest-list.js';
+import { EntryStatus, readManifest, type ManifestEntry } from './manifest.js';
+import { readManifestList, writeManifestList, type ManifestFile } from './manifest-list.js';
 import type { Int64, PartitionSpec, Snapshot, SnapshotSummary, TableMetadata } from './metadata-types.js';
 import {
   readRowsDataFile,
@@ -30,6 +18,7 @@ import {
   type WrittenDataFile,
 } from './parquet-data-file.js';
 import { BoundPartitionSpec } from './partitioning.js';
+import { RemovedFiles, SnapshotManifestWriter } from './snapshot-manifests.js';
 import {
   buildSummary,
   currentSnapshot,
@@ -233,45 +222,20 @@ export async function writeSnapshot(
   const snapshotId = input.snapshotId ?? newSnapshotId(metadata);
   const sequenceNumber = nextSequenceNumber(metadata);
   const commitId = randomUUID();
-  const metadataDir = join(metadata.location, 'metadata');
-  const removed = new Set(input.removed ?? []);
-  const found = new Set<string>();
-  const writtenFiles: string[] = [];
+  const manifestWriter = new SnapshotManifestWriter(metadata, store, schema, {
+    id: snapshotId,
+    sequenceNumber,
+    commitId,
+  });
+  const removed = new RemovedFiles(new Set(input.removed ?? []));
   const manifests: ManifestFile[] = [];
-  let removedFilesSize = 0;
-  let deletedRecords = 0;
   const changedPartitions = new Set<string>();
-  let manifestIndex = 0;
-
-  const writeOne = async (
-    specForManifest: PartitionSpec,
-    entries: ManifestEntry[],
-  ): Promise<ManifestFile> => {
-    const bytes = writeManifest({ schema: schema, spec: specForManifest, entries });
-    const path = join(metadataDir, `${commitId}-m${manifestIndex++}.avro`);
-    await store.put(path, bytes, { ifAbsent: true, contentType: 'application/avro' });
-    writtenFiles.push(path);
-    const seqs = entries.map((e) => (e.status === EntryStatus.ADDED ? sequenceNumber : e.sequenceNumber!));
-    const min = seqs.reduce<Int64>((a, b) => (BigInt(b) < BigInt(a) ? b : a), sequenceNumber);
-    return {
-      manifestPath: path,
-      manifestLength: bytes.length,
-      partitionSpecId: specForManifest['spec-id'],
-      content: 0,
-      sequenceNumber,
-      minSequenceNumber: min,
-      addedSnapshotId: snapshotId,
-      ...countEntries(entries),
-      partitions: summarizePartitions(partitionFieldTypes(specForManifest, schema), entries),
-      keyMetadata: null,
-    };
-  };
 
   if (input.added.length > 0) {
     const bound = new BoundPartitionSpec(spec, schema);
     for (const f of input.added) changedPartitions.add(bound.keyOf(f.partition));
     manifests.push(
-      await writeOne(
+      await manifestWriter.write(
         spec,
         input.added.map((dataFile) => ({
           status: EntryStatus.ADDED,
@@ -286,12 +250,12 @@ export async function writeSnapshot(
 
   for (const m of await readCurrentManifests(metadata, store)) {
     if (m.addedFilesCount + m.existingFilesCount === 0) continue; // nothing live left in it
-    if (removed.size === 0) {
+    if (removed.paths.size === 0) {
       manifests.push(m);
       continue;
     }
     const entries = await readManifestEntries(store, m);
-    if (!entries.some((e) => e.status !== EntryStatus.DELETED && removed.has(e.dataFile.filePath))) {
+    if (!entries.some((e) => e.status !== EntryStatus.DELETED && removed.paths.has(e.dataFile.filePath))) {
       manifests.push(m);
       continue;
     }
@@ -299,26 +263,14 @@ export async function writeSnapshot(
     if (!mSpec)
       throw new Error(`${m.manifestPath}: partition spec ${m.partitionSpecId} is not in the table metadata`);
     const bound = new BoundPartitionSpec(mSpec, schema);
-    const rewritten: ManifestEntry[] = [];
-    for (const e of entries) {
-      if (e.status === EntryStatus.DELETED) continue; // deleted by an earlier snapshot: drop
-      if (removed.has(e.dataFile.filePath)) {
-        found.add(e.dataFile.filePath);
-        removedFilesSize += e.dataFile.fileSizeInBytes;
-        deletedRecords += e.dataFile.recordCount;
-        changedPartitions.add(`${m.partitionSpecId}:${bound.keyOf(e.dataFile.partition)}`);
-        rewritten.push({ ...e, status: EntryStatus.DELETED, snapshotId });
-      } else {
-        rewritten.push({ ...e, status: EntryStatus.EXISTING });
-      }
-    }
-    manifests.push(await writeOne(mSpec, rewritten));
+    const carried = removed.carry(entries, snapshotId, (e) =>
+      changedPartitions.add(`${m.partitionSpecId}:${bound.keyOf(e.dataFile.partition)}`),
+    );
+    manifests.push(await manifestWriter.write(mSpec, carried));
   }
-  const missing = [...removed].filter((p) => !found.has(p));
-  if (missing.length > 0)
-    throw new Error(`cannot remove files that are not live in the table: ${missing.join(', ')}`);
+  removed.requireAllFound('remove');
 
-  const operation = input.operation ?? (removed.size > 0 ? 'overwrite' : 'append');
+  const operation = input.operation ?? (removed.paths.size > 0 ? 'overwrite' : 'append');
   return finishSnapshot({
     metadata,
     store,
@@ -326,13 +278,13 @@ export async function writeSnapshot(
     sequenceNumber,
     commitId,
     manifests,
-    writtenFiles,
+    writtenFiles: manifestWriter.written,
     operation,
     changes: {
       added: input.added,
-      deletedDataFiles: removed.size,
-      deletedRecords,
-      removedFilesSize,
+      deletedDataFiles: removed.paths.size,
+      deletedRecords: removed.records,
+      removedFilesSize: removed.sizeInBytes,
       changedPartitions: changedPartitions.size,
     },
     ...(input.summary ? { summary: input.summary } : {}),
