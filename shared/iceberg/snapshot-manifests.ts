@@ -5,6 +5,7 @@
 import { EntryStatus, partitionFieldTypes, writeManifest, type ManifestEntry } from './manifest.js';
 import { countEntries, summarizePartitions, type ManifestFile } from './manifest-list.js';
 import type { Int64, PartitionSpec, TableMetadata } from './metadata-types.js';
+import type { DataFile } from './parquet-data-file.js';
 import type { FileStore } from './table-writer.js';
 import type { Schema } from './types.js';
 
@@ -20,6 +21,20 @@ export class SnapshotManifestWriter {
     private readonly schema: Schema,
     private readonly snapshot: { id: Int64; sequenceNumber: Int64; commitId: string },
   ) {}
+
+  /** The manifest of the files the snapshot adds (ADDED entries; their sequence numbers are inherited). */
+  writeAdded(spec: PartitionSpec, files: readonly DataFile[]): Promise<ManifestFile> {
+    return this.write(
+      spec,
+      files.map((dataFile) => ({
+        status: EntryStatus.ADDED,
+        snapshotId: this.snapshot.id,
+        sequenceNumber: null,
+        fileSequenceNumber: null,
+        dataFile,
+      })),
+    );
+  }
 
   /** Write one manifest of `entries` (all of one partition spec) and return its manifest-list record. */
   async write(spec: PartitionSpec, entries: ManifestEntry[]): Promise<ManifestFile> {

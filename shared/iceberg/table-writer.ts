@@ -234,18 +234,7 @@ export async function writeSnapshot(
   if (input.added.length > 0) {
     const bound = new BoundPartitionSpec(spec, schema);
     for (const f of input.added) changedPartitions.add(bound.keyOf(f.partition));
-    manifests.push(
-      await manifestWriter.write(
-        spec,
-        input.added.map((dataFile) => ({
-          status: EntryStatus.ADDED,
-          snapshotId,
-          sequenceNumber: null,
-          fileSequenceNumber: null,
-          dataFile,
-        })),
-      ),
-    );
+    manifests.push(await manifestWriter.writeAdded(spec, input.added));
   }
 
   for (const m of await readCurrentManifests(metadata, store)) {

@@ -5,7 +5,7 @@
 // small commits built it — rewriting manifests is part of compacting a table.
 
 import { randomUUID } from 'node:crypto';
-import { EntryStatus, type ManifestEntry } from '../iceberg/manifest.js';
+import type { ManifestEntry } from '../iceberg/manifest.js';
 import type { ManifestFile } from '../iceberg/manifest-list.js';
 import type { PartitionSpec, TableMetadata } from '../iceberg/metadata-types.js';
 import type { DataFile } from '../iceberg/parquet-data-file.js';
@@ -54,18 +54,7 @@ export async function writeReplaceSnapshot(
   };
 
   if (input.added.length > 0) {
-    manifests.push(
-      await manifestWriter.write(
-        spec,
-        input.added.map((dataFile) => ({
-          status: EntryStatus.ADDED,
-          snapshotId,
-          sequenceNumber: null,
-          fileSequenceNumber: null,
-          dataFile,
-        })),
-      ),
-    );
+    manifests.push(await manifestWriter.writeAdded(spec, input.added));
   }
   const kept = new Map<number, ManifestEntry[]>();
   const bound = new BoundPartitionSpec(spec, schema);
