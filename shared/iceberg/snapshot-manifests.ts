@@ -6,7 +6,7 @@ import { EntryStatus, partitionFieldTypes, writeManifest, type ManifestEntry } f
 import { countEntries, summarizePartitions, type ManifestFile } from './manifest-list.js';
 import type { Int64, PartitionSpec, TableMetadata } from './metadata-types.js';
 import type { DataFile } from './parquet-data-file.js';
-import type { FileStore } from './table-writer.js';
+import type { FileStore, SnapshotFileChanges } from './table-writer.js';
 import type { Schema } from './types.js';
 
 /** Writes the manifests of one snapshot: `<commitId>-m<n>.avro` under the table's metadata folder. */
@@ -92,6 +92,17 @@ export class RemovedFiles {
       }
     }
     return carried;
+  }
+
+  /** The snapshot summary's file counts: the files added, and these removed ones. */
+  changes(added: readonly DataFile[], changedPartitions: number): SnapshotFileChanges {
+    return {
+      added,
+      deletedDataFiles: this.paths.size,
+      deletedRecords: this.records,
+      removedFilesSize: this.sizeInBytes,
+      changedPartitions,
+    };
   }
 
   /** Throws when a file asked to be removed was not live in the table (`what`: "remove", "replace"). */

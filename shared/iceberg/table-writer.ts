@@ -269,13 +269,7 @@ export async function writeSnapshot(
     manifests,
     writtenFiles: manifestWriter.written,
     operation,
-    changes: {
-      added: input.added,
-      deletedDataFiles: removed.paths.size,
-      deletedRecords: removed.records,
-      removedFilesSize: removed.sizeInBytes,
-      changedPartitions: changedPartitions.size,
-    },
+    changes: removed.changes(input.added, changedPartitions.size),
     ...(input.summary ? { summary: input.summary } : {}),
     ...(input.timestampMs !== undefined ? { timestampMs: input.timestampMs } : {}),
   });

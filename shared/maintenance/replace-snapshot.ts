@@ -79,13 +79,7 @@ export async function writeReplaceSnapshot(
     manifests,
     writtenFiles: manifestWriter.written,
     operation: 'replace',
-    changes: {
-      added: input.added,
-      deletedDataFiles: removed.paths.size,
-      deletedRecords: removed.records,
-      removedFilesSize: removed.sizeInBytes,
-      changedPartitions: changedPartitions.size,
-    },
+    changes: removed.changes(input.added, changedPartitions.size),
     ...(input.summary ? { summary: input.summary } : {}),
   });
 }
