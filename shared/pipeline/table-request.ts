@@ -7,7 +7,7 @@
 import { ORDER_COLUMNS } from '../cow/table-properties.js';
 import type { ColumnPlan } from '../datastream/table.js';
 import { buildSortOrder } from '../iceberg/partitioning.js';
-import type { Schema } from '../iceberg/types.js';
+import type { IcebergType, Schema } from '../iceberg/types.js';
 import type { CreateTableRequest } from '../ports/catalog.js';
 import { PG_TYPES_PROPERTY, PRIMARY_KEY_PROPERTY, SCHEMA_SOURCE_PROPERTY } from './table-directory.js';
 
@@ -55,6 +55,11 @@ export function engineTableRequest(
   };
 }
 
+/** A string, or a list of them (jsonb[], uuid[] and numeric[] need their source type as much). */
+function storesText(type: IcebergType): boolean {
+  return type === 'string' || (typeof type === 'object' && type.type === 'list' && storesText(type.element));
+}
+
 /** Source types of the schema's columns stored as Iceberg strings (what the pg-types property holds). */
 export function textColumnTypes(
   schema: Schema,
@@ -64,7 +69,7 @@ export function textColumnTypes(
   return Object.fromEntries(
     schema.fields.flatMap((f) => {
       const pgType = types.get(f.name);
-      return f.type === 'string' && pgType !== undefined ? [[f.name, pgType]] : [];
+      return pgType !== undefined && storesText(f.type) ? [[f.name, pgType]] : [];
     }),
   );
 }
