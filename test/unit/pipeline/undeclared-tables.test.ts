@@ -5,20 +5,22 @@
 // value, losing nothing; a declared table still wins; `--undeclared-tables reject` keeps rejecting.
 
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { commitTaskRunner } from '../../../functions/embedded-commit.js';
 import { sortedJsonText } from '../../../shared/datastream/canonical-form.js';
-import { parseExactDecimal, plainDecimalText } from '../../../shared/datastream/exact-number.js';
-import { JsonNumber, parseJsonLossless, type JsonValue } from '../../../shared/datastream/lossless-json.js';
-import { parseTime } from '../../../shared/datastream/temporal.js';
+import type { JsonValue } from '../../../shared/datastream/lossless-json.js';
 import { silentLogger } from '../../../shared/log.js';
 import { commitTable } from '../../../shared/pipeline/commit-table.js';
 import { ingestFile, type IngestOutcome } from '../../../shared/pipeline/ingest-file.js';
 import { createEmbeddedRuntime, type EmbeddedOptions } from '../../../shared/runtime/embedded.js';
-import { runPython } from '../../support/python.js';
+import {
+  assertInferredOrdersEqualExpected,
+  INFERRED_ORDERS_COLUMNS,
+  pyicebergRows,
+} from '../../support/inferred-orders.js';
 import { loadScenario } from '../../support/scenarios.js';
 import { cli, sqlCatalog } from '../cli/cli-process.js';
 import { REAL_AVRO_SAMPLE } from '../datastream/scenario-fixtures.js';
@@ -32,23 +34,9 @@ const freshDir = (label: string): string => {
   return path;
 };
 
-const READ_ROWS = `
-import json, sys
-from pyiceberg.catalog import load_catalog
-catalog = load_catalog("default", **json.loads(sys.argv[1]))
-rows = catalog.load_table(sys.argv[2]).scan().to_arrow().to_pylist()
-print(json.dumps([json.dumps(r, default=str) for r in rows]))
-`;
-
-/** The table's rows as PyIceberg reads them (JSON-parsed losslessly, engine order columns dropped). */
-async function pyicebergRows(warehouse: string, table: string): Promise<Record<string, JsonValue>[]> {
-  const lines = await runPython<string[]>(READ_ROWS, [JSON.stringify(sqlCatalog(warehouse)), table]);
-  return lines.map((line) => {
-    const row = parseJsonLossless(line) as Record<string, JsonValue>;
-    delete row._cdc_source_ts_ms;
-    delete row._cdc_lsn;
-    return row;
-  });
+/** The table's rows as PyIceberg reads them from the warehouse's catalog.db. */
+function warehouseRows(warehouse: string, table: string): Promise<Record<string, JsonValue>[]> {
+  return pyicebergRows(sqlCatalog(warehouse), table);
 }
 
 interface Described {
@@ -68,16 +56,6 @@ function sourceColumns(described: Described): Record<string, [unknown, string | 
   );
 }
 
-const exact = (value: JsonValue): string => {
-  const text = value instanceof JsonNumber ? value.text : String(value as string | number);
-  const parsed = parseExactDecimal(text);
-  assert.ok(parsed, `a number: ${text}`);
-  // the value, not its scale: 0.0000 and 0 are the same number
-  const plain = plainDecimalText(parsed);
-  const trimmed = plain.includes('.') ? plain.replace(/0+$/, '').replace(/\.$/, '') : plain;
-  return trimmed === '-0' ? '0' : trimmed;
-};
-
 test('apply types/bucket with no tables.json: the table is inferred, created, and holds expected/', async () => {
   const scenario = loadScenario('types');
   const root = freshDir('types');
@@ -92,63 +70,14 @@ test('apply types/bucket with no tables.json: the table is inferred, created, an
   const described = describe(warehouse, 'public.orders');
   assert.equal(described.properties['datastream-iceberg.schema-source'], 'json-values');
   assert.equal(described.properties['datastream-iceberg.primary-key'], 'order_id');
-  assert.deepEqual(sourceColumns(described), {
-    order_id: ['long', 'bigint'],
-    customer_id: ['string', 'text'],
-    amount: ['string', 'numeric'],
-    big_counter: ['string', 'numeric'],
-    status: ['string', 'text'],
-    is_paid: ['boolean', 'boolean'],
-    ratio: ['string', 'numeric'],
-    attrs: ['string', 'jsonb'],
-    tags: ['string', 'jsonb'],
-    created_on: ['string', 'text'],
-    pickup_time: ['string', 'text'],
-    created_at: ['string', 'text'],
-    note: ['string', 'text'],
-    blob: ['string', 'text'],
-  });
+  assert.deepEqual(sourceColumns(described), INFERRED_ORDERS_COLUMNS);
   assert.deepEqual(
     described.columns.filter((c) => c.required && !c.engine).map((c) => c.name),
     ['order_id'],
     'only the key is required',
   );
 
-  const expected = new Map(
-    readFileSync(join(scenario.root, 'expected', 'public.orders.jsonl'), 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => parseJsonLossless(line) as Record<string, JsonValue>)
-      .map((row) => [sortedJsonText(row.order_id as JsonValue), row]),
-  );
-  const rows = await pyicebergRows(warehouse, 'public.orders');
-  assert.equal(rows.length, expected.size);
-  // Columns whose inferred type renders the declared canonical form: equal as they are (jsonb parsed;
-  // text[] inferred as jsonb renders the same JSON array; dates, timestamps, uuids and base64 bytea kept
-  // as the text Datastream wrote, which is their canonical form).
-  const same = ['order_id', 'customer_id', 'status', 'is_paid', 'note', 'created_on', 'created_at', 'blob'];
-  const json = ['attrs', 'tags'];
-  // Columns that differ in form only: numbers inferred as exact numeric text (numeric(18,4) "1.2300" is
-  // "1.23", bigint 9007199254740993 is "9007199254740993", double 3.0 is "3"): equal as decimals; the
-  // time of day is the text as written ("00:00:00" for "00:00:00.000000"): equal as a time.
-  const numeric = ['amount', 'big_counter', 'ratio'];
-  for (const row of rows) {
-    const want = expected.get(sortedJsonText(row.order_id as JsonValue));
-    assert.ok(want, `order ${sortedJsonText(row.order_id as JsonValue)} expected`);
-    for (const c of same) assert.equal(sortedJsonText(row[c] ?? null), sortedJsonText(want[c] ?? null), c);
-    for (const c of json) {
-      const value = row[c] === null ? null : parseJsonLossless(row[c] as string);
-      assert.equal(sortedJsonText(value), sortedJsonText(want[c] ?? null), c);
-    }
-    for (const c of numeric) {
-      if (want[c] === null) assert.equal(row[c], null, c);
-      else assert.equal(exact(row[c] as string), exact(want[c] as JsonValue), `${c} ${String(row[c])}`);
-    }
-    assert.equal(
-      row.pickup_time === null ? null : parseTime(row.pickup_time as string),
-      want.pickup_time === null ? null : parseTime(want.pickup_time as string),
-    );
-  }
+  assertInferredOrdersEqualExpected(await warehouseRows(warehouse, 'public.orders'));
 });
 
 function event(
@@ -246,7 +175,7 @@ test('two files of a new table with different columns, ingested concurrently: on
     outcomes.map((o) => o.status),
     ['staged', 'staged'],
   );
-  assert.deepEqual(sortedRows(await pyicebergRows(warehouse, 'public.items')), sortedRows(ITEMS_ROWS));
+  assert.deepEqual(sortedRows(await warehouseRows(warehouse, 'public.items')), sortedRows(ITEMS_ROWS));
   const described = describe(warehouse, 'public.items');
   assert.equal(described.properties['datastream-iceberg.schema-source'], 'json-values');
   const columns = sourceColumns(described);
@@ -269,7 +198,7 @@ test('files of a new table staged by separate processes: the commit creates it a
   } finally {
     runtime.close();
   }
-  assert.deepEqual(sortedRows(await pyicebergRows(warehouse, 'public.items')), sortedRows(ITEMS_ROWS));
+  assert.deepEqual(sortedRows(await warehouseRows(warehouse, 'public.items')), sortedRows(ITEMS_ROWS));
   // the columns added by evolution keep their source types (attrs is JSON, not text)
   const described = describe(warehouse, 'public.items');
   assert.deepEqual(sourceColumns(described).attrs, ['string', 'jsonb']);
@@ -370,7 +299,7 @@ test('the real Avro sample applied with no declaration: the table takes the Avro
   });
   assert.deepEqual(sourceColumns(described).integer_field, ['int', 'integer']);
   assert.deepEqual(sourceColumns(described).binary_content, ['binary', 'bytea']);
-  const rows = await pyicebergRows(warehouse, 'public.source_table');
+  const rows = await warehouseRows(warehouse, 'public.source_table');
   assert.equal(rows.length, 1);
   assert.equal(rows[0]?.binary_content, String.raw`b'\xde\xad\xbe\xef'`);
   assert.equal(rows[0]?.integer_field, null);
