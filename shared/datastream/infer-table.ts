@@ -3,13 +3,14 @@
 // way Iceberg schema evolution could not absorb (Iceberg widens int→long, float→double and decimal
 // precision, and adds optional columns; nothing else). So, per column, over its non-null values:
 //
-//   values seen                                  PostgreSQL type   Iceberg
-//   only JSON objects/arrays, or any mix with one   jsonb           string (JSON text)
-//   only true/false                               boolean           boolean
-//   only numbers (and "NaN"/"Infinity" strings)   numeric           string (exact decimal text)
-//   only strings                                  text              string
-//   none (only nulls or absent)                   unknown           string (any value as text)
-//   any other mix (strings and numbers, …)        unknown           string (any value as text)
+//   values seen                                      PostgreSQL type   Iceberg
+//   JSON objects or arrays (alone or with anything)  jsonb             string (JSON text)
+//   only true/false                                  boolean           boolean
+//   only numbers (and "NaN"/"±Infinity" strings)     numeric           string (exact decimal text)
+//     … only whole numbers, in a primary-key column  bigint            long
+//   only strings                                     text              string
+//   none (only nulls, or absent)                     unknown           string (any value as text)
+//   any other mix (strings and numbers, …)           unknown           string (any value as text)
 //
 // Numbers become exact text, not long or decimal: a numeric(p,s) column writes whole values as JSON
 // integers ("amount": 0), a float writes 3.0 or 1e+300, so an integer column now may hold a fraction in
