@@ -29,6 +29,11 @@ export interface CloudConfig {
   };
   /** Declared tables by `schema.table` (DSI_TABLES: inline JSON or a path to a JSON file). */
   tables: Record<string, TableDefinition>;
+  /**
+   * DSI_UNDECLARED_TABLES: `create` (default) learns a table nobody declared from its files and creates
+   * it on first commit; `reject` fails such files until the table is declared.
+   */
+  undeclaredTables: 'create' | 'reject';
   /** Emulator endpoints (tests and local runs); unset in the cloud. */
   emulators: { storage?: string; cloudTasks?: string };
 }
@@ -118,6 +123,10 @@ export function loadCloudConfig(env: Env = process.env): CloudConfig {
   if (!Number.isInteger(deadline) || deadline < 15 || deadline > 1800) {
     throw new ConfigError('DSI_DISPATCH_DEADLINE_SECONDS must be an integer from 15 to 1800');
   }
+  const undeclaredTables = env.DSI_UNDECLARED_TABLES?.trim() || 'create';
+  if (undeclaredTables !== 'create' && undeclaredTables !== 'reject') {
+    throw new ConfigError('DSI_UNDECLARED_TABLES must be create or reject');
+  }
   const retentionDays = Number(env.DSI_RECORD_RETENTION_DAYS ?? 30);
   if (!Number.isFinite(retentionDays) || retentionDays < 2) {
     // Below two days a file redelivered by Eventarc (retries for 24 hours) could miss its record.
@@ -149,6 +158,7 @@ export function loadCloudConfig(env: Env = process.env): CloudConfig {
       createMissingQueues: env.DSI_CREATE_QUEUES !== 'false',
     },
     tables: loadTables(env),
+    undeclaredTables,
     emulators: {
       ...(env.DSI_STORAGE_ENDPOINT ? { storage: env.DSI_STORAGE_ENDPOINT } : {}),
       ...(env.DSI_CLOUD_TASKS_ENDPOINT ? { cloudTasks: env.DSI_CLOUD_TASKS_ENDPOINT } : {}),

@@ -4,8 +4,10 @@
 import type { TableDefinition } from '../../shared/datastream/table.js';
 import { createLogger, silentLogger, type Logger } from '../../shared/log.js';
 import { ingestFile, type IngestOutcome } from '../../shared/pipeline/ingest-file.js';
+import type { UndeclaredTables } from '../../shared/pipeline/table-directory.js';
 import { createEmbeddedRuntime, type EmbeddedRuntime } from '../../shared/runtime/embedded.js';
 import { commitTaskRunner } from '../embedded-commit.js';
+import { UsageError } from './args.js';
 import { objectOf, type SourceEntry } from './source-files.js';
 
 export interface TableFailure {
@@ -20,9 +22,16 @@ export interface ApplyRuntime {
   ingest(entry: SourceEntry): Promise<IngestOutcome>;
 }
 
+/** `--undeclared-tables create|reject` (default create): what ingest does with a table nobody declared. */
+export function undeclaredTablesOption(value: string | undefined): UndeclaredTables {
+  if (value === undefined || value === 'create' || value === 'reject') return value ?? 'create';
+  throw new UsageError(`--undeclared-tables must be create or reject, not "${value}"`);
+}
+
 export function openApplyRuntime(options: {
   warehouse: string;
   tables: Record<string, TableDefinition>;
+  undeclaredTables?: UndeclaredTables;
   log?: Logger;
   verbose?: boolean;
 }): ApplyRuntime {
@@ -30,6 +39,7 @@ export function openApplyRuntime(options: {
   const runtime = createEmbeddedRuntime({
     warehouse: options.warehouse,
     tables: options.tables,
+    ...(options.undeclaredTables ? { undeclaredTables: options.undeclaredTables } : {}),
     log: options.log ?? (options.verbose ? createLogger({ component: 'datastream-iceberg' }) : silentLogger),
     onTask: commitTaskRunner(),
     onTaskGivenUp: (task, error) =>

@@ -3,13 +3,14 @@
 import { relative } from 'node:path';
 import type { IngestOutcome } from '../../shared/pipeline/ingest-file.js';
 import { COMMON_OPTIONS, parseCommandLine, requireOption, UsageError } from './args.js';
-import { openApplyRuntime, stagedEvents } from './apply-runtime.js';
+import { openApplyRuntime, stagedEvents, undeclaredTablesOption } from './apply-runtime.js';
 import type { CliCommand } from './command.js';
 import { createProgress } from './progress.js';
 import { collectFiles } from './source-files.js';
 import { declaredTables, TABLES_FILE } from './tables-file.js';
 
-const USAGE = `usage: datastream-iceberg apply <files|folders…> --warehouse <dir> [--tables <tables.json>] [--json]
+const USAGE = `usage: datastream-iceberg apply <files|folders…> --warehouse <dir> [--tables <tables.json>]
+       [--undeclared-tables create|reject] [--json]
 
 Applies Datastream change files (.jsonl, .jsonl.gz, .avro) once, in the order given (a folder's files in
 path order), commits every table they change, then exits. A file already applied is skipped; a file that
@@ -20,6 +21,9 @@ options:
   --tables <file>       declared tables (${TABLES_FILE} format); default: the nearest ${TABLES_FILE} in the
                         first folder given or a folder above it; tables already in the catalog are read
                         from there
+  --undeclared-tables   create (default): a table neither declared nor in the catalog is created from
+                        its files (Avro schema, else types inferred from JSON values); reject: such
+                        files are rejected until the table is declared
   --json                one JSON object on stdout: per file its outcome, table failures, counts
   --verbose             structured logs (JSON lines) on stdout
   -h, --help            this help
@@ -49,15 +53,22 @@ export const applyCommand: CliCommand = {
     const { values, positionals } = parseCommandLine({
       args: [...argv],
       allowPositionals: true,
-      options: { ...COMMON_OPTIONS, warehouse: { type: 'string' }, tables: { type: 'string' } },
+      options: {
+        ...COMMON_OPTIONS,
+        warehouse: { type: 'string' },
+        tables: { type: 'string' },
+        'undeclared-tables': { type: 'string' },
+      },
     });
     const warehouse = requireOption(values.warehouse, 'warehouse <dir>', 'apply');
     if (positionals.length === 0) throw new UsageError('apply needs at least one file or folder');
+    const undeclaredTables = undeclaredTablesOption(values['undeclared-tables']);
     const files = collectFiles(positionals);
     const declared = declaredTables(values.tables, positionals);
     const { runtime, failures, ingest } = openApplyRuntime({
       warehouse,
       tables: declared.tables,
+      undeclaredTables,
       verbose: values.verbose === true,
     });
     const results: Array<{ file: string; outcome: IngestOutcome }> = [];

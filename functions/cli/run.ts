@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { statSync } from 'node:fs';
 import { createLogger } from '../../shared/log.js';
 import { COMMON_OPTIONS, integerOption, parseCommandLine, requireOption, UsageError } from './args.js';
-import { openApplyRuntime, stagedEvents } from './apply-runtime.js';
+import { openApplyRuntime, stagedEvents, undeclaredTablesOption } from './apply-runtime.js';
 import type { CliCommand } from './command.js';
 import { FolderWatch } from './folder-watch.js';
 import { objectOf } from './source-files.js';
@@ -16,6 +16,7 @@ import { declaredTables, TABLES_FILE } from './tables-file.js';
 const DEFAULT_POLL_MS = 1000;
 
 const USAGE = `usage: datastream-iceberg run <folder> --warehouse <dir> [--tables <${TABLES_FILE}>] [--poll-ms <n>] [--once]
+       [--undeclared-tables create|reject]
 
 Watches <folder> as the landing bucket (bucket = the folder's name, object = the path below it) and
 applies Datastream files as they appear, on the embedded defaults: staged per table and committed as one
@@ -29,6 +30,8 @@ options:
   --tables <file>     declared tables; default: the nearest ${TABLES_FILE} in <folder> or above it
   --poll-ms <n>       how often the folder is scanned (default ${DEFAULT_POLL_MS})
   --once              apply what is there now, wait for the commits, exit (exit code as apply)
+  --undeclared-tables create (default): a table neither declared nor in the catalog is created from its
+                      files; reject: such files are rejected until the table is declared
   -h, --help          this help
 
 exit codes: 0 stopped cleanly (or --once with nothing rejected), 1 --once and a file was rejected or a
@@ -48,6 +51,7 @@ export const runCommand: CliCommand = {
         tables: { type: 'string' },
         'poll-ms': { type: 'string' },
         once: { type: 'boolean' },
+        'undeclared-tables': { type: 'string' },
       },
     });
     if (positionals.length !== 1) throw new UsageError('run needs exactly one folder');
@@ -62,9 +66,15 @@ export const runCommand: CliCommand = {
     const warehouse = requireOption(values.warehouse, 'warehouse <dir>', 'run');
     const pollMs = integerOption(values['poll-ms'], 'poll-ms', DEFAULT_POLL_MS);
     const once = values.once === true;
+    const undeclaredTables = undeclaredTablesOption(values['undeclared-tables']);
     const declared = declaredTables(values.tables, [folder]);
     const log = createLogger({ component: 'datastream-iceberg', command: 'run' });
-    const { runtime, failures, ingest } = openApplyRuntime({ warehouse, tables: declared.tables, log });
+    const { runtime, failures, ingest } = openApplyRuntime({
+      warehouse,
+      tables: declared.tables,
+      undeclaredTables,
+      log,
+    });
     const watch = new FolderWatch(folder, once);
 
     let stopping = false;

@@ -38,6 +38,10 @@ export interface ChangeSetHeader {
   /** The Iceberg schema the row values were coerced to. */
   schema: Schema;
   primaryKeys: string[];
+  /** Source PostgreSQL types of the columns, as the values were coerced (the table's pg-types). */
+  sourceTypes?: Record<string, string>;
+  /** Set when the table was not declared and its columns were learnt from the files. */
+  learntFrom?: 'avro-schema' | 'json-values';
 }
 
 export interface ChangeSetInfo extends ChangeSetHeader {
@@ -77,6 +81,8 @@ interface StoredMetadata {
   source: SourceObject;
   schema: Schema;
   primaryKeys: string[];
+  sourceTypes?: Record<string, string>;
+  learntFrom?: 'avro-schema' | 'json-values';
   eventCount: number;
   upserts: number;
   deletes: number;
@@ -236,6 +242,8 @@ export class ChangeSetBuilder {
       source: info.source,
       schema: info.schema,
       primaryKeys: info.primaryKeys,
+      ...(info.sourceTypes ? { sourceTypes: info.sourceTypes } : {}),
+      ...(info.learntFrom ? { learntFrom: info.learntFrom } : {}),
       eventCount: info.eventCount,
       upserts: info.upserts,
       deletes: info.deletes,
@@ -331,6 +339,8 @@ function infoOf(stored: StoredMetadata): ChangeSetInfo {
     source: stored.source,
     schema: stored.schema,
     primaryKeys: stored.primaryKeys,
+    ...(stored.sourceTypes ? { sourceTypes: stored.sourceTypes } : {}),
+    ...(stored.learntFrom ? { learntFrom: stored.learntFrom } : {}),
     eventCount: stored.eventCount,
     upserts: stored.upserts,
     deletes: stored.deletes,

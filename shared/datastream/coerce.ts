@@ -12,6 +12,7 @@
 //   timestamp(tz)  "YYYY-MM-DD[T ]HH:MM:SS[.ffffff][Z|±HH[:MM]]", no zone = UTC, offsets normalized
 //   string         strings; for json/jsonb columns any JSON value → canonical JSON text; for numeric
 //                  columns stored as text a JSON number → its exact plain decimal text
+//                  columns of source type `unknown` any value as text (see coerceAnyAsText)
 //   uuid (pg)      8-4-4-4-12 hex string, kept as written
 //   binary         base64 string, or PostgreSQL hex "\x…"; Avro bytes
 //   list<E>        JSON array (or Datastream's {nestedArray, elementValue} record), elements coerced
@@ -274,6 +275,17 @@ function numericText(value: unknown): string {
   return wrongType(value);
 }
 
+/**
+ * A column whose source type is `unknown` (inferred from payloads that did not tell it): any value is
+ * kept as text, strings as written, numbers as their exact decimal text, booleans as true/false, JSON
+ * objects and arrays as JSON text. Nothing a later file sends can fail here, so no file is lost to a
+ * guess.
+ */
+function coerceAnyAsText(value: unknown): IcebergValue {
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  return coerceString(value);
+}
+
 // PostgreSQL numeric also has NaN and ±Infinity, which a text column can hold as such.
 const NUMERIC_TEXT = /^(?:[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|NaN|[+-]?Infinity)$/;
 
@@ -453,6 +465,7 @@ export function makeCoercer(type: IcebergType, pgType: string | undefined): Coer
       if (base === 'json' || base === 'jsonb') return coerceJson;
       if (base === 'uuid') return coerceUuid;
       if (base === 'numeric' || base === 'decimal') return coerceNumericText;
+      if (base === 'unknown') return coerceAnyAsText;
       if (base === undefined) return coerceString;
       return (value) => (typeof value === 'string' ? value : wrongType(value));
     }

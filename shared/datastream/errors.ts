@@ -98,3 +98,31 @@ export class CoercionFailure {
     readonly value: unknown,
   ) {}
 }
+
+/**
+ * An event names a table the reader was given no definition for. Ingest may learn the table from the
+ * object itself (its Avro schema or its payload values) and read again; otherwise the file fails.
+ */
+export class UnknownTableError extends DatastreamValidationError {
+  constructor(
+    position: ErrorPosition,
+    readonly table: { schema: string; name: string },
+  ) {
+    super(position, `names a table with no definition: ${table.schema}.${table.name}`);
+    this.name = 'UnknownTableError';
+  }
+}
+
+/**
+ * A payload carries a column its table does not have. For a table that is not declared, ingest may
+ * learn the column from the object and read again; for a declared table the file fails.
+ */
+export class UnknownColumnError extends DatastreamValidationError {
+  constructor(
+    position: ErrorPosition,
+    readonly table: { schema: string; name: string },
+  ) {
+    super(position, `is not a column of ${table.schema}.${table.name}`);
+    this.name = 'UnknownColumnError';
+  }
+}

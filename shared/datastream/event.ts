@@ -4,7 +4,13 @@
 
 import { CHANGE_TYPES, type ChangeEvent, type ChangeType, type TableRef } from '../changes/change-event.js';
 import type { IcebergValue, Row } from '../iceberg/values.js';
-import { CoercionFailure, DatastreamValidationError, renderValue } from './errors.js';
+import {
+  CoercionFailure,
+  DatastreamValidationError,
+  renderValue,
+  UnknownColumnError,
+  UnknownTableError,
+} from './errors.js';
 import { JsonNumber } from './lossless-json.js';
 import type { CompiledTable } from './table.js';
 import { timestampTextToMillis } from './temporal.js';
@@ -128,7 +134,10 @@ function classifyReadMethod(ctx: EventContext, readMethod: string): boolean {
 function coerceColumn(ctx: EventContext, table: CompiledTable, name: string, value: unknown): IcebergValue {
   const column = table.byName.get(name);
   if (!column) {
-    return invalid(ctx, name, `is not a column of ${table.ref.schema}.${table.ref.name}`, value);
+    throw new UnknownColumnError(
+      { object: ctx.object, line: ctx.line, column: name, value: renderValue(value) },
+      table.ref,
+    );
   }
   if (value === null) return null;
   try {
@@ -285,8 +294,9 @@ export function toChangeEvent(ctx: EventContext, input: unknown, options: EventO
 
   const ref: TableRef = { schema, name: tableName };
   const table = options.resolveTable(ref);
-  if (!table)
-    invalid(ctx, 'source_metadata.table', `names a table with no definition: ${schema}.${tableName}`);
+  if (!table) {
+    throw new UnknownTableError({ object: ctx.object, line: ctx.line, column: 'source_metadata.table' }, ref);
+  }
 
   const payload = event.payload;
   if (!isObject(payload)) {

@@ -149,6 +149,77 @@ export async function readDatastreamObject(
   return jsonlEvents(object, chunks, options, sink);
 }
 
+/** What a raw scan is told: the Avro writer schema (Avro only), then each event as parsed. */
+export interface RawEventVisitor {
+  avroSchema?(schema: unknown): void;
+  /** One parsed event (a JSON line or a converted Avro record); return false to stop reading. */
+  event(event: unknown, line: number): boolean | void;
+}
+
+async function scanJsonl(
+  object: string,
+  chunks: AsyncIterable<Uint8Array>,
+  visitor: RawEventVisitor,
+): Promise<void> {
+  for await (const batch of lineBatches(object, chunks)) {
+    for (let i = 0; i < batch.lines.length; i++) {
+      const line = batch.lines[i] as string;
+      if (line.trim().length === 0) continue;
+      let value: unknown;
+      try {
+        value = parseJsonLossless(line);
+      } catch (error) {
+        // The full read reports the bad line with its position; the scan only stops.
+        if (error instanceof JsonSyntaxError) return;
+        throw error;
+      }
+      if (visitor.event(value, batch.firstLine + i) === false) return;
+    }
+  }
+}
+
+async function scanAvro(
+  object: string,
+  chunks: AsyncIterable<Uint8Array>,
+  visitor: RawEventVisitor,
+): Promise<void> {
+  let convert: ((record: unknown) => unknown) | undefined;
+  const batches = avroRecordBatches(object, chunks, (header) => {
+    visitor.avroSchema?.(header.schema);
+    convert = datastreamRecordConverter(header.schema);
+  });
+  for await (const batch of batches) {
+    for (let i = 0; i < batch.records.length; i++) {
+      let event: unknown;
+      try {
+        event = (convert as (record: unknown) => unknown)(batch.records[i]);
+      } catch {
+        return; // reported with its position by the full read
+      }
+      if (visitor.event(event, batch.firstRecord + i) === false) return;
+    }
+  }
+}
+
+/**
+ * Read an object's events without validating them (format decided as readDatastreamObject does): what
+ * ingest uses to learn an undeclared table from the object itself before the validating read.
+ */
+export async function scanDatastreamObject(
+  object: string,
+  source: AsyncIterable<Uint8Array>,
+  visitor: RawEventVisitor,
+): Promise<void> {
+  const { head, chunks } = await peek(source, 4);
+  if (startsWith(head, GZIP_MAGIC)) {
+    const inflated = await peek(gunzip(object, chunks), 4);
+    if (startsWith(inflated.head, AVRO_MAGIC)) return scanAvro(object, inflated.chunks, visitor);
+    return scanJsonl(object, inflated.chunks, visitor);
+  }
+  if (startsWith(head, AVRO_MAGIC)) return scanAvro(object, chunks, visitor);
+  return scanJsonl(object, chunks, visitor);
+}
+
 /** All events of an object, in an array (small objects, tests). */
 export async function readChangeEvents(
   object: string,

@@ -38,6 +38,11 @@ export interface CompiledTable {
   primaryKeys: string[];
   keyColumns: ColumnPlan[];
   /**
+   * Set when nobody declared the table and its columns were learnt from the files (their Avro schema,
+   * or inference from JSON values); such a table takes new columns from later files too.
+   */
+  learntFrom?: 'avro-schema' | 'json-values';
+  /**
    * Coerce the known columns of a payload into a row (absent columns stay absent). Throws the
    * column's CoercionFailure with `state.column` set to the failing column's index; sets
    * `state.present` to the number of known columns found, so the caller can detect unknown ones.
@@ -92,6 +97,7 @@ function compile(
   schema: Schema,
   primaryKeys: string[],
   pgTypes: Map<string, string>,
+  learntFrom: CompiledTable['learntFrom'],
 ): CompiledTable {
   const columns: ColumnPlan[] = schema.fields.map((field) => {
     const pgType = pgTypes.get(field.name);
@@ -118,6 +124,7 @@ function compile(
     primaryKeys: [...primaryKeys],
     keyColumns,
     coerceRow: rowCoercer(columns),
+    ...(learntFrom ? { learntFrom } : {}),
   };
 }
 
@@ -152,9 +159,13 @@ function rowCoercer(columns: ColumnPlan[]): CompiledTable['coerceRow'] {
 }
 
 /** Compile a PostgreSQL-style table definition (types mapped by postgres-types.ts). */
-export function compileTableDefinition(ref: TableRef, definition: TableDefinition): CompiledTable {
+export function compileTableDefinition(
+  ref: TableRef,
+  definition: TableDefinition,
+  learntFrom?: CompiledTable['learntFrom'],
+): CompiledTable {
   const pgTypes = new Map(definition.columns.map(([name, pgType]) => [name, pgType]));
-  return compile(ref, schemaFromDefinition(definition), definition.primaryKeys, pgTypes);
+  return compile(ref, schemaFromDefinition(definition), definition.primaryKeys, pgTypes, learntFrom);
 }
 
 export interface IcebergTableOptions {
@@ -162,6 +173,7 @@ export interface IcebergTableOptions {
   primaryKeys?: string[];
   /** Source PostgreSQL types of text columns that need them (json/jsonb, uuid, numeric). */
   pgTypes?: Record<string, string>;
+  learntFrom?: CompiledTable['learntFrom'];
 }
 
 /** Compile an Iceberg schema (e.g. the table's current schema from the catalog). */
@@ -173,5 +185,47 @@ export function compileIcebergSchema(
   const identifiers = new Set(schema['identifier-field-ids'] ?? []);
   const primaryKeys =
     options.primaryKeys ?? schema.fields.filter((f) => identifiers.has(f.id)).map((f) => f.name);
-  return compile(ref, schema, primaryKeys, new Map(Object.entries(options.pgTypes ?? {})));
+  return compile(
+    ref,
+    schema,
+    primaryKeys,
+    new Map(Object.entries(options.pgTypes ?? {})),
+    options.learntFrom,
+  );
+}
+
+function maxFieldId(type: IcebergType): number {
+  if (typeof type === 'string') return 0;
+  switch (type.type) {
+    case 'list':
+      return Math.max(type['element-id'], maxFieldId(type.element));
+    case 'map':
+      return Math.max(type['key-id'], type['value-id'], maxFieldId(type.key), maxFieldId(type.value));
+    case 'struct':
+      return Math.max(0, ...type.fields.map((f) => Math.max(f.id, maxFieldId(f.type))));
+  }
+}
+
+/**
+ * The table with more columns, as learnt from a later file: each new column is optional (a row
+ * written before it has none), typed by postgres-types.ts, with field ids after every id in use.
+ * Columns the table has keep their type. The key and the rest of the table stay as they are.
+ */
+export function withAddedColumns(table: CompiledTable, columns: Array<[string, string]>): CompiledTable {
+  const added = columns.filter(([name]) => !table.byName.has(name));
+  if (added.length === 0) return table;
+  const next = { id: maxFieldId(table.schema) + 1 };
+  const fields: NestedField[] = [...table.schema.fields];
+  for (const [name, pgType] of added) {
+    const id = next.id++;
+    fields.push({
+      id,
+      name,
+      required: false,
+      type: assignNestedIds(postgresToIceberg(pgType).iceberg, next),
+    });
+  }
+  const pgTypes = new Map(table.columns.flatMap((c) => (c.pgType ? [[c.name, c.pgType] as const] : [])));
+  for (const [name, pgType] of added) pgTypes.set(name, pgType);
+  return compile(table.ref, { ...table.schema, fields }, table.primaryKeys, pgTypes, table.learntFrom);
 }

@@ -59,6 +59,9 @@ const SCALARS: Record<string, PrimitiveType> = {
   'timestamp without time zone': 'timestamp',
   timestamptz: 'timestamptz',
   'timestamp with time zone': 'timestamptz',
+  // PostgreSQL's pseudo-type of a value whose type is not resolved: a column inferred from payloads
+  // that held no value to tell its type by (only nulls, or mixed shapes) is stored as text of any value.
+  unknown: 'string',
 };
 
 /** Strip a length/precision suffix and normalise spacing and case: `varchar(100)` → `varchar`. */

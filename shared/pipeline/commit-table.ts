@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { decodeChangeSet, type DecodedChangeSet } from '../changes/change-set.js';
 import type { ChangeEvent } from '../changes/change-event.js';
+import type { ChangeSetInfo } from '../changes/change-set.js';
 import { resolveUnknownCommit } from '../adapters/resolve-unknown-commit.js';
 import { applyBatch, type ApplyCounts, type ApplyOptions } from '../cow/apply-batch.js';
 import { evolveSchema } from '../cow/evolve-schema.js';
@@ -41,8 +42,9 @@ import {
 } from '../ports/catalog.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { ChangesetRecord, Lease, StateStore } from '../ports/state-store.js';
-import { PRIMARY_KEY_PROPERTY, type TableDirectory } from './table-directory.js';
-import { engineTableRequest } from './table-request.js';
+import { renderValue } from '../datastream/errors.js';
+import { PG_TYPES_PROPERTY, PRIMARY_KEY_PROPERTY, type TableDirectory } from './table-directory.js';
+import { engineTableRequest, textColumnTypes } from './table-request.js';
 
 export interface CommitOptions extends ApplyOptions {
   /** Lease time to live (default 10 minutes). */
@@ -246,11 +248,13 @@ async function run(
     // 4. schema evolution, merge and write
     let metadata = current.metadata;
     const updates: TableUpdate[] = [];
+    const addedTypes: Record<string, string> = {};
     for (const cs of batch) {
-      const evolved = evolveSchema(metadata, withOrderColumns(cs.decoded.info.schema), table);
+      const evolved = evolveWithSource(metadata, cs, table);
       if (evolved.updates.length > 0) {
         log.notice('schema evolved', { added: evolved.added, widened: evolved.widened });
         metadata = evolved.metadata;
+        Object.assign(addedTypes, addedTextColumnTypes(cs.decoded.info, evolved.added));
       }
     }
     if (metadata !== current.metadata) {
@@ -259,6 +263,12 @@ async function run(
         { action: 'add-schema', schema, 'last-column-id': metadata['last-column-id'] },
         { action: 'set-current-schema', 'schema-id': -1 },
       );
+      // New text columns keep their source types (json, numeric, …) for the readers after this commit.
+      if (Object.keys(addedTypes).length > 0) {
+        const known = current.metadata.properties?.[PG_TYPES_PROPERTY];
+        const types = { ...(known ? (JSON.parse(known) as Record<string, string>) : {}), ...addedTypes };
+        updates.push({ action: 'set-properties', updates: { [PG_TYPES_PROPERTY]: JSON.stringify(types) } });
+      }
     }
     const primaryKeys = primaryKeysOf(current.metadata, batch[0]!.decoded.info.primaryKeys);
     const events: ChangeEvent[] = [];
@@ -416,8 +426,14 @@ async function loadOrCreate(
     if (!(error instanceof NoSuchTableError)) throw error;
   }
   const info = first.decoded.info;
-  const compiled = deps.tables ? await deps.tables.resolve(info.table) : undefined;
-  const request = engineTableRequest(id.name, info.schema, info.primaryKeys, compiled?.columns);
+  // The change-set says which source types its values were coerced with; an older one does not, and
+  // the directory (config) tells them instead.
+  const columns = info.sourceTypes
+    ? Object.entries(info.sourceTypes).map(([name, pgType]) => ({ name, pgType }))
+    : deps.tables
+      ? ((await deps.tables.resolve(info.table))?.columns ?? [])
+      : [];
+  const request = engineTableRequest(id.name, info.schema, info.primaryKeys, columns, info.learntFrom);
   await deps.catalog.createNamespace(id.namespace);
   try {
     return await deps.catalog.createTable(id.namespace, request);
@@ -425,4 +441,34 @@ async function loadOrCreate(
     if (error instanceof TableAlreadyExistsError) return deps.catalog.loadTable(id);
     throw error;
   }
+}
+
+/**
+ * Evolve the schema by one change-set; a change that cannot be applied names, besides the column and
+ * both types, the file the change-set came from and the first line and value of that column in it.
+ */
+function evolveWithSource(metadata: TableMetadata, cs: LoadedChangeset, table: string) {
+  try {
+    return evolveSchema(metadata, withOrderColumns(cs.decoded.info.schema), table);
+  } catch (error) {
+    if (!(error instanceof SchemaEvolutionError)) throw error;
+    const { source } = cs.decoded.info;
+    let where = `${source.bucket}/${source.name}#${source.generation}`;
+    const column = /column "([^"]+)"/.exec(error.message)?.[1];
+    const event = column === undefined ? undefined : cs.decoded.events.find((e) => e.row[column] != null);
+    if (event && column !== undefined) {
+      where = `${event.source.object}:${event.source.line}: column "${column}", value ${renderValue(event.row[column])}`;
+    }
+    throw new SchemaEvolutionError(`${error.message} (change-set ${cs.record.id} from ${where})`);
+  }
+}
+
+/** Source types of the text columns a change-set brought into the table. */
+function addedTextColumnTypes(info: ChangeSetInfo, added: readonly string[]): Record<string, string> {
+  if (!info.sourceTypes || added.length === 0) return {};
+  const names = new Set(added);
+  const columns = Object.entries(info.sourceTypes)
+    .filter(([name]) => names.has(name))
+    .map(([name, pgType]) => ({ name, pgType }));
+  return textColumnTypes(info.schema, columns);
 }

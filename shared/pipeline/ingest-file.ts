@@ -10,9 +10,9 @@
 
 import { ChangeSetBuilder, type SourceObject } from '../changes/change-set.js';
 import { tableKey, type ChangeEvent, type TableRef } from '../changes/change-event.js';
-import { DatastreamError } from '../datastream/errors.js';
+import { DatastreamError, UnknownColumnError, UnknownTableError } from '../datastream/errors.js';
+import { learnTable } from '../datastream/infer-table.js';
 import { isDatastreamObject, readDatastreamObject } from '../datastream/read-object.js';
-import type { CompiledTable } from '../datastream/table.js';
 import type { Logger } from '../log.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { FileRecord, StateStore } from '../ports/state-store.js';
@@ -153,42 +153,70 @@ export async function ingestFile(
 }
 
 /**
- * Read the whole object into one builder per table. A table the directory does not know yet is looked up
- * (config, then catalog) and the object read again: the reader asks synchronously, per event.
+ * Read the whole object into one builder per table. The reader asks the directory synchronously, per
+ * event; a table it does not know yet is looked up (config, then catalog) and the object read again. A
+ * table or column nobody declared is learnt from the object itself (its Avro schema, else inference from
+ * its JSON values) when the directory allows it, and the object read again. Each pass learns at least
+ * one table or column, so the loop ends.
  */
 async function readIntoChangeSets(
   deps: IngestDependencies,
   source: SourceFile,
 ): Promise<Map<string, ChangeSetBuilder>> {
   for (;;) {
-    const missing: TableRef[] = [];
     const builders = new Map<string, ChangeSetBuilder>();
-    const resolveTable = (ref: TableRef): CompiledTable | undefined => {
-      const table = deps.tables.cached(ref);
-      if (!table) missing.push(ref);
-      return table;
-    };
     try {
       const stream = await deps.objects.stream(source.location);
       // Events of one table share its TableRef object: the last builder serves the next event without
       // a key string and a map lookup per event.
       let lastTable: TableRef | undefined;
       let lastBuilder: ChangeSetBuilder | undefined;
-      await readDatastreamObject(source.name, stream, { resolveTable }, (event) => {
-        if (event.table !== lastTable || !lastBuilder) {
-          lastBuilder = builderFor(builders, source, event, deps.tables);
-          lastTable = event.table;
-        }
-        lastBuilder.add(event);
-      });
+      await readDatastreamObject(
+        source.name,
+        stream,
+        { resolveTable: (ref) => deps.tables.cached(ref) },
+        (event) => {
+          if (event.table !== lastTable || !lastBuilder) {
+            lastBuilder = builderFor(builders, source, event, deps.tables);
+            lastTable = event.table;
+          }
+          lastBuilder.add(event);
+        },
+      );
       return builders;
     } catch (error) {
-      const ref = missing[0];
-      if (!ref) throw error;
-      const resolved = await deps.tables.resolve(ref);
-      if (!resolved) throw error;
+      if (error instanceof UnknownTableError) {
+        if (await deps.tables.resolve(error.table)) continue;
+        if (!deps.tables.mayLearn(error.table)) throw error;
+        await learnFromObject(deps, source, error.table);
+        continue;
+      }
+      if (error instanceof UnknownColumnError && deps.tables.mayLearn(error.table)) {
+        const before = deps.tables.cached(error.table);
+        const after = await learnFromObject(deps, source, error.table);
+        if (after !== before && after.byName.has(error.column ?? '')) continue;
+      }
+      throw error;
     }
   }
+}
+
+async function learnFromObject(deps: IngestDependencies, source: SourceFile, table: TableRef) {
+  const learnt = await learnTable(source.name, await deps.objects.stream(source.location), table);
+  const known = deps.tables.cached(table);
+  const compiled = deps.tables.learn(table, learnt);
+  if (compiled !== known) {
+    deps.log.notice(known ? 'columns learnt from the file' : 'table learnt from the file', {
+      file: source.location,
+      table: tableKey(table),
+      from: learnt.source,
+      columns: compiled.columns
+        .filter((c) => !known?.byName.has(c.name))
+        .map((c) => `${c.name} ${c.pgType ?? ''}`),
+      primaryKeys: compiled.primaryKeys,
+    });
+  }
+  return compiled;
 }
 
 function builderFor(
@@ -202,11 +230,16 @@ function builderFor(
   if (!builder) {
     const table = tables.cached(event.table);
     if (!table) throw new Error(`table ${key} vanished from the directory while reading`);
+    const sourceTypes = Object.fromEntries(
+      table.columns.flatMap((c) => (c.pgType === undefined ? [] : [[c.name, c.pgType]])),
+    );
     builder = new ChangeSetBuilder({
       table: event.table,
       source: { bucket: source.bucket, name: source.name, generation: source.generation },
       schema: table.schema,
       primaryKeys: table.primaryKeys,
+      sourceTypes,
+      ...(table.learntFrom ? { learntFrom: table.learntFrom } : {}),
     });
     builders.set(key, builder);
   }

@@ -1,12 +1,16 @@
 // Where ingest learns a table's columns: a declared definition (config) first, else the table's current
-// Iceberg schema in the catalog. Compiled tables are cached per process; the catalog is asked at most once
-// per table and run, so a busy ingest does not load metadata for every file.
+// Iceberg schema in the catalog, else (unless undeclared tables are rejected) the files themselves: their
+// Avro schema or conservative inference from their JSON values (shared/datastream/infer-table.ts).
+// Compiled tables are cached per process; the catalog is asked at most once per table and run, so a
+// busy ingest does not load metadata for every file.
 
 import type { TableRef } from '../changes/change-event.js';
 import { tableKey } from '../changes/change-event.js';
+import type { LearntTable } from '../datastream/infer-table.js';
 import {
   compileIcebergSchema,
   compileTableDefinition,
+  withAddedColumns,
   type CompiledTable,
   type TableDefinition,
 } from '../datastream/table.js';
@@ -16,21 +20,46 @@ import { NoSuchTableError, type Catalog } from '../ports/catalog.js';
 export const PG_TYPES_PROPERTY = 'datastream-iceberg.pg-types';
 /** Table property holding the primary key column names, comma-separated. */
 export const PRIMARY_KEY_PROPERTY = 'datastream-iceberg.primary-key';
+/**
+ * Table property saying where the columns of a table nobody declared came from: `avro-schema` (the
+ * files' Avro writer schema) or `json-values` (inferred from JSON payload values). Absent when the
+ * table was created from a declaration.
+ */
+export const SCHEMA_SOURCE_PROPERTY = 'datastream-iceberg.schema-source';
+
+/** What ingest does with a table neither the config nor the catalog knows. */
+export type UndeclaredTables = 'create' | 'reject';
 
 export interface TableDirectory {
   /** The compiled table if already known (synchronous: the reader calls it per event). */
   cached(ref: TableRef): CompiledTable | undefined;
   /** Look the table up in config and catalog; undefined when neither knows it. */
   resolve(ref: TableRef): Promise<CompiledTable | undefined>;
+  /** True when the table's columns may be learnt from files: it is not declared, and learning is on. */
+  mayLearn(ref: TableRef): boolean;
+  /**
+   * Take what a file says about an undeclared table: the whole table when none is known, else its
+   * new columns (added optional; known columns keep their types). Returns the table as now known.
+   */
+  learn(ref: TableRef, learnt: LearntTable): CompiledTable;
+}
+
+export interface TableDirectoryOptions {
+  /** Default 'create': a table nobody declared is learnt from its files and created on first commit. */
+  undeclaredTables?: UndeclaredTables;
 }
 
 export class ConfiguredTableDirectory implements TableDirectory {
   private readonly compiled = new Map<string, CompiledTable>();
+  private readonly undeclaredTables: UndeclaredTables;
 
   constructor(
     private readonly declared: Record<string, TableDefinition>,
     private readonly catalog?: Catalog,
-  ) {}
+    options: TableDirectoryOptions = {},
+  ) {
+    this.undeclaredTables = options.undeclaredTables ?? 'create';
+  }
 
   cached(ref: TableRef): CompiledTable | undefined {
     const key = tableKey(ref);
@@ -39,6 +68,26 @@ export class ConfiguredTableDirectory implements TableDirectory {
     const definition = this.declared[key];
     if (!definition) return undefined;
     const table = compileTableDefinition(ref, definition);
+    this.compiled.set(key, table);
+    return table;
+  }
+
+  mayLearn(ref: TableRef): boolean {
+    return this.undeclaredTables === 'create' && this.declared[tableKey(ref)] === undefined;
+  }
+
+  learn(ref: TableRef, learnt: LearntTable): CompiledTable {
+    if (!this.mayLearn(ref))
+      throw new Error(`table ${tableKey(ref)} is declared: it is not learnt from files`);
+    const key = tableKey(ref);
+    const known = this.compiled.get(key);
+    const table = known
+      ? withAddedColumns(known, learnt.columns)
+      : compileTableDefinition(
+          ref,
+          { columns: learnt.columns, primaryKeys: learnt.primaryKeys },
+          learnt.source,
+        );
     this.compiled.set(key, table);
     return table;
   }
@@ -56,12 +105,22 @@ export class ConfiguredTableDirectory implements TableDirectory {
       const pgTypes = properties[PG_TYPES_PROPERTY]
         ? (JSON.parse(properties[PG_TYPES_PROPERTY]) as Record<string, string>)
         : undefined;
-      const table = compileIcebergSchema(ref, schema, { primaryKeys, pgTypes });
-      this.compiled.set(tableKey(ref), table);
-      return table;
+      const source = properties[SCHEMA_SOURCE_PROPERTY];
+      const learntFrom = source === 'avro-schema' || source === 'json-values' ? source : undefined;
+      const table = compileIcebergSchema(ref, schema, { primaryKeys, pgTypes, learntFrom });
+      // A concurrent learn() of this table in this process may have got there first: keep the wider.
+      const current = this.compiled.get(tableKey(ref));
+      const kept = current ? withAddedColumns(table, columnsOf(current)) : table;
+      this.compiled.set(tableKey(ref), kept);
+      return kept;
     } catch (error) {
       if (error instanceof NoSuchTableError) return undefined;
       throw error;
     }
   }
+}
+
+/** A compiled table's columns as [name, PostgreSQL type] pairs (columns with no source type as text). */
+function columnsOf(table: CompiledTable): Array<[string, string]> {
+  return table.columns.map((c) => [c.name, c.pgType ?? 'unknown']);
 }

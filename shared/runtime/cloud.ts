@@ -83,7 +83,9 @@ export function createCloudRuntime(config: CloudConfig): CloudRuntime {
       : {}),
     ...(config.catalog.accessDelegation ? { accessDelegation: config.catalog.accessDelegation } : {}),
   });
-  const tables = new ConfiguredTableDirectory(config.tables, catalog);
+  const tables = new ConfiguredTableDirectory(config.tables, catalog, {
+    undeclaredTables: config.undeclaredTables,
+  });
   return {
     config,
     objects,

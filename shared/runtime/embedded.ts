@@ -13,7 +13,11 @@ import { SqliteStateStore } from '../adapters/embedded/sqlite-state-store.js';
 import type { TableDefinition } from '../datastream/table.js';
 import { createLogger, type Logger } from '../log.js';
 import type { IngestDependencies } from '../pipeline/ingest-file.js';
-import { ConfiguredTableDirectory, type TableDirectory } from '../pipeline/table-directory.js';
+import {
+  ConfiguredTableDirectory,
+  type TableDirectory,
+  type UndeclaredTables,
+} from '../pipeline/table-directory.js';
 import type { CommitDependencies } from '../pipeline/commit-table.js';
 import type { CommitTask } from '../ports/task-queue.js';
 
@@ -22,6 +26,8 @@ export const CATALOG_FILE = 'catalog.db';
 export interface EmbeddedOptions {
   warehouse: string;
   tables?: Record<string, TableDefinition>;
+  /** What ingest does with a table nobody declared (default 'create': learnt from its files). */
+  undeclaredTables?: UndeclaredTables;
   catalogName?: string;
   landingPrefix?: string;
   log?: Logger;
@@ -58,7 +64,9 @@ export function createEmbeddedRuntime(options: EmbeddedOptions): EmbeddedRuntime
     ...(options.catalogName ? { catalogName: options.catalogName } : {}),
   });
   const log = options.log ?? createLogger({ component: 'datastream-iceberg' });
-  const tables = new ConfiguredTableDirectory(options.tables ?? {}, catalog);
+  const tables = new ConfiguredTableDirectory(options.tables ?? {}, catalog, {
+    ...(options.undeclaredTables ? { undeclaredTables: options.undeclaredTables } : {}),
+  });
   // The queue's handler needs the runtime the queue is part of: a holder breaks the cycle.
   const holder: { runtime?: EmbeddedRuntime } = {};
   const handler: TaskHandler = async (task) => {

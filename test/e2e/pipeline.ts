@@ -13,6 +13,7 @@ import { ingestCloudEventHandler, ingestPubsubHandler } from '../../functions/in
 import { loadCloudConfig } from '../../shared/config.js';
 import type { IngestDependencies } from '../../shared/pipeline/ingest-file.js';
 import { fileIdOf } from '../../shared/pipeline/ingest-file.js';
+import { ConfiguredTableDirectory } from '../../shared/pipeline/table-directory.js';
 import type { FileRecord } from '../../shared/ports/state-store.js';
 import { createCloudRuntime, type CloudRuntime } from '../../shared/runtime/cloud.js';
 import {
@@ -41,6 +42,11 @@ export interface PipelineOptions {
   label: string;
   trigger: Trigger;
   tables: DeclaredTables;
+  /**
+   * The commit function gets its own table directory (config and catalog only), as a commit instance
+   * that never ingested a file has: what it creates must come from the change-sets alone.
+   */
+  commitOwnDirectory?: boolean;
 }
 
 export interface Pipeline {
@@ -95,10 +101,13 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   };
   const base = createCloudRuntime(loadCloudConfig(environment));
   const catalog = new BucketWarehouseCatalog(base.catalog, `gs://${names.bucket}/warehouse`);
+  const commitTables = options.commitOwnDirectory
+    ? { tables: new ConfiguredTableDirectory(base.config.tables, catalog) }
+    : {};
   const runtime: CloudRuntime = {
     ...base,
     catalog,
-    commitDependencies: () => ({ ...base.commitDependencies(), catalog }),
+    commitDependencies: () => ({ ...base.commitDependencies(), catalog, ...commitTables }),
   };
   holder.runtime = runtime;
 

@@ -1,5 +1,5 @@
 // `replay <path> --warehouse <dir>` on the embedded defaults: files rejected because their table was not
-// declared are ingested and committed once the command is given the table definitions; replaying an
+// declared (undeclared tables rejected) are ingested and committed once the command is given the table definitions; replaying an
 // applied file then leaves the table's snapshot as it was. PyIceberg reads the result from catalog.db.
 
 import assert from 'node:assert/strict';
@@ -36,8 +36,9 @@ test('replay <path> --warehouse ingests files rejected for an undeclared table, 
   cpSync(scenario.bucketRoot, landing, { recursive: true });
   const paths = scenario.order.map((name) => join(landing, name));
 
-  // Applied as `apply <folder>` does, but with no table declared: every file is rejected.
-  const runtime = createEmbeddedRuntime({ warehouse, log: silentLogger });
+  // Applied as `apply <folder> --undeclared-tables reject` does, with no table declared: every file is
+  // rejected (by default the table would be learnt from the files instead).
+  const runtime = createEmbeddedRuntime({ warehouse, log: silentLogger, undeclaredTables: 'reject' });
   try {
     for (const [index, path] of paths.entries()) {
       const info = await runtime.objects.stat(path);

@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { makeCoercer } from '../../../shared/datastream/coerce.js';
+import { JsonNumber } from '../../../shared/datastream/lossless-json.js';
 import { postgresToIceberg } from '../../../shared/iceberg/postgres-types.js';
 import { parseDecimal } from '../../../shared/iceberg/types.js';
 
@@ -25,4 +27,15 @@ test('arrays become optional-element lists of the element type', () => {
 
 test('an unknown type is refused with its name', () => {
   assert.throws(() => postgresToIceberg('tsvector'), /tsvector/);
+});
+
+test('unknown (a column inferred from nulls or mixed values) is text that takes any value', () => {
+  assert.equal(postgresToIceberg('unknown').iceberg, 'string');
+  const coerce = makeCoercer('string', 'unknown');
+  assert.equal(coerce('as written'), 'as written');
+  assert.equal(coerce(new JsonNumber('12345678901234567890.50')), '12345678901234567890.50');
+  assert.equal(coerce(false), 'false');
+  assert.equal(coerce({ a: [1, null] }), '{"a":[1,null]}');
+  // a declared text column stays strict
+  assert.throws(() => makeCoercer('string', 'text')(1));
 });
