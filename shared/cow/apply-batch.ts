@@ -27,7 +27,7 @@ import type { Row } from '../iceberg/values.js';
 import { candidateFiles } from './candidate-files.js';
 import { conformKey, conformRow, widenedFields } from './conform.js';
 import { compareKey } from './keys.js';
-import { firstKeyFilter, locateKeys } from './locate-keys.js';
+import { indexKeys, locateKeys } from './locate-keys.js';
 import {
   applicable,
   foldChanges,
@@ -152,7 +152,7 @@ export async function applyBatch(
   const tombstones = await readTombstones(store, tombstonesLocation, keyFields, orderFields);
 
   let tombstonesChanged = false;
-  const record = (k: string, outcome: KeyOutcome, key: KeyChanges['key']): void => {
+  const record = (k: string, outcome: Pick<KeyOutcome, 'kind' | 'order'>, key: KeyChanges['key']): void => {
     if (outcome.kind === 'delete') {
       tombstones.set(k, { key, order: outcome.order });
       tombstonesChanged = true;
@@ -181,7 +181,7 @@ export async function applyBatch(
     [...grouped.byKey.values()].map((g) => g.key[0] ?? null),
   );
   counts.candidateFiles = candidates.length;
-  const filter = firstKeyFilter([...grouped.byKey.values()].map((g) => g.key));
+  const keyIndex = indexKeys(grouped.byKey);
   const storedKeys = new Set<string>();
   const added: DataFile[] = [];
   const removed: string[] = [];
@@ -194,7 +194,7 @@ export async function applyBatch(
       const path = file.dataFile.filePath;
       const table = readArrowDataFile(await store.get(path), schema.fields, path);
       const edits: FileEdit[] = [];
-      for (const [k, at] of locateKeys(table, keyFields, orderFields, grouped.byKey, filter, path)) {
+      for (const [k, at] of locateKeys(table, keyFields, orderFields, keyIndex, path)) {
         const group = grouped.byKey.get(k)!;
         storedKeys.add(k);
         // 3. the changes newer than the stored row and the key's tombstone

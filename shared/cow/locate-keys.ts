@@ -1,7 +1,10 @@
 // Where the batch's keys are stored in one data file read as Arrow, from its key and order columns
-// alone: for each batch key the file holds, its row number in the file and the order
-// key of the stored row. No row objects are built: rows whose first key value is not a batch key are
-// skipped before a key string is made (for an integer first key, straight from the raw buffer).
+// alone: for each batch key the file holds, its row number in the file and the order key of the stored
+// row. No row objects are built, and rows whose first key value is no batch key are skipped before a key
+// string is made. For an integer first key the raw buffer is read as doubles: a record batch sorted by
+// it (every file this engine writes) is walked together with the batch's sorted values, others are
+// filtered through a set; a double that matches is confirmed on the exact key string.
+// A found key is reported under the batch map's own key string, so later lookups by it are cheap.
 
 import type * as arrow from 'apache-arrow';
 import type { OrderKey } from '../changes/change-event.js';
@@ -18,15 +21,38 @@ export interface StoredKey {
   order: OrderKey;
 }
 
-/** The first key column's values that can be set members (byte arrays compare by identity). */
-export function firstKeyFilter(keys: Iterable<readonly IcebergValue[]>): Set<IcebergValue> | undefined {
-  const out = new Set<IcebergValue>();
-  for (const key of keys) {
+/** The batch's keys, prepared once for every candidate file. */
+export interface KeyIndex {
+  /** Key string → the key's values. */
+  wanted: ReadonlyMap<string, { readonly key: readonly IcebergValue[] }>;
+  /** The first key column's values, when all can be set members (byte arrays compare by identity). */
+  filter: ReadonlySet<IcebergValue> | undefined;
+  /** When every first key value is an integer: those values as doubles, ascending, and their keys. */
+  numeric?: { values: Float64Array; keys: string[]; set: ReadonlySet<number> };
+}
+
+export function indexKeys(wanted: ReadonlyMap<string, { readonly key: readonly IcebergValue[] }>): KeyIndex {
+  const filter = new Set<IcebergValue>();
+  let integers = true;
+  for (const { key } of wanted.values()) {
     const v = key[0] ?? null;
-    if (v instanceof Uint8Array) return undefined;
-    out.add(v);
+    if (v instanceof Uint8Array) return { wanted, filter: undefined };
+    filter.add(v);
+    if (!(typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v)))) integers = false;
   }
-  return out;
+  if (!integers) return { wanted, filter };
+  // a bigint's double may round: equal doubles are candidates, confirmed on the key string
+  const entries = [...wanted].map(([k, { key }]) => ({ k, d: Number(key[0]) }));
+  entries.sort((a, b) => a.d - b.d);
+  return {
+    wanted,
+    filter,
+    numeric: {
+      values: Float64Array.from(entries, (e) => e.d),
+      keys: entries.map((e) => e.k),
+      set: new Set(entries.map((e) => e.d)),
+    },
+  };
 }
 
 function columnIndex(table: arrow.Table, field: NestedField, file: string): number {
@@ -41,15 +67,14 @@ function conform(field: NestedField, v: IcebergValue): IcebergValue {
 }
 
 /**
- * The batch keys (`wanted`, by key string) found in `table`, one data file (or a projection of it
- * holding at least the key columns and the two order columns).
+ * The batch keys found in `table`, one data file (or a projection of it holding at least the key
+ * columns and the two order columns), by the key strings of `index.wanted`.
  */
 export function locateKeys(
   table: arrow.Table,
   keyFields: readonly NestedField[],
   orderFields: readonly NestedField[],
-  wanted: ReadonlyMap<string, unknown>,
-  filter: ReadonlySet<IcebergValue> | undefined,
+  index: KeyIndex,
   file: string,
 ): Map<string, StoredKey> {
   const out = new Map<string, StoredKey>();
@@ -58,67 +83,95 @@ export function locateKeys(
   const lsnField = orderFields.find((f) => f.name === LSN_COLUMN)!;
   const tsIdx = columnIndex(table, tsField, file);
   const lsnIdx = columnIndex(table, lsnField, file);
-  const numeric = numericFilter(filter);
+  const { wanted, filter, numeric } = index;
   let base = 0;
   const key: IcebergValue[] = new Array<IcebergValue>(keyFields.length);
   for (const batch of table.batches) {
     const firstData = batch.data.children[keyIdx[0]!]!;
     const ts = batch.data.children[tsIdx]!;
     const lsn = batch.data.children[lsnIdx]!;
-    // integer first key: rows are filtered on the raw buffer, before any value is made
-    const rows = numeric ? numericMatches(firstData, numeric) : undefined;
-    const first = rows ? undefined : arrowDataToValues(keyFields[0]!.type, firstData);
     const others = keyFields.map((f, k) =>
       k === 0 ? [] : arrowDataToValues(f.type, batch.data.children[keyIdx[k]!]!),
     );
-    const n = rows ? rows.length : batch.numRows;
-    for (let j = 0; j < n; j++) {
-      const i = rows ? rows[j]! : j;
-      const v0 = conform(keyFields[0]!, first ? first[i]! : (firstData.values[i] as number | bigint));
-      if (!rows && filter && !filter.has(v0)) continue;
+    /** The key string of row i, its first value given. */
+    const rowKey = (i: number, v0: IcebergValue): string => {
       key[0] = v0;
       for (let k = 1; k < keyFields.length; k++) key[k] = conform(keyFields[k]!, others[k]![i]!);
-      const ks = keyString(key);
-      if (!wanted.has(ks)) continue;
-      out.set(ks, { row: base + i, order: orderAt(ts, lsn, i, file) });
+      return keyString(key);
+    };
+    const found = (k: string, i: number): void => {
+      out.set(k, { row: base + i, order: orderAt(ts, lsn, i, file) });
+    };
+    const doubles = numeric ? integerDoubles(firstData) : undefined;
+    if (numeric && doubles) {
+      // candidates: the batch keys whose first value is this row's double
+      const raw = firstData.values as BigInt64Array | Int32Array;
+      const match = (i: number, from: number): void => {
+        const x = doubles(i);
+        const ks = rowKey(i, conform(keyFields[0]!, raw[i]!));
+        for (let q = from; q < numeric.values.length && numeric.values[q] === x; q++) {
+          if (numeric.keys[q] === ks) found(numeric.keys[q]!, i);
+        }
+      };
+      if (ascending(doubles, firstData.length)) {
+        const values = numeric.values;
+        let p = 0;
+        for (let i = 0; i < firstData.length && p < values.length; i++) {
+          const x = doubles(i);
+          while (p < values.length && values[p]! < x) p++;
+          if (p < values.length && values[p] === x) match(i, p);
+        }
+      } else {
+        for (let i = 0; i < firstData.length; i++) {
+          const x = doubles(i);
+          if (numeric.set.has(x)) match(i, firstAtLeast(numeric.values, x));
+        }
+      }
+    } else {
+      const first = arrowDataToValues(keyFields[0]!.type, firstData);
+      for (let i = 0; i < batch.numRows; i++) {
+        const v0 = conform(keyFields[0]!, first[i]!);
+        if (filter && !filter.has(v0)) continue;
+        const ks = rowKey(i, v0);
+        if (wanted.has(ks)) found(ks, i);
+      }
     }
     base += batch.numRows;
   }
   return out;
 }
 
-/** The filter as doubles when every value is an integer (a bigint's double may round: a pre-filter). */
-function numericFilter(filter: ReadonlySet<IcebergValue> | undefined): Set<number> | undefined {
-  if (!filter) return undefined;
-  const out = new Set<number>();
-  for (const v of filter) {
-    if (typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v))) out.add(Number(v));
-    else return undefined;
-  }
-  return out;
-}
-
 /**
- * Rows of an int or long column whose value, as a double, is in `filter`; undefined for other columns
- * or with nulls. A long is read as two 32-bit words (hi·2³² exact, one rounding for the sum: the same
- * double as Number(value)), so no bigint is made for rows that cannot match.
+ * The values of an int or long column without nulls as doubles, read from the raw buffer (a long as two
+ * 32-bit words: hi·2³² is exact and the sum rounds once, the same double as Number(value)); undefined for
+ * other columns or with nulls.
  */
-function numericMatches(data: arrow.Data, filter: ReadonlySet<number>): number[] | undefined {
+function integerDoubles(data: arrow.Data): ((i: number) => number) | undefined {
   if (data.nullCount > 0) return undefined;
   const values = data.values as unknown;
-  const out: number[] = [];
   if (values instanceof BigInt64Array) {
     const words = new Int32Array(values.buffer, values.byteOffset, data.length * 2);
-    for (let i = 0; i < data.length; i++) {
-      if (filter.has(words[2 * i + 1]! * 4294967296 + (words[2 * i]! >>> 0))) out.push(i);
-    }
-    return out;
+    return (i) => words[2 * i + 1]! * 4294967296 + (words[2 * i]! >>> 0);
   }
-  if (values instanceof Int32Array) {
-    for (let i = 0; i < data.length; i++) if (filter.has(values[i]!)) out.push(i);
-    return out;
-  }
+  if (values instanceof Int32Array) return (i) => values[i]!;
   return undefined;
+}
+
+function ascending(doubles: (i: number) => number, n: number): boolean {
+  for (let i = 1; i < n; i++) if (doubles(i) < doubles(i - 1)) return false;
+  return true;
+}
+
+/** Index of the first value ≥ x in ascending `values`. */
+function firstAtLeast(values: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (values[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function orderAt(ts: arrow.Data, lsn: arrow.Data, i: number, file: string): OrderKey {
