@@ -16,6 +16,7 @@ import { LocalObjectStore } from '../../../shared/adapters/embedded/local-object
 import { SqliteCatalog } from '../../../shared/adapters/embedded/sqlite-catalog.js';
 import { SqliteStateStore } from '../../../shared/adapters/embedded/sqlite-state-store.js';
 import { compareKey, keyString } from '../../../shared/cow/keys.js';
+import { spliceRows, type RowEdit } from '../../../shared/cow/columnar-rewrite.js';
 import { indexKeys, locateKeys } from '../../../shared/cow/locate-keys.js';
 import { concatRanges, type DataRange } from '../../../shared/iceberg/arrow-concat.js';
 import { arrowTableToRows, rowsToArrowTable } from '../../../shared/iceberg/arrow-rows.js';
@@ -130,6 +131,42 @@ test('gathered ranges equal the rows they came from, and their metrics equal tho
     const reread = readRowsDataFile(writeArrowDataFile(out, ALL_TYPES).bytes, ALL_TYPES.fields);
     assert.deepEqual(reread, expected);
   }
+});
+
+test('spliced rows equal the edited rows: many edits over several record batches, deletes and replacements', () => {
+  const random = seeded(9);
+  const rows = Array.from({ length: 3000 }, (_, i) => allTypesRow(i, random));
+  const table = new arrow.Table(
+    [0, 1000, 2000].flatMap((start) => rowsToArrowTable(ALL_TYPES, rows.slice(start, start + 1000)).batches),
+  );
+  const edits: RowEdit[] = [];
+  const replacementRows: Row[] = [];
+  const expected: Row[] = [];
+  rows.forEach((row, i) => {
+    const r = random();
+    if (r < 0.2)
+      edits.push({ row: i }); // deleted
+    else if (r < 0.5) {
+      const replacement = allTypesRow(10_000 + i, random);
+      edits.push({ row: i, replacement: replacementRows.length });
+      replacementRows.push(replacement);
+      expected.push(replacement);
+    } else expected.push(row);
+  });
+  const replacements = rowsToArrowTable(ALL_TYPES, replacementRows).batches[0];
+  const out = spliceRows(table, ALL_TYPES, edits, replacements);
+  assert.ok(out);
+  assert.deepEqual(arrowTableToRows(new arrow.Table([out]), ALL_TYPES.fields), expected);
+  // every row deleted: nothing left
+  assert.equal(
+    spliceRows(
+      table,
+      ALL_TYPES,
+      rows.map((_, i) => ({ row: i })),
+      undefined,
+    ),
+    undefined,
+  );
 });
 
 test('keys are located from the raw long column exactly, also where doubles round (beyond 2^53)', () => {
