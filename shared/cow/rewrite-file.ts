@@ -21,16 +21,9 @@ import type { NestedField, Schema } from '../iceberg/types.js';
 import type { IcebergValue, Row } from '../iceberg/values.js';
 import { columnarCompatible, rowsAt, spliceRows, type RowEdit } from './columnar-rewrite.js';
 import { conformRow } from './conform.js';
-import {
-  afterLastDelete,
-  foldChanges,
-  foldedOutcome,
-  foldedValue,
-  needsStoredRow,
-  type KeyOutcome,
-} from './merge.js';
+import { foldedColumns, type FoldedUpsert } from './folded-columns.js';
+import { foldChanges, foldedOutcome, needsStoredRow, type KeyOutcome } from './merge.js';
 import type { ParquetEncoderPool } from './parquet-encoder-pool.js';
-import { LSN_COLUMN, SOURCE_TS_COLUMN } from './table-properties.js';
 
 /** A stored row with applicable changes: its row number in the file, its key and the changes. */
 export interface FileEdit {
@@ -115,28 +108,13 @@ function foldToColumns(
   partial.forEach((j, i) => stored.set(j, conformRow(storedRows[i]!, ctx.longs)));
 
   const outcomes = edits.map((edit) => foldedOutcome(edit.changes));
-  const upserts: number[] = [];
+  const upserts: FoldedUpsert[] = [];
   const rowEdits = edits.map((edit, j): RowEdit => {
     if (outcomes[j]!.kind === 'delete') return { row: edit.row };
-    upserts.push(j);
+    upserts.push({ changes: edit.changes, stored: stored.get(j) });
     return { row: edit.row, replacement: upserts.length - 1 };
   });
-  const columns = ctx.schema.fields.map((field): IcebergValue[] => {
-    const values = new Array<IcebergValue>(upserts.length);
-    if (field.name === SOURCE_TS_COLUMN || field.name === LSN_COLUMN) {
-      const ts = field.name === SOURCE_TS_COLUMN;
-      upserts.forEach((j, i) => {
-        const order = outcomes[j]!.order;
-        values[i] = ts ? BigInt(order.sourceTsMs) : BigInt.asIntN(64, order.lsn);
-      });
-      return values;
-    }
-    upserts.forEach((j, i) => {
-      const changes = edits[j]!.changes;
-      values[i] = foldedValue(changes, afterLastDelete(changes), field.name, stored.get(j));
-    });
-    return values;
-  });
+  const columns = foldedColumns(ctx.schema.fields, upserts);
   const replacements =
     upserts.length > 0 ? columnsToArrowTable(ctx.schema, columns, upserts.length).batches[0] : undefined;
   return {
