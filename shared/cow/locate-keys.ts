@@ -27,8 +27,11 @@ export interface KeyIndex {
   wanted: ReadonlyMap<string, { readonly key: readonly IcebergValue[] }>;
   /** The first key column's values, when all can be set members (byte arrays compare by identity). */
   filter: ReadonlySet<IcebergValue> | undefined;
-  /** When every first key value is an integer: those values as doubles, ascending, and their keys. */
-  numeric?: { values: Float64Array; keys: string[]; set: ReadonlySet<number> };
+  /**
+   * When every first key value is an integer: those values as doubles, ascending, with their keys and
+   * exact first values.
+   */
+  numeric?: { values: Float64Array; keys: string[]; firsts: IcebergValue[]; set: ReadonlySet<number> };
 }
 
 export function indexKeys(wanted: ReadonlyMap<string, { readonly key: readonly IcebergValue[] }>): KeyIndex {
@@ -42,7 +45,7 @@ export function indexKeys(wanted: ReadonlyMap<string, { readonly key: readonly I
   }
   if (!integers) return { wanted, filter };
   // a bigint's double may round: equal doubles are candidates, confirmed on the key string
-  const entries = [...wanted].map(([k, { key }]) => ({ k, d: Number(key[0]) }));
+  const entries = [...wanted].map(([k, { key }]) => ({ k, first: key[0]!, d: Number(key[0]) }));
   entries.sort((a, b) => a.d - b.d);
   return {
     wanted,
@@ -50,6 +53,7 @@ export function indexKeys(wanted: ReadonlyMap<string, { readonly key: readonly I
     numeric: {
       values: Float64Array.from(entries, (e) => e.d),
       keys: entries.map((e) => e.k),
+      firsts: entries.map((e) => e.first),
       set: new Set(entries.map((e) => e.d)),
     },
   };
@@ -106,11 +110,15 @@ export function locateKeys(
     if (numeric && doubles) {
       // candidates: the batch keys whose first value is this row's double
       const raw = firstData.values as BigInt64Array | Int32Array;
+      // a one-column key is confirmed on its exact value (=== is what its key string tells apart: a
+      // bigint from a number, and bigints by value); a longer key on the key string
+      const single = keyFields.length === 1;
       const match = (i: number, from: number): void => {
         const x = doubles(i);
-        const ks = rowKey(i, conform(keyFields[0]!, raw[i]!));
+        const v0 = conform(keyFields[0]!, raw[i]!);
+        const ks = single ? undefined : rowKey(i, v0);
         for (let q = from; q < numeric.values.length && numeric.values[q] === x; q++) {
-          if (numeric.keys[q] === ks) found(numeric.keys[q]!, i);
+          if (single ? numeric.firsts[q] === v0 : numeric.keys[q] === ks) found(numeric.keys[q]!, i);
         }
       };
       if (ascending(doubles, firstData.length)) {
