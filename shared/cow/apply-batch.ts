@@ -224,7 +224,7 @@ export async function applyBatch(
   }
 
   // 4b. keys the table does not hold: inserts (sorted by key) or tombstones only
-  const inserts: { key: KeyChanges['key']; changes: ChangeEvent[] }[] = [];
+  const inserts: { key: KeyChanges['key']; changes: readonly ChangeEvent[] }[] = [];
   for (const [k, group] of grouped.byKey) {
     if (storedKeys.has(k)) continue;
     const changes = applicable(group.events, tombstones.get(k)?.order);

@@ -44,18 +44,20 @@ export function indexKeys(wanted: ReadonlyMap<string, { readonly key: readonly I
     if (!(typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v)))) integers = false;
   }
   if (!integers) return { wanted, filter };
+  return { wanted, filter, numeric: numericIndex(wanted) };
+}
+
+function numericIndex(
+  wanted: ReadonlyMap<string, { readonly key: readonly IcebergValue[] }>,
+): NonNullable<KeyIndex['numeric']> {
   // a bigint's double may round: equal doubles are candidates, confirmed on the key string
   const entries = [...wanted].map(([k, { key }]) => ({ k, first: key[0]!, d: Number(key[0]) }));
   entries.sort((a, b) => a.d - b.d);
   return {
-    wanted,
-    filter,
-    numeric: {
-      values: Float64Array.from(entries, (e) => e.d),
-      keys: entries.map((e) => e.k),
-      firsts: entries.map((e) => e.first),
-      set: new Set(entries.map((e) => e.d)),
-    },
+    values: Float64Array.from(entries, (e) => e.d),
+    keys: entries.map((e) => e.k),
+    firsts: entries.map((e) => e.first),
+    set: new Set(entries.map((e) => e.d)),
   };
 }
 

@@ -72,9 +72,15 @@ export function setRowOrder(row: Row, order: OrderKey): void {
   row[LSN_COLUMN] = BigInt.asIntN(64, order.lsn);
 }
 
-/** Changes of a key that are newer than what the table already reflects (stored row, tombstone). */
-export function applicable(events: readonly ChangeEvent[], floor: OrderKey | undefined): ChangeEvent[] {
-  if (!floor) return [...events];
+/**
+ * Changes of a key that are newer than what the table already reflects (stored row, tombstone): `events`
+ * itself when all are (no copy per key), else the newer ones.
+ */
+export function applicable(
+  events: readonly ChangeEvent[],
+  floor: OrderKey | undefined,
+): readonly ChangeEvent[] {
+  if (!floor || events.every((e) => compareOrder(e.order, floor) > 0)) return events;
   return events.filter((e) => compareOrder(e.order, floor) > 0);
 }
 

@@ -30,7 +30,7 @@ export interface FileEdit {
   row: number;
   k: string;
   key: IcebergValue[];
-  changes: ChangeEvent[];
+  changes: readonly ChangeEvent[];
 }
 
 export interface RewriteContext {
