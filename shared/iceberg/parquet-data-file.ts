@@ -10,7 +10,7 @@ import * as arrow from 'apache-arrow';
 import * as pw from 'parquet-wasm';
 import { arrowTableToRows, rowsToArrowTable } from './arrow-rows.js';
 import { computeBoundsAndNaNs } from './column-metrics.js';
-import { readParquetFooter } from './parquet-footer.js';
+import { readParquetFooter, type ParquetFooterFacts } from './parquet-footer.js';
 import type { NestedField, Schema } from './types.js';
 import type { IcebergValue, Row } from './values.js';
 
@@ -125,15 +125,31 @@ export function writeRowsDataFile(
 }
 
 /**
- * Rows per Arrow record batch when a data file is read. parquet-wasm's default (1,024) turns a 250,000-row
- * file into 245 IPC messages and record batches, which cost more to hand over and walk than the decoding
- * itself; 65,536 rows keep a string column far below Arrow's 2 GiB per chunk (32 KiB a value on average).
+ * Rows per Arrow record batch when a data file is read, at most. parquet-wasm's default (1,024) turns a
+ * 250,000-row file into 245 IPC messages and record batches, which cost more to hand over and walk than
+ * the decoding itself.
  */
 export const READ_BATCH_ROWS = 65_536;
 
-/** The reader options of every data file read (the copy-on-write bench times bare parquet-wasm with them). */
-export function dataFileReadOptions(columns?: string[]): pw.ReaderOptions {
-  return columns ? { batchSize: READ_BATCH_ROWS, columns } : { batchSize: READ_BATCH_ROWS };
+/**
+ * Encoded bytes of one column per record batch, at most: a batch of wide values is cut smaller so a
+ * string column stays far below Arrow's 2 GiB per chunk (decoded values can be larger than encoded ones:
+ * dictionaries).
+ */
+const READ_BATCH_BYTES = 128 * 1024 * 1024;
+
+/**
+ * The reader options of every data file read (the copy-on-write bench times bare parquet-wasm with
+ * them): READ_BATCH_ROWS rows per batch, fewer (down to 1,024) when the widest column's encoded bytes
+ * per row would make a batch's column larger than READ_BATCH_BYTES.
+ */
+export function dataFileReadOptions(footer: ParquetFooterFacts, columns?: string[]): pw.ReaderOptions {
+  let widest = 0;
+  for (const leaf of footer.leaves) widest = Math.max(widest, leaf.uncompressedSize);
+  const perRow = footer.rowCount > 0 ? widest / footer.rowCount : 0;
+  const rows = perRow > 0 ? Math.floor(READ_BATCH_BYTES / perRow) : READ_BATCH_ROWS;
+  const batchSize = Math.max(1024, Math.min(READ_BATCH_ROWS, rows));
+  return columns ? { batchSize, columns } : { batchSize };
 }
 
 /**
@@ -146,8 +162,8 @@ export function readArrowDataFile(
   file = '<parquet>',
 ): arrow.Table {
   let columns: string[] | undefined;
+  const footer = readParquetFooter(bytes, file);
   if (fields) {
-    const footer = readParquetFooter(bytes, file);
     columns = [];
     for (const f of fields) {
       const col = footer.columns.find((c) => c.fieldId === f.id);
@@ -155,7 +171,7 @@ export function readArrowDataFile(
     }
     if (columns.length === 0) return new arrow.Table();
   }
-  const wasmTable = pw.readParquet(bytes, dataFileReadOptions(columns));
+  const wasmTable = pw.readParquet(bytes, dataFileReadOptions(footer, columns));
   try {
     // intoIPCStream consumes the table; the finally only matters if it throws first.
     return arrow.tableFromIPC(wasmTable.intoIPCStream());

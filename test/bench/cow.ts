@@ -33,6 +33,7 @@ import { SqliteStateStore } from '../../shared/adapters/embedded/sqlite-state-st
 import type { ChangeEvent } from '../../shared/changes/change-event.js';
 import { LSN_COLUMN, SOURCE_TS_COLUMN } from '../../shared/cow/table-properties.js';
 import { dataFileReadOptions, dataFileWriterProperties } from '../../shared/iceberg/parquet-data-file.js';
+import { readParquetFooter } from '../../shared/iceberg/parquet-footer.js';
 import { fromSingleValueBytes } from '../../shared/iceberg/single-value.js';
 import { readLiveDataFiles, writeDataFiles, writeSnapshot } from '../../shared/iceberg/table-writer.js';
 import type { Schema } from '../../shared/iceberg/types.js';
@@ -190,7 +191,8 @@ async function main(): Promise<void> {
   const parquetLimit = async (paths: string[]): Promise<number> => {
     const start = performance.now();
     for (const path of paths) {
-      const table = pw.readParquet(await objects.get(path), dataFileReadOptions());
+      const bytes = await objects.get(path);
+      const table = pw.readParquet(bytes, dataFileReadOptions(readParquetFooter(bytes)));
       pw.writeParquet(table, dataFileWriterProperties(TABLE_SCHEMA));
     }
     return performance.now() - start;
