@@ -28,10 +28,13 @@ export interface KeyIndex {
   /** The first key column's values, when all can be set members (byte arrays compare by identity). */
   filter: ReadonlySet<IcebergValue> | undefined;
   /**
-   * When every first key value is an integer: those values as doubles, ascending, with their keys and
-   * exact first values.
+   * When every first key value is an integer: the distinct values as doubles, ascending, and for each
+   * double the keys whose first value rounds to it, with that exact value.
    */
-  numeric?: { values: Float64Array; keys: string[]; firsts: IcebergValue[]; set: ReadonlySet<number> };
+  numeric?: {
+    values: Float64Array;
+    byDouble: ReadonlyMap<number, readonly { k: string; first: IcebergValue }[]>;
+  };
 }
 
 export function indexKeys(wanted: ReadonlyMap<string, { readonly key: readonly IcebergValue[] }>): KeyIndex {
@@ -50,15 +53,15 @@ export function indexKeys(wanted: ReadonlyMap<string, { readonly key: readonly I
 function numericIndex(
   wanted: ReadonlyMap<string, { readonly key: readonly IcebergValue[] }>,
 ): NonNullable<KeyIndex['numeric']> {
-  // a bigint's double may round: equal doubles are candidates, confirmed on the key string
-  const entries = [...wanted].map(([k, { key }]) => ({ k, first: key[0]!, d: Number(key[0]) }));
-  entries.sort((a, b) => a.d - b.d);
-  return {
-    values: Float64Array.from(entries, (e) => e.d),
-    keys: entries.map((e) => e.k),
-    firsts: entries.map((e) => e.first),
-    set: new Set(entries.map((e) => e.d)),
-  };
+  // a bigint's double may round: the keys of one double are candidates, confirmed on the exact value
+  const byDouble = new Map<number, { k: string; first: IcebergValue }[]>();
+  for (const [k, { key }] of wanted) {
+    const d = Number(key[0]);
+    const at = byDouble.get(d);
+    if (at) at.push({ k, first: key[0]! });
+    else byDouble.set(d, [{ k, first: key[0]! }]);
+  }
+  return { values: Float64Array.from(byDouble.keys()).sort(), byDouble };
 }
 
 function columnIndex(table: arrow.Table, field: NestedField, file: string): number {
@@ -108,33 +111,18 @@ export function locateKeys(
     const found = (k: string, i: number): void => {
       out.set(k, { row: base + i, order: orderAt(ts, lsn, i, file) });
     };
-    const doubles = numeric ? integerDoubles(firstData) : undefined;
-    if (numeric && doubles) {
-      // candidates: the batch keys whose first value is this row's double
+    const rows = numeric ? integerMatches(firstData, numeric) : undefined;
+    if (numeric && rows) {
+      // candidates: the batch keys whose first value is the row's double; a one-column key is confirmed
+      // on its exact value (=== tells apart what its key string does: a bigint from a number, bigints
+      // by value), a longer key on the key string
       const raw = firstData.values as BigInt64Array | Int32Array;
-      // a one-column key is confirmed on its exact value (=== is what its key string tells apart: a
-      // bigint from a number, and bigints by value); a longer key on the key string
       const single = keyFields.length === 1;
-      const match = (i: number, from: number): void => {
-        const x = doubles(i);
+      for (const i of rows) {
         const v0 = conform(keyFields[0]!, raw[i]!);
         const ks = single ? undefined : rowKey(i, v0);
-        for (let q = from; q < numeric.values.length && numeric.values[q] === x; q++) {
-          if (single ? numeric.firsts[q] === v0 : numeric.keys[q] === ks) found(numeric.keys[q]!, i);
-        }
-      };
-      if (ascending(doubles, firstData.length)) {
-        const values = numeric.values;
-        let p = 0;
-        for (let i = 0; i < firstData.length && p < values.length; i++) {
-          const x = doubles(i);
-          while (p < values.length && values[p]! < x) p++;
-          if (p < values.length && values[p] === x) match(i, p);
-        }
-      } else {
-        for (let i = 0; i < firstData.length; i++) {
-          const x = doubles(i);
-          if (numeric.set.has(x)) match(i, firstAtLeast(numeric.values, x));
+        for (const c of numeric.byDouble.get(Number(raw[i]!)) ?? []) {
+          if (single ? c.first === v0 : c.k === ks) found(c.k, i);
         }
       }
     } else {
@@ -152,36 +140,72 @@ export function locateKeys(
 }
 
 /**
- * The values of an int or long column without nulls as doubles, read from the raw buffer (a long as two
- * 32-bit words: hi·2³² is exact and the sum rounds once, the same double as Number(value)); undefined for
- * other columns or with nulls.
+ * Rows of an int or long column without nulls whose value, as a double, is among the index's values,
+ * undefined for other columns or with nulls. A
+ * long is read as two 32-bit words (hi·2³² is exact and the sum rounds once: the same double as
+ * Number(value)), so no bigint is made for rows that cannot match. A batch sorted by the column is
+ * walked together with the sorted values; another is looked up in the set of doubles.
  */
-function integerDoubles(data: arrow.Data): ((i: number) => number) | undefined {
+function integerMatches(data: arrow.Data, index: NonNullable<KeyIndex['numeric']>): number[] | undefined {
   if (data.nullCount > 0) return undefined;
   const values = data.values as unknown;
   if (values instanceof BigInt64Array) {
     const words = new Int32Array(values.buffer, values.byteOffset, data.length * 2);
-    return (i) => words[2 * i + 1]! * 4294967296 + (words[2 * i]! >>> 0);
+    return walkLongs(words, data.length, index.values) ?? lookUpLongs(words, data.length, index);
   }
-  if (values instanceof Int32Array) return (i) => values[i]!;
+  if (values instanceof Int32Array) {
+    return walkInts(values, data.length, index.values) ?? lookUpInts(values, data.length, index);
+  }
   return undefined;
 }
 
-function ascending(doubles: (i: number) => number, n: number): boolean {
-  for (let i = 1; i < n; i++) if (doubles(i) < doubles(i - 1)) return false;
-  return true;
+// One loop per buffer kind, each in its own small function: called once per record batch, they are
+// optimized early and never see another kind of buffer.
+
+function walkLongs(words: Int32Array, n: number, sorted: Float64Array): number[] | undefined {
+  const rows: number[] = [];
+  let p = 0;
+  let previous = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const x = words[2 * i + 1]! * 4294967296 + (words[2 * i]! >>> 0);
+    if (x < previous) return undefined; // not sorted: look the rows up instead
+    previous = x;
+    while (p < sorted.length && sorted[p]! < x) p++;
+    if (p < sorted.length && sorted[p] === x) rows.push(i);
+  }
+  return rows;
 }
 
-/** Index of the first value ≥ x in ascending `values`. */
-function firstAtLeast(values: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = values.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (values[mid]! < x) lo = mid + 1;
-    else hi = mid;
+function walkInts(ints: Int32Array, n: number, sorted: Float64Array): number[] | undefined {
+  const rows: number[] = [];
+  let p = 0;
+  let previous = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const x = ints[i]!;
+    if (x < previous) return undefined;
+    previous = x;
+    while (p < sorted.length && sorted[p]! < x) p++;
+    if (p < sorted.length && sorted[p] === x) rows.push(i);
   }
-  return lo;
+  return rows;
+}
+
+function lookUpLongs(words: Int32Array, n: number, index: NonNullable<KeyIndex['numeric']>): number[] {
+  const rows: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = words[2 * i + 1]! * 4294967296 + (words[2 * i]! >>> 0);
+    if (index.byDouble.has(x)) rows.push(i);
+  }
+  return rows;
+}
+
+function lookUpInts(ints: Int32Array, n: number, index: NonNullable<KeyIndex['numeric']>): number[] {
+  const rows: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = ints[i]!;
+    if (index.byDouble.has(x)) rows.push(i);
+  }
+  return rows;
 }
 
 function orderAt(ts: arrow.Data, lsn: arrow.Data, i: number, file: string): OrderKey {
