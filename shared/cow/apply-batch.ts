@@ -12,12 +12,14 @@
 import type { ChangeEvent } from '../changes/change-event.js';
 import type { TableMetadata } from '../iceberg/metadata-types.js';
 import type { DataFile } from '../iceberg/parquet-data-file.js';
+import { columnsToArrowTable } from '../iceberg/arrow-rows.js';
 import { readArrowDataFile } from '../iceberg/parquet-data-file.js';
 import { BoundPartitionSpec } from '../iceberg/partitioning.js';
 import {
   currentSchema,
   defaultSpec,
   readLiveDataFiles,
+  writeArrowAsDataFile,
   writeDataFiles,
   type FileStore,
   type LiveDataFile,
@@ -27,10 +29,11 @@ import type { Row } from '../iceberg/values.js';
 import { candidateFiles } from './candidate-files.js';
 import { conformKey, conformRow, widenedFields } from './conform.js';
 import { compareKey } from './keys.js';
-import { firstKeyFilter, locateKeys } from './locate-keys.js';
+import { indexKeys, locateKeys } from './locate-keys.js';
+import { foldedColumns, type FoldedUpsert } from './folded-columns.js';
 import {
   applicable,
-  foldChanges,
+  foldedOutcome,
   groupByKey,
   maxOrder,
   setRowOrder,
@@ -152,7 +155,7 @@ export async function applyBatch(
   const tombstones = await readTombstones(store, tombstonesLocation, keyFields, orderFields);
 
   let tombstonesChanged = false;
-  const record = (k: string, outcome: KeyOutcome, key: KeyChanges['key']): void => {
+  const record = (k: string, outcome: Pick<KeyOutcome, 'kind' | 'order'>, key: KeyChanges['key']): void => {
     if (outcome.kind === 'delete') {
       tombstones.set(k, { key, order: outcome.order });
       tombstonesChanged = true;
@@ -181,7 +184,7 @@ export async function applyBatch(
     [...grouped.byKey.values()].map((g) => g.key[0] ?? null),
   );
   counts.candidateFiles = candidates.length;
-  const filter = firstKeyFilter([...grouped.byKey.values()].map((g) => g.key));
+  const keyIndex = indexKeys(grouped.byKey);
   const storedKeys = new Set<string>();
   const added: DataFile[] = [];
   const removed: string[] = [];
@@ -194,7 +197,7 @@ export async function applyBatch(
       const path = file.dataFile.filePath;
       const table = readArrowDataFile(await store.get(path), schema.fields, path);
       const edits: FileEdit[] = [];
-      for (const [k, at] of locateKeys(table, keyFields, orderFields, grouped.byKey, filter, path)) {
+      for (const [k, at] of locateKeys(table, keyFields, orderFields, keyIndex, path)) {
         const group = grouped.byKey.get(k)!;
         storedKeys.add(k);
         // 3. the changes newer than the stored row and the key's tombstone
@@ -221,28 +224,19 @@ export async function applyBatch(
   }
 
   // 4b. keys the table does not hold: inserts (sorted by key) or tombstones only
-  const inserts: { key: KeyChanges['key']; row: Row }[] = [];
+  const inserts: { key: KeyChanges['key']; changes: readonly ChangeEvent[] }[] = [];
   for (const [k, group] of grouped.byKey) {
     if (storedKeys.has(k)) continue;
     const changes = applicable(group.events, tombstones.get(k)?.order);
     counts.stale += group.events.length - changes.length;
     if (changes.length === 0) continue;
-    const outcome = foldChanges(undefined, changes, dataColumns);
+    const outcome = foldedOutcome(changes);
     record(k, outcome, group.key);
-    if (outcome.kind === 'upsert') inserts.push({ key: group.key, row: outcome.row });
+    if (outcome.kind === 'upsert') inserts.push({ key: group.key, changes });
   }
   inserts.sort((a, b) => compareKey(a.key, b.key));
   counts.inserted = inserts.length;
-  if (inserts.length > 0) {
-    added.push(
-      ...(await writeDataFiles(
-        metadata,
-        store,
-        inserts.map((i) => i.row),
-        { maxRowsPerFile: perFile },
-      )),
-    );
-  }
+  if (inserts.length > 0) added.push(...(await writeInserts(metadata, store, inserts, perFile)));
 
   // 4c. tombstones: prune by source time, write a new sidecar only when the set changed
   let newest = 0;
@@ -264,6 +258,35 @@ export async function applyBatch(
     );
   }
   return result;
+}
+
+/**
+ * New keys' rows (sorted by key) as data files, folded straight into Arrow columns; a partitioned table
+ * goes through rows, which writeDataFiles partitions.
+ */
+async function writeInserts(
+  metadata: TableMetadata,
+  store: FileStore,
+  inserts: readonly FoldedUpsert[],
+  perFile: number,
+): Promise<DataFile[]> {
+  const schema = currentSchema(metadata);
+  if (defaultSpec(metadata).fields.length > 0) {
+    const columns = foldedColumns(schema.fields, inserts);
+    const rows = inserts.map((_, i) => {
+      const row: Row = {};
+      schema.fields.forEach((f, k) => (row[f.name] = columns[k]![i]!));
+      return row;
+    });
+    return writeDataFiles(metadata, store, rows, { maxRowsPerFile: perFile });
+  }
+  const out: DataFile[] = [];
+  for (let start = 0; start < inserts.length; start += perFile) {
+    const part = inserts.slice(start, start + perFile);
+    const table = columnsToArrowTable(schema, foldedColumns(schema.fields, part), part.length);
+    out.push(await writeArrowAsDataFile(metadata, store, table, {}));
+  }
+  return out;
 }
 
 /** Insert-only: every distinct event (by uuid) is a row; deletes cannot name a row and are ignored. */

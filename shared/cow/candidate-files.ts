@@ -14,7 +14,7 @@ export function candidateFiles(
   firstKeyField: NestedField,
   firstKeyValues: readonly IcebergValue[],
 ): LiveDataFile[] {
-  const sorted = [...firstKeyValues].sort(compareValue);
+  const sorted = sortedValues(firstKeyValues);
   if (sorted.length === 0) return [];
   return live.filter((file) => {
     const lowerBytes = file.dataFile.lowerBounds.get(firstKeyField.id);
@@ -34,4 +34,18 @@ export function candidateFiles(
     if (lo >= sorted.length) return false;
     return upper === undefined || compareValue(sorted[lo] ?? null, upper) <= 0;
   });
+}
+
+/**
+ * The values in compareValue order. Integer keys (all bigints, or all numbers) are sorted natively in a
+ * typed array: the generic comparison per pair was most of this function's time for 20,000 keys.
+ */
+function sortedValues(values: readonly IcebergValue[]): readonly IcebergValue[] {
+  if (values.length > 0 && values.every((v) => typeof v === 'bigint' && BigInt.asIntN(64, v) === v)) {
+    return Array.from(BigInt64Array.from(values as bigint[]).sort());
+  }
+  if (values.every((v) => typeof v === 'number' && !Number.isNaN(v) && !Object.is(v, -0))) {
+    return Array.from(Float64Array.from(values as number[]).sort());
+  }
+  return [...values].sort(compareValue);
 }

@@ -6,7 +6,7 @@
 // updates onto the stored row).
 
 import * as arrow from 'apache-arrow';
-import { concatRanges, type DataRange } from '../iceberg/arrow-concat.js';
+import { concatRangeList, concatRanges, RangeListBuilder, type DataRange } from '../iceberg/arrow-concat.js';
 import { arrowTableToRows } from '../iceberg/arrow-rows.js';
 import { FIELD_ID_KEY, icebergToArrowSchema } from '../iceberg/arrow-schema.js';
 import type { Schema } from '../iceberg/types.js';
@@ -97,28 +97,28 @@ export function spliceRows(
   edits: readonly RowEdit[],
   replacements: arrow.RecordBatch | undefined,
 ): arrow.RecordBatch | undefined {
-  const ranges: DataRange[] = [];
-  const push = (data: arrow.Data, start: number, length: number): void => {
-    if (length <= 0) return;
-    const last = ranges[ranges.length - 1];
-    // consecutive rows of the same source become one range
-    if (last && last.data === data && last.start + last.length === start) last.length += length;
-    else ranges.push({ data, start, length });
-  };
+  // consecutive rows of the same source become one range
+  const ranges = new RangeListBuilder();
+  const replacementSource = replacements ? ranges.addSource(replacements.data) : -1;
   let e = 0;
   let base = 0;
   for (const batch of table.batches) {
+    const source = ranges.addSource(batch.data);
     const end = base + batch.numRows;
     let at = base;
     for (; e < edits.length && edits[e]!.row < end; e++) {
       const edit = edits[e]!;
-      push(batch.data, at - base, edit.row - at);
-      if (edit.replacement !== undefined) push(replacements!.data, edit.replacement, 1);
+      ranges.push(source, at - base, edit.row - at);
+      if (edit.replacement !== undefined) ranges.push(replacementSource, edit.replacement, 1);
       at = edit.row + 1;
     }
-    push(batch.data, at - base, end - at);
+    ranges.push(source, at - base, end - at);
     base = end;
   }
-  if (ranges.length === 0) return undefined;
-  return gather(icebergToArrowSchema(schema), ranges);
+  const list = ranges.build();
+  if (list.count === 0) return undefined;
+  const arrowSchema = icebergToArrowSchema(schema);
+  const data = concatRangeList(new arrow.Struct(arrowSchema.fields), list);
+  if (!data) throw new Error('columnar rewrite: a column type cannot be gathered');
+  return new arrow.RecordBatch(arrowSchema, data as arrow.Data<arrow.Struct>);
 }

@@ -1,7 +1,10 @@
 // Where the batch's keys are stored in one data file read as Arrow, from its key and order columns
-// alone: for each batch key the file holds, its row number in the file and the order
-// key of the stored row. No row objects are built: rows whose first key value is not a batch key are
-// skipped before a key string is made (for an integer first key, straight from the raw buffer).
+// alone: for each batch key the file holds, its row number in the file and the order key of the stored
+// row. No row objects are built, and rows whose first key value is no batch key are skipped before a key
+// string is made. For an integer first key the raw buffer is read as doubles: a record batch sorted by
+// it (every file this engine writes) is walked together with the batch's sorted values, others are
+// filtered through a set; a double that matches is confirmed on the exact key string.
+// A found key is reported under the batch map's own key string, so later lookups by it are cheap.
 
 import type * as arrow from 'apache-arrow';
 import type { OrderKey } from '../changes/change-event.js';
@@ -18,15 +21,47 @@ export interface StoredKey {
   order: OrderKey;
 }
 
-/** The first key column's values that can be set members (byte arrays compare by identity). */
-export function firstKeyFilter(keys: Iterable<readonly IcebergValue[]>): Set<IcebergValue> | undefined {
-  const out = new Set<IcebergValue>();
-  for (const key of keys) {
+/** The batch's keys, prepared once for every candidate file. */
+export interface KeyIndex {
+  /** Key string → the key's values. */
+  wanted: ReadonlyMap<string, { readonly key: readonly IcebergValue[] }>;
+  /** The first key column's values, when all can be set members (byte arrays compare by identity). */
+  filter: ReadonlySet<IcebergValue> | undefined;
+  /**
+   * When every first key value is an integer: the distinct values as doubles, ascending, and for each
+   * double the keys whose first value rounds to it, with that exact value.
+   */
+  numeric?: {
+    values: Float64Array;
+    byDouble: ReadonlyMap<number, readonly { k: string; first: IcebergValue }[]>;
+  };
+}
+
+export function indexKeys(wanted: ReadonlyMap<string, { readonly key: readonly IcebergValue[] }>): KeyIndex {
+  const filter = new Set<IcebergValue>();
+  let integers = true;
+  for (const { key } of wanted.values()) {
     const v = key[0] ?? null;
-    if (v instanceof Uint8Array) return undefined;
-    out.add(v);
+    if (v instanceof Uint8Array) return { wanted, filter: undefined };
+    filter.add(v);
+    if (!(typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v)))) integers = false;
   }
-  return out;
+  if (!integers) return { wanted, filter };
+  return { wanted, filter, numeric: numericIndex(wanted) };
+}
+
+function numericIndex(
+  wanted: ReadonlyMap<string, { readonly key: readonly IcebergValue[] }>,
+): NonNullable<KeyIndex['numeric']> {
+  // a bigint's double may round: the keys of one double are candidates, confirmed on the exact value
+  const byDouble = new Map<number, { k: string; first: IcebergValue }[]>();
+  for (const [k, { key }] of wanted) {
+    const d = Number(key[0]);
+    const at = byDouble.get(d);
+    if (at) at.push({ k, first: key[0]! });
+    else byDouble.set(d, [{ k, first: key[0]! }]);
+  }
+  return { values: Float64Array.from(byDouble.keys()).sort(), byDouble };
 }
 
 function columnIndex(table: arrow.Table, field: NestedField, file: string): number {
@@ -41,15 +76,14 @@ function conform(field: NestedField, v: IcebergValue): IcebergValue {
 }
 
 /**
- * The batch keys (`wanted`, by key string) found in `table`, one data file (or a projection of it
- * holding at least the key columns and the two order columns).
+ * The batch keys found in `table`, one data file (or a projection of it holding at least the key
+ * columns and the two order columns), by the key strings of `index.wanted`.
  */
 export function locateKeys(
   table: arrow.Table,
   keyFields: readonly NestedField[],
   orderFields: readonly NestedField[],
-  wanted: ReadonlyMap<string, unknown>,
-  filter: ReadonlySet<IcebergValue> | undefined,
+  index: KeyIndex,
   file: string,
 ): Map<string, StoredKey> {
   const out = new Map<string, StoredKey>();
@@ -58,67 +92,120 @@ export function locateKeys(
   const lsnField = orderFields.find((f) => f.name === LSN_COLUMN)!;
   const tsIdx = columnIndex(table, tsField, file);
   const lsnIdx = columnIndex(table, lsnField, file);
-  const numeric = numericFilter(filter);
+  const { wanted, filter, numeric } = index;
   let base = 0;
   const key: IcebergValue[] = new Array<IcebergValue>(keyFields.length);
   for (const batch of table.batches) {
     const firstData = batch.data.children[keyIdx[0]!]!;
     const ts = batch.data.children[tsIdx]!;
     const lsn = batch.data.children[lsnIdx]!;
-    // integer first key: rows are filtered on the raw buffer, before any value is made
-    const rows = numeric ? numericMatches(firstData, numeric) : undefined;
-    const first = rows ? undefined : arrowDataToValues(keyFields[0]!.type, firstData);
     const others = keyFields.map((f, k) =>
       k === 0 ? [] : arrowDataToValues(f.type, batch.data.children[keyIdx[k]!]!),
     );
-    const n = rows ? rows.length : batch.numRows;
-    for (let j = 0; j < n; j++) {
-      const i = rows ? rows[j]! : j;
-      const v0 = conform(keyFields[0]!, first ? first[i]! : (firstData.values[i] as number | bigint));
-      if (!rows && filter && !filter.has(v0)) continue;
+    /** The key string of row i, its first value given. */
+    const rowKey = (i: number, v0: IcebergValue): string => {
       key[0] = v0;
       for (let k = 1; k < keyFields.length; k++) key[k] = conform(keyFields[k]!, others[k]![i]!);
-      const ks = keyString(key);
-      if (!wanted.has(ks)) continue;
-      out.set(ks, { row: base + i, order: orderAt(ts, lsn, i, file) });
+      return keyString(key);
+    };
+    const found = (k: string, i: number): void => {
+      out.set(k, { row: base + i, order: orderAt(ts, lsn, i, file) });
+    };
+    const rows = numeric ? integerMatches(firstData, numeric) : undefined;
+    if (numeric && rows) {
+      // candidates: the batch keys whose first value is the row's double; a one-column key is confirmed
+      // on its exact value (=== tells apart what its key string does: a bigint from a number, bigints
+      // by value), a longer key on the key string
+      const raw = firstData.values as BigInt64Array | Int32Array;
+      const single = keyFields.length === 1;
+      for (const i of rows) {
+        const v0 = conform(keyFields[0]!, raw[i]!);
+        const ks = single ? undefined : rowKey(i, v0);
+        for (const c of numeric.byDouble.get(Number(raw[i]!)) ?? []) {
+          if (single ? c.first === v0 : c.k === ks) found(c.k, i);
+        }
+      }
+    } else {
+      const first = arrowDataToValues(keyFields[0]!.type, firstData);
+      for (let i = 0; i < batch.numRows; i++) {
+        const v0 = conform(keyFields[0]!, first[i]!);
+        if (filter && !filter.has(v0)) continue;
+        const ks = rowKey(i, v0);
+        if (wanted.has(ks)) found(ks, i);
+      }
     }
     base += batch.numRows;
   }
   return out;
 }
 
-/** The filter as doubles when every value is an integer (a bigint's double may round: a pre-filter). */
-function numericFilter(filter: ReadonlySet<IcebergValue> | undefined): Set<number> | undefined {
-  if (!filter) return undefined;
-  const out = new Set<number>();
-  for (const v of filter) {
-    if (typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v))) out.add(Number(v));
-    else return undefined;
-  }
-  return out;
-}
-
 /**
- * Rows of an int or long column whose value, as a double, is in `filter`; undefined for other columns
- * or with nulls. A long is read as two 32-bit words (hi·2³² exact, one rounding for the sum: the same
- * double as Number(value)), so no bigint is made for rows that cannot match.
+ * Rows of an int or long column without nulls whose value, as a double, is among the index's values,
+ * undefined for other columns or with nulls. A
+ * long is read as two 32-bit words (hi·2³² is exact and the sum rounds once: the same double as
+ * Number(value)), so no bigint is made for rows that cannot match. A batch sorted by the column is
+ * walked together with the sorted values; another is looked up in the set of doubles.
  */
-function numericMatches(data: arrow.Data, filter: ReadonlySet<number>): number[] | undefined {
+function integerMatches(data: arrow.Data, index: NonNullable<KeyIndex['numeric']>): number[] | undefined {
   if (data.nullCount > 0) return undefined;
   const values = data.values as unknown;
-  const out: number[] = [];
   if (values instanceof BigInt64Array) {
     const words = new Int32Array(values.buffer, values.byteOffset, data.length * 2);
-    for (let i = 0; i < data.length; i++) {
-      if (filter.has(words[2 * i + 1]! * 4294967296 + (words[2 * i]! >>> 0))) out.push(i);
-    }
-    return out;
+    return walkLongs(words, data.length, index.values) ?? lookUpLongs(words, data.length, index);
   }
   if (values instanceof Int32Array) {
-    for (let i = 0; i < data.length; i++) if (filter.has(values[i]!)) out.push(i);
-    return out;
+    return walkInts(values, data.length, index.values) ?? lookUpInts(values, data.length, index);
   }
   return undefined;
+}
+
+// One loop per buffer kind, each in its own small function: called once per record batch, they are
+// optimized early and never see another kind of buffer.
+
+function walkLongs(words: Int32Array, n: number, sorted: Float64Array): number[] | undefined {
+  const rows: number[] = [];
+  let p = 0;
+  let previous = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const x = words[2 * i + 1]! * 4294967296 + (words[2 * i]! >>> 0);
+    if (x < previous) return undefined; // not sorted: look the rows up instead
+    previous = x;
+    while (p < sorted.length && sorted[p]! < x) p++;
+    if (p < sorted.length && sorted[p] === x) rows.push(i);
+  }
+  return rows;
+}
+
+function walkInts(ints: Int32Array, n: number, sorted: Float64Array): number[] | undefined {
+  const rows: number[] = [];
+  let p = 0;
+  let previous = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const x = ints[i]!;
+    if (x < previous) return undefined;
+    previous = x;
+    while (p < sorted.length && sorted[p]! < x) p++;
+    if (p < sorted.length && sorted[p] === x) rows.push(i);
+  }
+  return rows;
+}
+
+function lookUpLongs(words: Int32Array, n: number, index: NonNullable<KeyIndex['numeric']>): number[] {
+  const rows: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = words[2 * i + 1]! * 4294967296 + (words[2 * i]! >>> 0);
+    if (index.byDouble.has(x)) rows.push(i);
+  }
+  return rows;
+}
+
+function lookUpInts(ints: Int32Array, n: number, index: NonNullable<KeyIndex['numeric']>): number[] {
+  const rows: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = ints[i]!;
+    if (index.byDouble.has(x)) rows.push(i);
+  }
+  return rows;
 }
 
 function orderAt(ts: arrow.Data, lsn: arrow.Data, i: number, file: string): OrderKey {

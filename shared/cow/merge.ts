@@ -72,9 +72,15 @@ export function setRowOrder(row: Row, order: OrderKey): void {
   row[LSN_COLUMN] = BigInt.asIntN(64, order.lsn);
 }
 
-/** Changes of a key that are newer than what the table already reflects (stored row, tombstone). */
-export function applicable(events: readonly ChangeEvent[], floor: OrderKey | undefined): ChangeEvent[] {
-  if (!floor) return [...events];
+/**
+ * Changes of a key that are newer than what the table already reflects (stored row, tombstone): `events`
+ * itself when all are (no copy per key), else the newer ones.
+ */
+export function applicable(
+  events: readonly ChangeEvent[],
+  floor: OrderKey | undefined,
+): readonly ChangeEvent[] {
+  if (!floor || events.every((e) => compareOrder(e.order, floor) > 0)) return events;
   return events.filter((e) => compareOrder(e.order, floor) > 0);
 }
 
@@ -108,4 +114,46 @@ export function foldChanges(
   if (!row) return { kind: 'delete', order };
   setRowOrder(row, order);
   return { kind: 'upsert', row, order };
+}
+
+// The same fold, one column at a time, for rewrites that build the replacement rows as Arrow columns
+// straight from the change values (rewrite-file.ts): no row object per change, and the stored row is
+// read only when a column can come from it. Equal to foldChanges by construction: an upsert sets every
+// column it carries, so a column's final value is the one of the newest upsert after the last delete
+// that carries it, else the stored value when no delete came first, else null.
+
+/** Index of the first change after the last delete (0 when none): the changes that shape the final row. */
+export function afterLastDelete(changes: readonly ChangeEvent[]): number {
+  for (let i = changes.length - 1; i >= 0; i--) if (changes[i]!.op === 'delete') return i + 1;
+  return 0;
+}
+
+/** The kind and order key foldChanges gives (`changes` applicable, oldest first, non-empty). */
+export function foldedOutcome(changes: readonly ChangeEvent[]): Pick<KeyOutcome, 'kind' | 'order'> {
+  const last = changes[changes.length - 1];
+  if (!last) throw new Error('foldChanges needs at least one change');
+  return { kind: last.op === 'delete' ? 'delete' : 'upsert', order: last.order };
+}
+
+/** Whether folding `changes` takes some column from the stored row (an upsert outcome only). */
+export function needsStoredRow(changes: readonly ChangeEvent[], columns: readonly string[]): boolean {
+  if (afterLastDelete(changes) > 0) return false;
+  return columns.some((c) => !changes.some((e) => e.row[c] !== undefined));
+}
+
+/**
+ * The value `column` takes when `changes` (an upsert outcome) are folded onto `stored`; `from` is
+ * afterLastDelete(changes).
+ */
+export function foldedValue(
+  changes: readonly ChangeEvent[],
+  from: number,
+  column: string,
+  stored: Row | undefined,
+): IcebergValue {
+  for (let i = changes.length - 1; i >= from; i--) {
+    const value = changes[i]!.row[column];
+    if (value !== undefined) return value;
+  }
+  return from === 0 && stored ? (stored[column] ?? null) : null;
 }

@@ -6,7 +6,7 @@
 
 import * as arrow from 'apache-arrow';
 import type { ChangeEvent } from '../changes/change-event.js';
-import { arrowTableToRows, rowsToArrowTable } from '../iceberg/arrow-rows.js';
+import { arrowTableToRows, columnsToArrowTable } from '../iceberg/arrow-rows.js';
 import type { TableMetadata } from '../iceberg/metadata-types.js';
 import type { DataFile } from '../iceberg/parquet-data-file.js';
 import type { BoundPartitionSpec } from '../iceberg/partitioning.js';
@@ -21,7 +21,8 @@ import type { NestedField, Schema } from '../iceberg/types.js';
 import type { IcebergValue, Row } from '../iceberg/values.js';
 import { columnarCompatible, rowsAt, spliceRows, type RowEdit } from './columnar-rewrite.js';
 import { conformRow } from './conform.js';
-import { foldChanges, type KeyOutcome } from './merge.js';
+import { foldedColumns, type FoldedUpsert } from './folded-columns.js';
+import { foldChanges, foldedOutcome, needsStoredRow, type KeyOutcome } from './merge.js';
 import type { ParquetEncoderPool } from './parquet-encoder-pool.js';
 
 /** A stored row with applicable changes: its row number in the file, its key and the changes. */
@@ -29,7 +30,7 @@ export interface FileEdit {
   row: number;
   k: string;
   key: IcebergValue[];
-  changes: ChangeEvent[];
+  changes: readonly ChangeEvent[];
 }
 
 export interface RewriteContext {
@@ -44,7 +45,7 @@ export interface RewriteContext {
   /** Rows per written file. */
   perFile: number;
   /** Called with the outcome of every changed key (tombstones). */
-  record(k: string, outcome: KeyOutcome, key: IcebergValue[]): void;
+  record(k: string, outcome: Pick<KeyOutcome, 'kind' | 'order'>, key: IcebergValue[]): void;
   /** Worker threads for the Parquet encoding of column-wise rewrites; inline without. */
   encoder?: ParquetEncoderPool;
 }
@@ -65,68 +66,123 @@ export async function rewriteFile(
   table: arrow.Table,
   edits: readonly FileEdit[],
 ): Promise<RewrittenFile> {
-  const columnar = columnarCompatible(table, ctx.schema);
-  const rows = columnar ? undefined : arrowTableToRows(table, ctx.schema.fields);
-  const stored = rows
-    ? edits.map((e) => rows[e.row]!)
-    : rowsAt(
-        table,
-        ctx.schema,
-        edits.map((e) => e.row),
-      );
-  const replacementRows: Row[] = [];
-  let deleted = 0;
-  const rowEdits = edits.map((edit, j): RowEdit => {
-    const outcome = foldChanges(conformRow(stored[j]!, ctx.longs), edit.changes, ctx.dataColumns);
-    ctx.record(edit.k, outcome, edit.key);
-    if (outcome.kind === 'delete') {
-      deleted++;
-      return { row: edit.row };
-    }
-    replacementRows.push(outcome.row);
-    return { row: edit.row, replacement: replacementRows.length - 1 };
-  });
-  const counts = { updated: replacementRows.length, deleted };
   const partition = file.dataFile.partition;
-  if (columnar && staysInPartition(ctx.spec, partition, replacementRows)) {
-    const replacements =
-      replacementRows.length > 0 ? rowsToArrowTable(ctx.schema, replacementRows).batches[0] : undefined;
-    const out = spliceRows(table, ctx.schema, rowEdits, replacements);
-    const parts: arrow.Table[] = [];
-    for (let start = 0; out && start < out.numRows; start += ctx.perFile) {
-      parts.push(new arrow.Table([out.slice(start, Math.min(out.numRows, start + ctx.perFile))]));
+  if (columnarCompatible(table, ctx.schema)) {
+    const folded = foldToColumns(ctx, table, edits);
+    if (staysInPartition(ctx.spec, partition, folded)) {
+      edits.forEach((edit, j) => ctx.record(edit.k, folded.outcomes[j]!, edit.key));
+      const out = spliceRows(table, ctx.schema, folded.rowEdits, folded.replacements);
+      return { added: writeParts(ctx, out, partition), ...folded.counts, byRows: false };
     }
-    const encoder = ctx.encoder;
-    const added = encoder
-      ? Promise.all(
-          parts.map(async (part) =>
-            putWrittenDataFile(ctx.metadata, ctx.store, await encoder.encode(part, ctx.schema), partition),
-          ),
-        )
-      : (async () => {
-          const files: DataFile[] = [];
-          for (const part of parts)
-            files.push(await writeArrowAsDataFile(ctx.metadata, ctx.store, part, partition));
-          return files;
-        })();
-    return { added, ...counts, byRows: false };
   }
-  const all = rows ?? arrowTableToRows(table, ctx.schema.fields);
+  return rewriteByRows(ctx, table, edits);
+}
+
+/**
+ * The edits folded column by column (merge.ts foldedValue): the replacement rows as one Arrow batch built
+ * straight from the change values, the stored row read only for a key whose changes leave a column to it
+ * (a partial update).
+ */
+function foldToColumns(
+  ctx: RewriteContext,
+  table: arrow.Table,
+  edits: readonly FileEdit[],
+): {
+  outcomes: Pick<KeyOutcome, 'kind' | 'order'>[];
+  rowEdits: RowEdit[];
+  replacements: arrow.RecordBatch | undefined;
+  /** Per schema field, the replacement rows' values. */
+  columns: IcebergValue[][];
+  counts: { updated: number; deleted: number };
+} {
+  const partial: number[] = [];
+  edits.forEach((edit, j) => {
+    if (needsStoredRow(edit.changes, ctx.dataColumns)) partial.push(j);
+  });
+  const storedRows = rowsAt(
+    table,
+    ctx.schema,
+    partial.map((j) => edits[j]!.row),
+  );
+  const stored = new Map<number, Row>();
+  partial.forEach((j, i) => stored.set(j, conformRow(storedRows[i]!, ctx.longs)));
+
+  const outcomes = edits.map((edit) => foldedOutcome(edit.changes));
+  const upserts: FoldedUpsert[] = [];
+  const rowEdits = edits.map((edit, j): RowEdit => {
+    if (outcomes[j]!.kind === 'delete') return { row: edit.row };
+    upserts.push({ changes: edit.changes, stored: stored.get(j) });
+    return { row: edit.row, replacement: upserts.length - 1 };
+  });
+  const columns = foldedColumns(ctx.schema.fields, upserts);
+  const replacements =
+    upserts.length > 0 ? columnsToArrowTable(ctx.schema, columns, upserts.length).batches[0] : undefined;
+  return {
+    outcomes,
+    rowEdits,
+    replacements,
+    columns,
+    counts: { updated: upserts.length, deleted: edits.length - upserts.length },
+  };
+}
+
+/** The rewritten rows as files of at most `perFile` rows, encoded inline or in the worker pool. */
+function writeParts(
+  ctx: RewriteContext,
+  out: arrow.RecordBatch | undefined,
+  partition: DataFile['partition'],
+): Promise<DataFile[]> {
+  const parts: arrow.Table[] = [];
+  for (let start = 0; out && start < out.numRows; start += ctx.perFile) {
+    parts.push(new arrow.Table([out.slice(start, Math.min(out.numRows, start + ctx.perFile))]));
+  }
+  const encoder = ctx.encoder;
+  if (encoder) {
+    return Promise.all(
+      parts.map(async (part) =>
+        putWrittenDataFile(ctx.metadata, ctx.store, await encoder.encode(part, ctx.schema), partition),
+      ),
+    );
+  }
+  return (async () => {
+    const files: DataFile[] = [];
+    for (const part of parts)
+      files.push(await writeArrowAsDataFile(ctx.metadata, ctx.store, part, partition));
+    return files;
+  })();
+}
+
+/**
+ * Through row values: a file predating a schema change (values filled and widened), with list/map
+ * columns, or whose update moves a row to another partition (the rows are partitioned again).
+ */
+async function rewriteByRows(
+  ctx: RewriteContext,
+  table: arrow.Table,
+  edits: readonly FileEdit[],
+): Promise<RewrittenFile> {
+  const all = arrowTableToRows(table, ctx.schema.fields);
+  const replacements = new Map<number, Row | undefined>();
+  let deleted = 0;
+  for (const edit of edits) {
+    const outcome = foldChanges(conformRow(all[edit.row]!, ctx.longs), edit.changes, ctx.dataColumns);
+    ctx.record(edit.k, outcome, edit.key);
+    if (outcome.kind === 'delete') deleted++;
+    replacements.set(edit.row, outcome.kind === 'upsert' ? outcome.row : undefined);
+  }
   const kept: Row[] = [];
-  let e = 0;
   for (let i = 0; i < all.length; i++) {
-    const edit = rowEdits[e];
-    if (edit?.row !== i) kept.push(conformRow(all[i]!, ctx.longs));
+    if (!replacements.has(i)) kept.push(conformRow(all[i]!, ctx.longs));
     else {
-      e++;
-      if (edit.replacement !== undefined) kept.push(replacementRows[edit.replacement]!);
+      const row = replacements.get(i);
+      if (row) kept.push(row);
     }
   }
   const added =
     kept.length > 0
       ? await writeDataFiles(ctx.metadata, ctx.store, kept, { maxRowsPerFile: ctx.perFile })
       : [];
-  return { added: Promise.resolve(added), ...counts, byRows: true };
+  return { added: Promise.resolve(added), updated: edits.length - deleted, deleted, byRows: true };
 }
 
 /**
@@ -136,12 +192,22 @@ export async function rewriteFile(
 function staysInPartition(
   spec: BoundPartitionSpec,
   partition: DataFile['partition'],
-  rows: readonly Row[],
+  folded: { columns: readonly (readonly IcebergValue[])[]; counts: { updated: number } },
 ): boolean {
   const names = spec.fields.map((f) => f.field.name);
   const have = Object.keys(partition);
   if (have.length !== names.length || !names.every((n) => have.includes(n))) return false;
   if (names.length === 0) return true;
   const key = spec.keyOf(partition);
-  return rows.every((r) => spec.keyOf(spec.partitionOf(r)) === key);
+  // a partition source is a top-level column or a path into a struct column: its top-level column
+  const sources = new Set(spec.fields.map((f) => f.sourceName.split('.')[0]!));
+  const fields = spec.schema.fields;
+  for (let i = 0; i < folded.counts.updated; i++) {
+    const row: Row = {};
+    fields.forEach((f, k) => {
+      if (sources.has(f.name)) row[f.name] = folded.columns[k]![i]!;
+    });
+    if (spec.keyOf(spec.partitionOf(row)) !== key) return false;
+  }
+  return true;
 }

@@ -290,18 +290,37 @@ function column(rows: readonly Row[], field: NestedField): IcebergValue[] {
 
 /** Rows → an Arrow table with the schema's field ids; required columns must have no nulls. */
 export function rowsToArrowTable(schema: Schema, rows: readonly Row[]): arrow.Table {
+  return columnsToArrowTable(
+    schema,
+    schema.fields.map((f) => column(rows, f)),
+    rows.length,
+  );
+}
+
+/**
+ * Columns of values (one array per schema field, in order, each `length` long) → an Arrow table with
+ * the schema's field ids; required columns must have no nulls.
+ */
+export function columnsToArrowTable(
+  schema: Schema,
+  columns: readonly (readonly IcebergValue[])[],
+  length: number,
+): arrow.Table {
   const arrowSchema = icebergToArrowSchema(schema);
-  const children = schema.fields.map((f) => {
-    const data = valuesToArrowData(f.type, column(rows, f), f.name);
+  const children = schema.fields.map((f, k) => {
+    const values = columns[k]!;
+    if (values.length !== length)
+      throw new RangeError(`column ${f.name} has ${values.length} values, expected ${length}`);
+    const data = valuesToArrowData(f.type, values, f.name);
     if (f.required && data.nullCount > 0) {
-      const i = rows.findIndex((r) => r[f.name] === null || r[f.name] === undefined);
+      const i = values.findIndex((v) => v === null || v === undefined);
       throw new TypeError(`column ${f.name} is required but row ${i} has no value`);
     }
     return data;
   });
   const struct = arrow.makeData({
     type: new arrow.Struct(arrowSchema.fields),
-    length: rows.length,
+    length,
     nullCount: 0,
     children,
   });

@@ -84,176 +84,189 @@ function wordsToBigInt(w: Uint32Array, i: number): bigint {
   return BigInt.asIntN(128, x);
 }
 
-/** Min/max (and NaN count) over the chunks of one primitive column. */
-function primitiveBounds(
-  type: string,
-  chunks: readonly arrow.Data[],
-): { lower?: Uint8Array; upper?: Uint8Array; nans?: number } {
-  if (type === 'string' || type === 'binary') {
-    let minC: arrow.Data | undefined,
-      minI = 0,
-      maxC: arrow.Data | undefined,
-      maxI = 0;
-    // The current min/max as (buffer, start, end), so each value costs two inlined comparisons.
-    let minB: Uint8Array = new Uint8Array(0),
-      minView = new DataView(minB.buffer),
-      maxView = minView,
-      minS = 0,
-      minE = 0,
-      maxB = minB,
-      maxS = 0,
-      maxE = 0;
-    for (const d of chunks) {
-      const o = d.valueOffsets as Int32Array;
-      const v = d.values as Uint8Array;
-      const view = new DataView(v.buffer, v.byteOffset, v.byteLength);
-      const dense = !d.nullBitmap || d.nullCount === 0;
-      for (let i = 0; i < d.length; i++) {
-        if (!dense && !isValid(d, i)) continue;
-        const s = o[i]!;
-        const e = o[i + 1]!;
-        if (!minC) {
-          minC = maxC = d;
-          minI = maxI = i;
-          minB = maxB = v;
-          minView = maxView = view;
-          minS = maxS = s;
-          minE = maxE = e;
-          continue;
-        }
-        // first bytes decide most comparisons; compareBytes only on a tie
-        const first = s < e ? v[s]! : -1;
-        const minFirst = minS < minE ? minB[minS]! : -1;
-        if (
-          first < minFirst ||
-          (first === minFirst && compareBytesWide(view, v, s, e, minView, minB, minS, minE) < 0)
-        ) {
-          minC = d;
-          minI = i;
-          minB = v;
-          minView = view;
-          minS = s;
-          minE = e;
-        }
-        const maxFirst = maxS < maxE ? maxB[maxS]! : -1;
-        if (
-          first > maxFirst ||
-          (first === maxFirst && compareBytesWide(view, v, s, e, maxView, maxB, maxS, maxE) > 0)
-        ) {
-          maxC = d;
-          maxI = i;
-          maxB = v;
-          maxView = view;
-          maxS = s;
-          maxE = e;
-        }
-      }
-    }
-    if (!minC || !maxC) return {};
-    const slice = (d: arrow.Data, i: number): Uint8Array => {
-      const o = d.valueOffsets as Int32Array;
-      return Uint8Array.from((d.values as Uint8Array).subarray(o[i]!, o[i + 1]!));
-    };
-    const min = slice(minC, minI);
-    const max = slice(maxC, maxI);
-    if (type === 'string') {
-      const b = stringBoundBytes(min, max);
-      return b.upper ? { lower: b.lower, upper: b.upper } : { lower: b.lower };
-    }
-    const upper = truncateBinaryUpper(max);
-    return upper ? { lower: truncateBinaryLower(min), upper } : { lower: truncateBinaryLower(min) };
-  }
+type Bounds = { lower?: Uint8Array; upper?: Uint8Array; nans?: number };
 
+/**
+ * Min/max (and NaN count) over the chunks of one primitive column. Each type has its own function: a
+ * loop that only ever sees one kind of buffer is optimized once and stays so, where one function for all
+ * types was deoptimized whenever a column of another type came through.
+ */
+function primitiveBounds(type: string, chunks: readonly arrow.Data[]): Bounds {
+  if (type === 'string' || type === 'binary') return bytesBounds(type, chunks);
   const decimal = parseDecimal(type as IcebergType);
-  if (decimal) {
-    let minV: bigint | undefined, maxV: bigint | undefined;
-    for (const d of chunks) {
-      const w = d.values as Uint32Array;
-      const dense = !d.nullBitmap || d.nullCount === 0;
-      let minI = -1,
-        maxI = -1;
-      if (decimal.precision <= 18) {
-        // the value fits the low 64 bits: compare (signed word 1, unsigned word 0) like int64Bounds
-        const hi = new Int32Array(w.buffer, w.byteOffset, w.length);
-        for (let i = 0; i < d.length; i++) {
-          if (!dense && !isValid(d, i)) continue;
-          if (minI < 0) {
-            minI = maxI = i;
-            continue;
-          }
-          const h = hi[4 * i + 1]!;
-          const l = w[4 * i]!;
-          const mh = hi[4 * minI + 1]!;
-          if (h < mh || (h === mh && l < w[4 * minI]!)) minI = i;
-          const xh = hi[4 * maxI + 1]!;
-          if (h > xh || (h === xh && l > w[4 * maxI]!)) maxI = i;
-        }
-      } else {
-        for (let i = 0; i < d.length; i++) {
-          if (!dense && !isValid(d, i)) continue;
-          if (minI < 0) {
-            minI = maxI = i;
-            continue;
-          }
-          if (compareDecimalWords(w, i, minI) < 0) minI = i;
-          if (compareDecimalWords(w, i, maxI) > 0) maxI = i;
-        }
-      }
-      if (minI < 0) continue;
-      const lo = wordsToBigInt(w, minI);
-      const hi = wordsToBigInt(w, maxI);
-      if (minV === undefined || lo < minV) minV = lo;
-      if (maxV === undefined || hi > maxV) maxV = hi;
-    }
-    if (minV === undefined || maxV === undefined) return {};
-    return { lower: decimalToBytes(minV), upper: decimalToBytes(maxV) };
-  }
-
+  if (decimal) return decimalBounds(decimal.precision, chunks);
   const width = parseFixed(type as IcebergType) ?? (type === 'uuid' ? 16 : undefined);
-  if (width !== undefined) {
-    let min: Uint8Array | undefined, max: Uint8Array | undefined;
-    for (const d of chunks) {
-      const v = d.values as Uint8Array;
-      for (let i = 0; i < d.length; i++) {
-        if (!isValid(d, i)) continue;
-        const cur = v.subarray(i * width, (i + 1) * width);
-        if (!min || compareBytes(cur, 0, width, min, 0, width) < 0) min = cur;
-        if (!max || compareBytes(cur, 0, width, max, 0, width) > 0) max = cur;
-      }
-    }
-    if (!min || !max) return {};
-    // fixed and uuid bounds are not truncated (Java truncates only string and binary)
-    return { lower: Uint8Array.from(min), upper: Uint8Array.from(max) };
-  }
-
-  if (type === 'boolean') {
-    let seenFalse = false,
-      seenTrue = false;
-    for (const d of chunks) {
-      for (let i = 0; i < d.length; i++) {
-        if (!isValid(d, i)) continue;
-        const j = d.offset + i;
-        if ((d.values[j >> 3] & (1 << (j & 7))) !== 0) seenTrue = true;
-        else seenFalse = true;
-      }
-    }
-    if (!seenFalse && !seenTrue) return {};
-    return { lower: Uint8Array.of(seenFalse ? 0 : 1), upper: Uint8Array.of(seenTrue ? 1 : 0) };
-  }
-
+  if (width !== undefined) return fixedBounds(width, chunks);
+  if (type === 'boolean') return booleanBounds(chunks);
   if (type === 'long' || type === 'time' || type === 'timestamp' || type === 'timestamptz') {
     return int64Bounds(type, chunks);
   }
-  const isFloat = type === 'float' || type === 'double';
-  let min: number | bigint | undefined, max: number | bigint | undefined;
+  if (type === 'float' || type === 'double') return floatBounds(type, chunks);
+  if (type === 'int' || type === 'date') return int32Bounds(type, chunks);
+  return {};
+}
+
+function bytesBounds(type: 'string' | 'binary', chunks: readonly arrow.Data[]): Bounds {
+  let minC: arrow.Data | undefined,
+    minI = 0,
+    maxC: arrow.Data | undefined,
+    maxI = 0;
+  // The current min/max as (buffer, start, end), so each value costs two inlined comparisons.
+  let minB: Uint8Array = new Uint8Array(0),
+    minView = new DataView(minB.buffer),
+    maxView = minView,
+    minS = 0,
+    minE = 0,
+    maxB = minB,
+    maxS = 0,
+    maxE = 0;
+  for (const d of chunks) {
+    const o = d.valueOffsets as Int32Array;
+    const v = d.values as Uint8Array;
+    const view = new DataView(v.buffer, v.byteOffset, v.byteLength);
+    const dense = !d.nullBitmap || d.nullCount === 0;
+    for (let i = 0; i < d.length; i++) {
+      if (!dense && !isValid(d, i)) continue;
+      const s = o[i]!;
+      const e = o[i + 1]!;
+      if (!minC) {
+        minC = maxC = d;
+        minI = maxI = i;
+        minB = maxB = v;
+        minView = maxView = view;
+        minS = maxS = s;
+        minE = maxE = e;
+        continue;
+      }
+      // first bytes decide most comparisons; compareBytes only on a tie
+      const first = s < e ? v[s]! : -1;
+      const minFirst = minS < minE ? minB[minS]! : -1;
+      if (
+        first < minFirst ||
+        (first === minFirst && compareBytesWide(view, v, s, e, minView, minB, minS, minE) < 0)
+      ) {
+        minC = d;
+        minI = i;
+        minB = v;
+        minView = view;
+        minS = s;
+        minE = e;
+      }
+      const maxFirst = maxS < maxE ? maxB[maxS]! : -1;
+      if (
+        first > maxFirst ||
+        (first === maxFirst && compareBytesWide(view, v, s, e, maxView, maxB, maxS, maxE) > 0)
+      ) {
+        maxC = d;
+        maxI = i;
+        maxB = v;
+        maxView = view;
+        maxS = s;
+        maxE = e;
+      }
+    }
+  }
+  if (!minC || !maxC) return {};
+  const slice = (d: arrow.Data, i: number): Uint8Array => {
+    const o = d.valueOffsets as Int32Array;
+    return Uint8Array.from((d.values as Uint8Array).subarray(o[i]!, o[i + 1]!));
+  };
+  const min = slice(minC, minI);
+  const max = slice(maxC, maxI);
+  if (type === 'string') {
+    const b = stringBoundBytes(min, max);
+    return b.upper ? { lower: b.lower, upper: b.upper } : { lower: b.lower };
+  }
+  const upper = truncateBinaryUpper(max);
+  return upper ? { lower: truncateBinaryLower(min), upper } : { lower: truncateBinaryLower(min) };
+}
+
+function decimalBounds(precision: number, chunks: readonly arrow.Data[]): Bounds {
+  let minV: bigint | undefined, maxV: bigint | undefined;
+  for (const d of chunks) {
+    const w = d.values as Uint32Array;
+    const dense = !d.nullBitmap || d.nullCount === 0;
+    let minI = -1,
+      maxI = -1;
+    if (precision <= 18) {
+      // the value fits the low 64 bits: compare (signed word 1, unsigned word 0) like int64Bounds
+      const hi = new Int32Array(w.buffer, w.byteOffset, w.length);
+      for (let i = 0; i < d.length; i++) {
+        if (!dense && !isValid(d, i)) continue;
+        if (minI < 0) {
+          minI = maxI = i;
+          continue;
+        }
+        const h = hi[4 * i + 1]!;
+        const l = w[4 * i]!;
+        const mh = hi[4 * minI + 1]!;
+        if (h < mh || (h === mh && l < w[4 * minI]!)) minI = i;
+        const xh = hi[4 * maxI + 1]!;
+        if (h > xh || (h === xh && l > w[4 * maxI]!)) maxI = i;
+      }
+    } else {
+      for (let i = 0; i < d.length; i++) {
+        if (!dense && !isValid(d, i)) continue;
+        if (minI < 0) {
+          minI = maxI = i;
+          continue;
+        }
+        if (compareDecimalWords(w, i, minI) < 0) minI = i;
+        if (compareDecimalWords(w, i, maxI) > 0) maxI = i;
+      }
+    }
+    if (minI < 0) continue;
+    const lo = wordsToBigInt(w, minI);
+    const hi = wordsToBigInt(w, maxI);
+    if (minV === undefined || lo < minV) minV = lo;
+    if (maxV === undefined || hi > maxV) maxV = hi;
+  }
+  if (minV === undefined || maxV === undefined) return {};
+  return { lower: decimalToBytes(minV), upper: decimalToBytes(maxV) };
+}
+
+function fixedBounds(width: number, chunks: readonly arrow.Data[]): Bounds {
+  let min: Uint8Array | undefined, max: Uint8Array | undefined;
+  for (const d of chunks) {
+    const v = d.values as Uint8Array;
+    for (let i = 0; i < d.length; i++) {
+      if (!isValid(d, i)) continue;
+      const cur = v.subarray(i * width, (i + 1) * width);
+      if (!min || compareBytes(cur, 0, width, min, 0, width) < 0) min = cur;
+      if (!max || compareBytes(cur, 0, width, max, 0, width) > 0) max = cur;
+    }
+  }
+  if (!min || !max) return {};
+  // fixed and uuid bounds are not truncated (Java truncates only string and binary)
+  return { lower: Uint8Array.from(min), upper: Uint8Array.from(max) };
+}
+
+function booleanBounds(chunks: readonly arrow.Data[]): Bounds {
+  let seenFalse = false,
+    seenTrue = false;
+  for (const d of chunks) {
+    for (let i = 0; i < d.length; i++) {
+      if (!isValid(d, i)) continue;
+      const j = d.offset + i;
+      if ((d.values[j >> 3] & (1 << (j & 7))) !== 0) seenTrue = true;
+      else seenFalse = true;
+    }
+  }
+  if (!seenFalse && !seenTrue) return {};
+  return { lower: Uint8Array.of(seenFalse ? 0 : 1), upper: Uint8Array.of(seenTrue ? 1 : 0) };
+}
+
+/** float and double: NaN excluded from the bounds and counted, -0.0 below 0.0. */
+function floatBounds(type: string, chunks: readonly arrow.Data[]): Bounds {
+  let min: number | undefined, max: number | undefined;
   let nans = 0;
   for (const d of chunks) {
-    const v = d.values as ArrayLike<number | bigint>;
+    const v = d.values as Float32Array | Float64Array;
     const dense = !d.nullBitmap || d.nullCount === 0;
     for (let i = 0; i < d.length; i++) {
       if (!dense && !isValid(d, i)) continue;
       const x = v[i]!;
-      if (isFloat && Number.isNaN(x)) {
+      if (Number.isNaN(x)) {
         nans++;
         continue;
       }
@@ -261,11 +274,32 @@ function primitiveBounds(
       if (max === undefined || x > max || (x === max && Object.is(max, -0) && Object.is(x, 0))) max = x;
     }
   }
-  const out: { lower?: Uint8Array; upper?: Uint8Array; nans?: number } = isFloat ? { nans } : {};
-  if (min === undefined || max === undefined) return out;
-  out.lower = toSingleValueBytes(type as IcebergType, min);
-  out.upper = toSingleValueBytes(type as IcebergType, max);
-  return out;
+  if (min === undefined || max === undefined) return { nans };
+  return {
+    nans,
+    lower: toSingleValueBytes(type as IcebergType, min),
+    upper: toSingleValueBytes(type as IcebergType, max),
+  };
+}
+
+/** int and date (32-bit values). */
+function int32Bounds(type: string, chunks: readonly arrow.Data[]): Bounds {
+  let min: number | undefined, max: number | undefined;
+  for (const d of chunks) {
+    const v = d.values as Int32Array;
+    const dense = !d.nullBitmap || d.nullCount === 0;
+    for (let i = 0; i < d.length; i++) {
+      if (!dense && !isValid(d, i)) continue;
+      const x = v[i]!;
+      if (min === undefined || x < min) min = x;
+      if (max === undefined || x > max) max = x;
+    }
+  }
+  if (min === undefined || max === undefined) return {};
+  return {
+    lower: toSingleValueBytes(type as IcebergType, min),
+    upper: toSingleValueBytes(type as IcebergType, max),
+  };
 }
 
 /**

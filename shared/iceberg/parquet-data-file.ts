@@ -10,7 +10,7 @@ import * as arrow from 'apache-arrow';
 import * as pw from 'parquet-wasm';
 import { arrowTableToRows, rowsToArrowTable } from './arrow-rows.js';
 import { computeBoundsAndNaNs } from './column-metrics.js';
-import { readParquetFooter } from './parquet-footer.js';
+import { readParquetFooter, type ParquetFooterFacts } from './parquet-footer.js';
 import type { NestedField, Schema } from './types.js';
 import type { IcebergValue, Row } from './values.js';
 
@@ -49,7 +49,8 @@ export interface WrittenDataFile {
   dataFile: Omit<DataFile, 'filePath' | 'partition'>;
 }
 
-function writerProperties(schema: Schema, options: WriteOptions): pw.WriterProperties {
+/** The writer settings of every data file (built fresh per file: writeParquet consumes them). */
+export function dataFileWriterProperties(schema: Schema, options: WriteOptions = {}): pw.WriterProperties {
   let builder = new pw.WriterPropertiesBuilder()
     .setCompression(pw.Compression[options.compression ?? 'ZSTD'])
     .setKeyValueMetadata(new Map([['iceberg.schema', JSON.stringify(schema)]]));
@@ -64,7 +65,7 @@ export function arrowToParquetBytes(
   options: WriteOptions = {},
 ): Uint8Array {
   const wasmTable = pw.Table.fromIPCStream(arrow.tableToIPC(table, 'stream'));
-  return pw.writeParquet(wasmTable, writerProperties(schema, options));
+  return pw.writeParquet(wasmTable, dataFileWriterProperties(schema, options));
 }
 
 /**
@@ -124,6 +125,34 @@ export function writeRowsDataFile(
 }
 
 /**
+ * Rows per Arrow record batch when a data file is read, at most. parquet-wasm's default (1,024) turns a
+ * 250,000-row file into 245 IPC messages and record batches, which cost more to hand over and walk than
+ * the decoding itself.
+ */
+export const READ_BATCH_ROWS = 65_536;
+
+/**
+ * Encoded bytes of one column per record batch, at most: a batch of wide values is cut smaller so a
+ * string column stays far below Arrow's 2 GiB per chunk (decoded values can be larger than encoded ones:
+ * dictionaries).
+ */
+const READ_BATCH_BYTES = 128 * 1024 * 1024;
+
+/**
+ * The reader options of every data file read (the copy-on-write bench times bare parquet-wasm with
+ * them): READ_BATCH_ROWS rows per batch, fewer (down to 1,024) when the widest column's encoded bytes
+ * per row would make a batch's column larger than READ_BATCH_BYTES.
+ */
+export function dataFileReadOptions(footer: ParquetFooterFacts, columns?: string[]): pw.ReaderOptions {
+  let widest = 0;
+  for (const leaf of footer.leaves) widest = Math.max(widest, leaf.uncompressedSize);
+  const perRow = footer.rowCount > 0 ? widest / footer.rowCount : 0;
+  const rows = perRow > 0 ? Math.floor(READ_BATCH_BYTES / perRow) : READ_BATCH_ROWS;
+  const batchSize = Math.max(1024, Math.min(READ_BATCH_ROWS, rows));
+  return columns ? { batchSize, columns } : { batchSize };
+}
+
+/**
  * Read a data file into Arrow, projecting the given fields (by field id, as Iceberg resolves columns;
  * a field missing from the file, e.g. added later, reads as nulls when converted to rows).
  */
@@ -133,8 +162,8 @@ export function readArrowDataFile(
   file = '<parquet>',
 ): arrow.Table {
   let columns: string[] | undefined;
+  const footer = readParquetFooter(bytes, file);
   if (fields) {
-    const footer = readParquetFooter(bytes, file);
     columns = [];
     for (const f of fields) {
       const col = footer.columns.find((c) => c.fieldId === f.id);
@@ -142,7 +171,7 @@ export function readArrowDataFile(
     }
     if (columns.length === 0) return new arrow.Table();
   }
-  const wasmTable = pw.readParquet(bytes, columns ? { columns } : undefined);
+  const wasmTable = pw.readParquet(bytes, dataFileReadOptions(footer, columns));
   try {
     // intoIPCStream consumes the table; the finally only matters if it throws first.
     return arrow.tableFromIPC(wasmTable.intoIPCStream());

@@ -9,6 +9,8 @@ export interface LeafColumnFacts {
   fieldId: number | undefined;
   path: string[];
   compressedSize: number;
+  /** Uncompressed size (encoded pages) summed over row groups. */
+  uncompressedSize: number;
   valueCount: number;
   nullCount: number | undefined;
 }
@@ -72,6 +74,7 @@ export function readParquetFooter(bytes: Uint8Array, file = '<parquet>'): Parque
     fieldId,
     path: meta.row_groups[0]?.columns[k]?.meta_data?.path_in_schema ?? [],
     compressedSize: 0,
+    uncompressedSize: 0,
     valueCount: 0,
     nullCount: 0,
   }));
@@ -85,6 +88,7 @@ export function readParquetFooter(bytes: Uint8Array, file = '<parquet>'): Parque
       const md = chunk.meta_data;
       if (!leaf || !md) return;
       leaf.compressedSize += Number(md.total_compressed_size);
+      leaf.uncompressedSize += Number(md.total_uncompressed_size);
       leaf.valueCount += Number(md.num_values);
       const nulls = md.statistics?.null_count;
       leaf.nullCount =

@@ -2,7 +2,7 @@
 // bit offsets, strings, decimals, booleans, uuids, structs, ranges across record batches and of sliced
 // data), and their column metrics equal those of the same rows written from values. Then a whole commit:
 // updates, deletes, partial updates and stale changes at the first and last rows of a file and of its
-// record batches (parquet-wasm reads 1,024 rows per batch), on a composite key with null columns, read
+// record batches (READ_BATCH_ROWS rows per batch as read), on a composite key with null columns, read
 // back by PyIceberg and compared with a replay of the changes.
 
 import { after, test } from 'node:test';
@@ -16,12 +16,14 @@ import { LocalObjectStore } from '../../../shared/adapters/embedded/local-object
 import { SqliteCatalog } from '../../../shared/adapters/embedded/sqlite-catalog.js';
 import { SqliteStateStore } from '../../../shared/adapters/embedded/sqlite-state-store.js';
 import { compareKey, keyString } from '../../../shared/cow/keys.js';
-import { firstKeyFilter, locateKeys } from '../../../shared/cow/locate-keys.js';
+import { spliceRows, type RowEdit } from '../../../shared/cow/columnar-rewrite.js';
+import { indexKeys, locateKeys } from '../../../shared/cow/locate-keys.js';
 import { concatRanges, type DataRange } from '../../../shared/iceberg/arrow-concat.js';
 import { arrowTableToRows, rowsToArrowTable } from '../../../shared/iceberg/arrow-rows.js';
 import { icebergToArrowSchema } from '../../../shared/iceberg/arrow-schema.js';
 import { computeBoundsAndNaNs } from '../../../shared/iceberg/column-metrics.js';
 import {
+  READ_BATCH_ROWS,
   readArrowDataFile,
   readRowsDataFile,
   writeArrowDataFile,
@@ -81,9 +83,18 @@ function allTypesRow(i: number, random: () => number): Row {
 test('gathered ranges equal the rows they came from, and their metrics equal those of the same rows', () => {
   const random = seeded(7);
   const rows = Array.from({ length: 3000 }, (_, i) => allTypesRow(i, random));
-  const written = writeArrowDataFile(rowsToArrowTable(ALL_TYPES, rows), ALL_TYPES);
-  const table = readArrowDataFile(written.bytes, ALL_TYPES.fields);
-  assert.ok(table.batches.length >= 3, 'the file reads as several record batches');
+  // record batches as the reader makes them (their own buffers, offset 0), here one per file of 1,000
+  // rows (a file reads as one batch up to READ_BATCH_ROWS)
+  const table = new arrow.Table(
+    [0, 1000, 2000].flatMap(
+      (start) =>
+        readArrowDataFile(
+          writeArrowDataFile(rowsToArrowTable(ALL_TYPES, rows.slice(start, start + 1000)), ALL_TYPES).bytes,
+          ALL_TYPES.fields,
+        ).batches,
+    ),
+  );
+  assert.equal(table.batches.length, 3);
   const starts: number[] = [];
   table.batches.reduce((at, b) => (starts.push(at), at + b.numRows), 0);
   for (let round = 0; round < 20; round++) {
@@ -122,6 +133,42 @@ test('gathered ranges equal the rows they came from, and their metrics equal tho
   }
 });
 
+test('spliced rows equal the edited rows: many edits over several record batches, deletes and replacements', () => {
+  const random = seeded(9);
+  const rows = Array.from({ length: 3000 }, (_, i) => allTypesRow(i, random));
+  const table = new arrow.Table(
+    [0, 1000, 2000].flatMap((start) => rowsToArrowTable(ALL_TYPES, rows.slice(start, start + 1000)).batches),
+  );
+  const edits: RowEdit[] = [];
+  const replacementRows: Row[] = [];
+  const expected: Row[] = [];
+  rows.forEach((row, i) => {
+    const r = random();
+    if (r < 0.2)
+      edits.push({ row: i }); // deleted
+    else if (r < 0.5) {
+      const replacement = allTypesRow(10_000 + i, random);
+      edits.push({ row: i, replacement: replacementRows.length });
+      replacementRows.push(replacement);
+      expected.push(replacement);
+    } else expected.push(row);
+  });
+  const replacements = rowsToArrowTable(ALL_TYPES, replacementRows).batches[0];
+  const out = spliceRows(table, ALL_TYPES, edits, replacements);
+  assert.ok(out);
+  assert.deepEqual(arrowTableToRows(new arrow.Table([out]), ALL_TYPES.fields), expected);
+  // every row deleted: nothing left
+  assert.equal(
+    spliceRows(
+      table,
+      ALL_TYPES,
+      rows.map((_, i) => ({ row: i })),
+      undefined,
+    ),
+    undefined,
+  );
+});
+
 test('keys are located from the raw long column exactly, also where doubles round (beyond 2^53)', () => {
   const schema: Schema = {
     type: 'struct',
@@ -137,13 +184,12 @@ test('keys are located from the raw long column exactly, also where doubles roun
   const rows = ids.map((id, i) => ({ id, _cdc_source_ts_ms: BigInt(100 + i), _cdc_lsn: -1n }));
   const table = readArrowDataFile(writeRowsDataFile(rows, schema).bytes, schema.fields);
   const wanted = [big + 1n, 2n ** 62n + 1n, -(2n ** 63n), 7n].map((v) => [v]);
-  const byKey = new Map(wanted.map((k) => [keyString(k), k]));
+  const byKey = new Map(wanted.map((key) => [keyString(key), { key }]));
   const found = locateKeys(
     table,
     [schema.fields[0]!],
     schema.fields.slice(1),
-    byKey,
-    firstKeyFilter(wanted),
+    indexKeys(byKey),
     'test.parquet',
   );
   assert.deepEqual(
@@ -154,6 +200,76 @@ test('keys are located from the raw long column exactly, also where doubles roun
       [keyString([-(2n ** 63n)]), { row: 6, order: { sourceTsMs: 106, lsn: 2n ** 64n - 1n } }],
     ],
   );
+});
+
+test('located keys equal a scan of the rows: sorted and unsorted batches, doubles that round, composite keys, nulls', () => {
+  const schema: Schema = {
+    type: 'struct',
+    'schema-id': 0,
+    fields: [
+      { id: 1, name: 'id', required: false, type: 'long' },
+      { id: 2, name: 'sub', required: false, type: 'string' },
+      { id: 3, name: '_cdc_source_ts_ms', required: true, type: 'long' },
+      { id: 4, name: '_cdc_lsn', required: true, type: 'long' },
+    ],
+  };
+  const random = seeded(7);
+  const big = 2n ** 53n;
+  // first values close together beyond 2^53 (several round to one double) and repeated (composite keys)
+  const pool = [-3n, 0n, 1n, 2n, big - 1n, big, big + 1n, big + 2n, big + 3n, 2n ** 62n, 2n ** 62n + 1n];
+  for (const layout of ['sorted', 'shuffled', 'nulls'] as const) {
+    for (const composite of [false, true]) {
+      const rows: Row[] = [];
+      const seen = new Set<string>();
+      while (rows.length < 300) {
+        const id = layout === 'nulls' && random() < 0.1 ? null : pool[Math.floor(random() * pool.length)]!;
+        const sub = composite ? `s${Math.floor(random() * 40)}` : null;
+        const k = keyString(composite ? [id, sub] : [id]);
+        if (seen.has(k)) {
+          if (!composite)
+            rows.push({ id: 5n + BigInt(rows.length) * 2n ** 20n, sub, _cdc_source_ts_ms: 1n, _cdc_lsn: 1n });
+          continue;
+        }
+        seen.add(k);
+        rows.push({ id, sub, _cdc_source_ts_ms: BigInt(rows.length), _cdc_lsn: BigInt(-rows.length) });
+      }
+      const keyOf = (r: Row): IcebergValue[] => (composite ? [r.id!, r.sub!] : [r.id!]);
+      if (layout === 'sorted') rows.sort((a, b) => compareKey(keyOf(a), keyOf(b)));
+      // drop duplicate keys made above, keeping the first
+      const unique = rows.filter(
+        (r, i) => rows.findIndex((o) => keyString(keyOf(o)) === keyString(keyOf(r))) === i,
+      );
+      const fields = composite ? [schema.fields[0]!, schema.fields[1]!] : [schema.fields[0]!];
+      const table = new arrow.Table(
+        [0, 100, 200].map((start) => rowsToArrowTable(schema, unique.slice(start, start + 100)).batches[0]!),
+      );
+      // wanted: half of the stored keys and some absent ones (same first values, other second values)
+      const wanted = new Map<string, { key: IcebergValue[] }>();
+      unique.forEach((r, i) => {
+        if (i % 2 === 0) wanted.set(keyString(keyOf(r)), { key: keyOf(r) });
+      });
+      for (const id of pool) {
+        const key = composite ? [id, 'absent'] : [id + 7n * 2n ** 40n];
+        wanted.set(keyString(key), { key });
+      }
+      const expected = new Map<string, { row: number; order: { sourceTsMs: number; lsn: bigint } }>();
+      unique.forEach((r, i) => {
+        const k = keyString(keyOf(r));
+        if (wanted.has(k)) {
+          expected.set(k, {
+            row: i,
+            order: { sourceTsMs: Number(r._cdc_source_ts_ms), lsn: BigInt.asUintN(64, r._cdc_lsn as bigint) },
+          });
+        }
+      });
+      const found = locateKeys(table, fields, schema.fields.slice(2), indexKeys(wanted), 'test.parquet');
+      assert.deepEqual(
+        new Map([...found].sort((a, b) => a[1].row - b[1].row)),
+        new Map([...expected].sort((a, b) => a[1].row - b[1].row)),
+        `${layout}, ${composite ? 'composite' : 'single'} key`,
+      );
+    }
+  }
 });
 
 // ---- a whole commit --------------------------------------------------------------------------------
@@ -186,7 +302,10 @@ test('a commit rewrites a file column-wise: edits at file and record-batch edges
   const stage = (events: ReturnType<typeof change>[]) =>
     stageChangeset({ objects, state, workRoot: join(dir, 'work') }, T, SCHEMA, PK, events);
 
-  // 2,500 rows in one file, sorted by (region, id): rows 0..1249 are region a, then region b
+  // one file of two record batches as read (READ_BATCH_ROWS rows each), sorted by (region, id): rows
+  // 0..N-1 are region a, then region b
+  const B = READ_BATCH_ROWS;
+  const N = B / 2 + 100;
   const row = (region: string, id: number, v: number): Row => ({
     region,
     id,
@@ -199,7 +318,7 @@ test('a commit rewrites a file column-wise: edits at file and record-batch edges
   const keyOf = (r: Row) => `${String(r.region)}/${String(r.id)}`;
   const first: ReturnType<typeof change>[] = [];
   for (const region of ['a', 'b']) {
-    for (let id = 0; id < 1250; id++) {
+    for (let id = 0; id < N; id++) {
       const r = row(region, id, 0);
       model.set(keyOf(r), r);
       first.push(change(T, PK, 'upsert', r, 1000));
@@ -225,12 +344,13 @@ test('a commit rewrites a file column-wise: edits at file and record-batch edges
     events.push(change(T, PK, 'delete', { region: r.region!, id: r.id! }, ts++));
     model.delete(keyOf(r));
   };
-  // updates at the first and last row of the file and around the record-batch boundaries 1024, 2048
-  for (const p of [0, 1023, 1024, 2047, 2048, 2499]) upsert(row(String(at(p).region), Number(at(p).id), 1));
+  // updates at the first and last row of the file and around the record-batch boundary
+  for (const p of [0, 1023, 1024, B - 1, B, 2 * N - 1])
+    upsert(row(String(at(p).region), Number(at(p).id), 1));
   // deletes next to them
-  for (const p of [1, 1022, 1025, 2498]) del(at(p));
+  for (const p of [1, 1022, B - 2, B + 1, 2 * N - 2]) del(at(p));
   // partial updates: only the price, the name absent (kept); and a column set to null
-  for (const p of [5, 1500]) {
+  for (const p of [5, N + 250]) {
     const r = at(p);
     upsert({ region: r.region!, id: r.id!, price: 123_456n });
   }
@@ -253,7 +373,7 @@ test('a commit rewrites a file column-wise: edits at file and record-batch edges
   assert.equal(result.counts.rewrittenFiles, 1);
   assert.equal(result.counts.rewrittenByRows, 0, 'rewritten column-wise');
   assert.equal(result.counts.inserted, 3);
-  assert.equal(result.counts.deleted, 4);
+  assert.equal(result.counts.deleted, 5);
 
   // every live file is sorted by key, and its manifest bounds are those of its rows
   const { metadata } = await catalog.loadTable({ namespace: ['shop'], name: 'stock' });

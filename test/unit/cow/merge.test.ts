@@ -3,7 +3,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compareKey, compareValue, keyString } from '../../../shared/cow/keys.js';
-import { applicable, foldChanges, groupByKey, rowOrder } from '../../../shared/cow/merge.js';
+import {
+  afterLastDelete,
+  applicable,
+  foldChanges,
+  foldedOutcome,
+  foldedValue,
+  groupByKey,
+  needsStoredRow,
+  rowOrder,
+} from '../../../shared/cow/merge.js';
+import type { Row } from '../../../shared/iceberg/values.js';
+import { seeded } from '../../support/random.js';
 import { change } from './support/stage.js';
 
 const T = { schema: 'public', name: 't' };
@@ -70,4 +81,29 @@ test('key strings never collide across kinds; strings sort by UTF-8 bytes', () =
   assert.ok(compareValue('\uffff', '😀') < 0);
   assert.ok(compareKey([1, 'b'], [1, 'a']) > 0);
   assert.ok(compareValue(null, 0) < 0);
+});
+
+test('the column-wise fold equals foldChanges: outcome, every value, and the stored row read only when used', () => {
+  const random = seeded(11);
+  for (let round = 0; round < 2000; round++) {
+    const stored: Row | undefined =
+      random() < 0.2 ? undefined : { id: 1, a: random() < 0.3 ? null : `a${round}`, b: round };
+    const changes = Array.from({ length: 1 + Math.floor(random() * 4) }, (_, i) => {
+      if (random() < 0.25) return change(T, PK, 'delete', { id: 1 }, 1000 + i);
+      const row: Row = { id: 1 };
+      // each column present (possibly null) or absent
+      for (const c of ['a', 'b']) if (random() < 0.6) row[c] = random() < 0.2 ? null : `${c}${round}-${i}`;
+      return change(T, PK, 'upsert', row, 1000 + i);
+    });
+    const expected = foldChanges(stored ? { ...stored } : undefined, changes, COLUMNS);
+    const outcome = foldedOutcome(changes);
+    assert.equal(outcome.kind, expected.kind, `round ${round}`);
+    assert.deepEqual(outcome.order, expected.order);
+    if (expected.kind !== 'upsert') continue;
+    const from = afterLastDelete(changes);
+    // without the stored row the fold is the same whenever needsStoredRow says it is not needed
+    const given = needsStoredRow(changes, COLUMNS) ? stored : undefined;
+    for (const c of COLUMNS)
+      assert.equal(foldedValue(changes, from, c, given), expected.row[c], `${c}, round ${round}`);
+  }
 });

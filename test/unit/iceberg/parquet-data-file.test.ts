@@ -6,7 +6,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildSchema } from '../../../shared/iceberg/schema.js';
 import { readParquetFooter } from '../../../shared/iceberg/parquet-footer.js';
-import { readRowsDataFile, writeRowsDataFile } from '../../../shared/iceberg/parquet-data-file.js';
+import {
+  dataFileReadOptions,
+  READ_BATCH_ROWS,
+  readArrowDataFile,
+  readRowsDataFile,
+  writeRowsDataFile,
+} from '../../../shared/iceberg/parquet-data-file.js';
 import { fromSingleValueBytes } from '../../../shared/iceberg/single-value.js';
 import type { Row } from '../../../shared/iceberg/values.js';
 
@@ -218,4 +224,33 @@ test('several row groups: one split offset per row group, counts summed over the
   // read back across row groups and Arrow batches
   const back = readRowsDataFile(bytes, small.fields);
   assert.deepEqual(back, many);
+});
+
+test('a file is read in record batches of up to READ_BATCH_ROWS rows, fewer when its rows are wide', () => {
+  const narrowSchema = buildSchema([
+    { name: 'id', type: 'long', required: true },
+    { name: 's', type: 'string' },
+  ]);
+  const narrow = Array.from({ length: 70_000 }, (_, i): Row => ({ id: BigInt(i), s: `v${i % 97}` }));
+  const narrowBytes = writeRowsDataFile(narrow, narrowSchema).bytes;
+  assert.equal(dataFileReadOptions(readParquetFooter(narrowBytes)).batchSize, READ_BATCH_ROWS);
+  assert.deepEqual(
+    readArrowDataFile(narrowBytes, narrowSchema.fields).batches.map((b) => b.numRows),
+    [READ_BATCH_ROWS, 70_000 - READ_BATCH_ROWS],
+  );
+  // 16 KiB of distinct text per row: a batch's string column is cut to stay near 128 MiB
+  const random = (n: number, seed: number): string => {
+    let x = seed;
+    let out = '';
+    for (let k = 0; k < n; k++) out += String.fromCharCode(33 + ((x = (x * 1103515245 + 12345) >>> 0) % 90));
+    return out;
+  };
+  const wide = Array.from({ length: 300 }, (_, i): Row => ({ id: BigInt(i), s: random(16_384, i + 1) }));
+  const wideBytes = writeRowsDataFile(wide, narrowSchema).bytes;
+  const footer = readParquetFooter(wideBytes);
+  const batchSize = dataFileReadOptions(footer).batchSize!;
+  assert.ok(batchSize < READ_BATCH_ROWS && batchSize >= 1024, `batch size ${batchSize}`);
+  const perRow = Math.max(...footer.leaves.map((l) => l.uncompressedSize)) / footer.rowCount;
+  assert.ok(perRow >= 16_384 && batchSize * perRow <= 128 * 1024 * 1024);
+  assert.deepEqual(readRowsDataFile(wideBytes, narrowSchema.fields), wide);
 });
