@@ -6,37 +6,22 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readRowsDataFile } from '../../../shared/iceberg/parquet-data-file.js';
-import { BoundPartitionSpec, buildPartitionSpec } from '../../../shared/iceberg/partitioning.js';
+import { BoundPartitionSpec } from '../../../shared/iceberg/partitioning.js';
 import { currentSchema, defaultSpec, readLiveDataFiles } from '../../../shared/iceberg/table-writer.js';
-import type { Schema } from '../../../shared/iceberg/types.js';
 import { commitTable } from '../../../shared/pipeline/commit-table.js';
-import { PRIMARY_KEY_PROPERTY } from '../../../shared/pipeline/table-directory.js';
-import { ID, KEY, readWithPyIceberg, removeWarehouses, warehouse } from '../maintenance/support.js';
+import {
+  createPartitionedTable,
+  KEY,
+  readWithPyIceberg,
+  removeWarehouses,
+  warehouse,
+} from '../maintenance/support.js';
 
 after(removeWarehouses);
 
-const SCHEMA: Schema = {
-  type: 'struct',
-  'schema-id': 0,
-  'identifier-field-ids': [1],
-  fields: [
-    { id: 1, name: 'id', required: true, type: 'int' },
-    { id: 2, name: 'qty', required: false, type: 'int' },
-    { id: 3, name: 'name', required: false, type: 'string' },
-    { id: 4, name: '_cdc_source_ts_ms', required: true, type: 'long' },
-    { id: 5, name: '_cdc_lsn', required: true, type: 'long' },
-  ],
-};
-
 test('an update that moves a row to another partition rewrites through rows; one that does not, column-wise', async () => {
   const w = warehouse();
-  await w.catalog.createNamespace(['shop']);
-  await w.catalog.createTable(['shop'], {
-    name: ID.name,
-    schema: SCHEMA,
-    'partition-spec': buildPartitionSpec(SCHEMA, [{ source: 'qty', transform: 'identity' }]),
-    properties: { [PRIMARY_KEY_PROPERTY]: 'id' },
-  });
+  await createPartitionedTable(w, { source: 'qty', transform: 'identity' });
   const model = new Map<number, number>();
   const initial = Array.from({ length: 20 }, (_, id): [number, number] => [id, id % 2]);
   await w.commit(initial);

@@ -13,6 +13,7 @@ import { DatastreamValidationError } from '../../../shared/datastream/errors.js'
 import { learnTable } from '../../../shared/datastream/infer-table.js';
 import { readChangeEvents } from '../../../shared/datastream/read-object.js';
 import { compileTableDefinition } from '../../../shared/datastream/table.js';
+import { arrayRecord, datastreamEventSchema, nullable } from './avro-schemas.js';
 import { REAL_AVRO_SAMPLE } from './scenario-fixtures.js';
 
 async function* chunked(bytes: Uint8Array, size = 64): AsyncGenerator<Uint8Array> {
@@ -75,7 +76,6 @@ test('the real Datastream sample: payload columns map to PostgreSQL types; no ke
   assert.deepEqual(event?.row.binary_content, new Uint8Array([0xde, 0xad, 0xbe, 0xef]));
 });
 
-const nullable = (type: unknown) => ['null', type];
 const TIMESTAMP_TZ = {
   type: 'record',
   name: 'timestampTz',
@@ -84,14 +84,6 @@ const TIMESTAMP_TZ = {
     { name: 'offset', type: { type: 'int', logicalType: 'time-millis' } },
   ],
 };
-const arrayRecord = (name: string, element: unknown) => ({
-  type: 'record',
-  name,
-  fields: [
-    { name: 'nestedArray', type: nullable({ type: 'array', items: name }), default: null },
-    { name: 'elementValue', type: nullable(element), default: null },
-  ],
-});
 
 /** Every payload column shape Datastream writes, with the PostgreSQL type it must map to. */
 const COLUMNS: Array<[string, unknown, string]> = [
@@ -158,44 +150,10 @@ const COLUMNS: Array<[string, unknown, string]> = [
 ];
 
 function schemaWith(columns: Array<[string, unknown, string]>) {
-  return {
-    type: 'record',
-    name: 'public_things',
-    fields: [
-      { name: 'uuid', type: 'string' },
-      { name: 'read_timestamp', type: { type: 'long', logicalType: 'timestamp-millis' } },
-      { name: 'source_timestamp', type: { type: 'long', logicalType: 'timestamp-millis' } },
-      { name: 'object', type: 'string' },
-      { name: 'read_method', type: 'string' },
-      { name: 'stream_name', type: 'string' },
-      { name: 'schema_key', type: 'string' },
-      { name: 'sort_keys', type: { type: 'array', items: ['string', 'long'] } },
-      {
-        name: 'source_metadata',
-        type: {
-          type: 'record',
-          name: 'source_metadata',
-          fields: [
-            { name: 'schema', type: 'string' },
-            { name: 'table', type: 'string' },
-            { name: 'is_deleted', type: nullable('boolean') },
-            { name: 'change_type', type: nullable('string') },
-            { name: 'tx_id', type: nullable('long') },
-            { name: 'lsn', type: nullable('string') },
-            { name: 'primary_keys', type: nullable({ type: 'array', items: 'string' }) },
-          ],
-        },
-      },
-      {
-        name: 'payload',
-        type: {
-          type: 'record',
-          name: 'payload',
-          fields: columns.map(([name, type]) => ({ name, type: nullable(type) })),
-        },
-      },
-    ],
-  };
+  return datastreamEventSchema(
+    'public_things',
+    columns.map(([name, type]) => ({ name, type: nullable(type) })),
+  );
 }
 
 /** Big-endian two's complement bytes of an unscaled decimal. */

@@ -10,6 +10,7 @@ import { avroTypeOptions } from '../../../shared/datastream/avro-container.js';
 import { DatastreamError, DatastreamReadError } from '../../../shared/datastream/errors.js';
 import { readChangeEvents } from '../../../shared/datastream/read-object.js';
 import { compileTableDefinition, type TableDefinition } from '../../../shared/datastream/table.js';
+import { arrayRecord, datastreamEventSchema, nullable } from './avro-schemas.js';
 import { REAL_AVRO_SAMPLE } from './scenario-fixtures.js';
 
 async function* chunked(bytes: Uint8Array, size = 7): AsyncGenerator<Uint8Array> {
@@ -60,101 +61,54 @@ test('the real Datastream sample (PostgreSQL CDC, bytea and array columns) reads
   assert.deepEqual(event.source, { object: 'sample.avro', line: 1 });
 });
 
-const nullable = (type: unknown) => ['null', type];
-const arrayRecord = (name: string, element: unknown) => ({
-  type: 'record',
-  name,
-  fields: [
-    { name: 'nestedArray', type: nullable({ type: 'array', items: name }), default: null },
-    { name: 'elementValue', type: nullable(element), default: null },
-  ],
-});
-
-const SCHEMA = {
-  type: 'record',
-  name: 'public_orders',
-  fields: [
-    { name: 'uuid', type: 'string' },
-    { name: 'read_timestamp', type: { type: 'long', logicalType: 'timestamp-millis' } },
-    { name: 'source_timestamp', type: { type: 'long', logicalType: 'timestamp-millis' } },
-    { name: 'object', type: 'string' },
-    { name: 'read_method', type: 'string' },
-    { name: 'stream_name', type: 'string' },
-    { name: 'schema_key', type: 'string' },
-    { name: 'sort_keys', type: { type: 'array', items: ['string', 'long'] } },
-    {
-      name: 'source_metadata',
-      type: {
-        type: 'record',
-        name: 'source_metadata',
-        fields: [
-          { name: 'schema', type: 'string' },
-          { name: 'table', type: 'string' },
-          { name: 'is_deleted', type: nullable('boolean') },
-          { name: 'change_type', type: nullable('string') },
-          { name: 'tx_id', type: nullable('long') },
-          { name: 'lsn', type: nullable('string') },
-          { name: 'primary_keys', type: nullable({ type: 'array', items: 'string' }) },
-        ],
-      },
-    },
-    {
-      name: 'payload',
-      type: {
-        type: 'record',
-        name: 'payload',
-        fields: [
-          { name: 'id', type: nullable('long') },
-          {
-            name: 'amount',
-            type: nullable({ type: 'bytes', logicalType: 'decimal', precision: 18, scale: 4 }),
-          },
-          { name: 'big_number', type: nullable({ type: 'string', logicalType: 'number' }) },
-          { name: 'label', type: nullable({ type: 'string', logicalType: 'varchar' }) },
-          { name: 'attrs', type: nullable({ type: 'string', logicalType: 'json' }) },
-          { name: 'created_on', type: nullable({ type: 'int', logicalType: 'date' }) },
-          { name: 'pickup', type: nullable({ type: 'long', logicalType: 'time-micros' }) },
-          {
-            name: 'created_at',
-            type: nullable({
-              type: 'record',
-              name: 'timestampTz',
-              fields: [
-                { name: 'timestamp', type: { type: 'long', logicalType: 'timestamp-micros' } },
-                { name: 'offset', type: { type: 'int', logicalType: 'time-millis' } },
-              ],
-            }),
-          },
-          {
-            name: 'local_at',
-            type: nullable({
-              type: 'record',
-              name: 'datetime',
-              fields: [
-                { name: 'date', type: { type: 'int', logicalType: 'date' } },
-                { name: 'time', type: { type: 'long', logicalType: 'time-micros' } },
-              ],
-            }),
-          },
-          {
-            name: 'span',
-            type: nullable({
-              type: 'record',
-              name: 'interval',
-              fields: [
-                { name: 'months', type: 'int' },
-                { name: 'hours', type: 'int' },
-                { name: 'micros', type: 'long' },
-              ],
-            }),
-          },
-          { name: 'grid', type: nullable(arrayRecord('multidimensionalArray_grid', 'int')) },
-          { name: 'blob', type: nullable('bytes') },
-        ],
-      },
-    },
-  ],
-};
+const SCHEMA = datastreamEventSchema('public_orders', [
+  { name: 'id', type: nullable('long') },
+  {
+    name: 'amount',
+    type: nullable({ type: 'bytes', logicalType: 'decimal', precision: 18, scale: 4 }),
+  },
+  { name: 'big_number', type: nullable({ type: 'string', logicalType: 'number' }) },
+  { name: 'label', type: nullable({ type: 'string', logicalType: 'varchar' }) },
+  { name: 'attrs', type: nullable({ type: 'string', logicalType: 'json' }) },
+  { name: 'created_on', type: nullable({ type: 'int', logicalType: 'date' }) },
+  { name: 'pickup', type: nullable({ type: 'long', logicalType: 'time-micros' }) },
+  {
+    name: 'created_at',
+    type: nullable({
+      type: 'record',
+      name: 'timestampTz',
+      fields: [
+        { name: 'timestamp', type: { type: 'long', logicalType: 'timestamp-micros' } },
+        { name: 'offset', type: { type: 'int', logicalType: 'time-millis' } },
+      ],
+    }),
+  },
+  {
+    name: 'local_at',
+    type: nullable({
+      type: 'record',
+      name: 'datetime',
+      fields: [
+        { name: 'date', type: { type: 'int', logicalType: 'date' } },
+        { name: 'time', type: { type: 'long', logicalType: 'time-micros' } },
+      ],
+    }),
+  },
+  {
+    name: 'span',
+    type: nullable({
+      type: 'record',
+      name: 'interval',
+      fields: [
+        { name: 'months', type: 'int' },
+        { name: 'hours', type: 'int' },
+        { name: 'micros', type: 'long' },
+      ],
+    }),
+  },
+  { name: 'grid', type: nullable(arrayRecord('multidimensionalArray_grid', 'int')) },
+  { name: 'blob', type: nullable('bytes') },
+]);
 
 const DEFINITION: TableDefinition = {
   columns: [

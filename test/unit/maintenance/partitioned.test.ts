@@ -4,39 +4,17 @@
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildPartitionSpec, BoundPartitionSpec } from '../../../shared/iceberg/partitioning.js';
+import { BoundPartitionSpec } from '../../../shared/iceberg/partitioning.js';
 import { readRowsDataFile } from '../../../shared/iceberg/parquet-data-file.js';
 import { currentSchema, defaultSpec, readLiveDataFiles } from '../../../shared/iceberg/table-writer.js';
-import type { Schema } from '../../../shared/iceberg/types.js';
 import { maintainTable } from '../../../shared/maintenance/maintain-table.js';
-import { PRIMARY_KEY_PROPERTY } from '../../../shared/pipeline/table-directory.js';
-import { ID, KEY, readWithPyIceberg, removeWarehouses, warehouse } from './support.js';
+import { createPartitionedTable, KEY, readWithPyIceberg, removeWarehouses, warehouse } from './support.js';
 
 after(removeWarehouses);
 
-// the table commitTable would create, plus a partition spec (commits load an existing table as it is)
-const SCHEMA: Schema = {
-  type: 'struct',
-  'schema-id': 0,
-  'identifier-field-ids': [1],
-  fields: [
-    { id: 1, name: 'id', required: true, type: 'int' },
-    { id: 2, name: 'qty', required: false, type: 'int' },
-    { id: 3, name: 'name', required: false, type: 'string' },
-    { id: 4, name: '_cdc_source_ts_ms', required: true, type: 'long' },
-    { id: 5, name: '_cdc_lsn', required: true, type: 'long' },
-  ],
-};
-
 test('compaction rewrites each partition into its own files', async () => {
   const w = warehouse();
-  await w.catalog.createNamespace(['shop']);
-  await w.catalog.createTable(['shop'], {
-    name: ID.name,
-    schema: SCHEMA,
-    'partition-spec': buildPartitionSpec(SCHEMA, [{ source: 'id', transform: 'bucket[4]' }]),
-    properties: { [PRIMARY_KEY_PROPERTY]: 'id' },
-  });
+  await createPartitionedTable(w, { source: 'id', transform: 'bucket[4]' });
   for (let i = 0; i < 20; i++)
     await w.commit(Array.from({ length: 8 }, (_, k): [number, number] => [i * 8 + k, i]));
   const before = await w.load();

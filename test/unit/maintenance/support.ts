@@ -9,10 +9,12 @@ import Database from 'better-sqlite3';
 import { LocalObjectStore } from '../../../shared/adapters/embedded/local-object-store.js';
 import { SqliteCatalog } from '../../../shared/adapters/embedded/sqlite-catalog.js';
 import { SqliteStateStore } from '../../../shared/adapters/embedded/sqlite-state-store.js';
+import { buildPartitionSpec } from '../../../shared/iceberg/partitioning.js';
 import type { Schema } from '../../../shared/iceberg/types.js';
 import { silentLogger } from '../../../shared/log.js';
 import type { MaintenanceDependencies } from '../../../shared/maintenance/maintain-table.js';
 import { commitTable, type CommitDependencies } from '../../../shared/pipeline/commit-table.js';
+import { PRIMARY_KEY_PROPERTY } from '../../../shared/pipeline/table-directory.js';
 import { runPython } from '../../support/python.js';
 import { change, stageChangeset } from '../cow/support/stage.js';
 
@@ -28,6 +30,34 @@ const SCHEMA: Schema = {
     { id: 3, name: 'name', required: false, type: 'string' },
   ],
 };
+
+/**
+ * The table commitTable would create from SCHEMA (plus its order columns), for a test to create with a
+ * partition spec first: commits load an existing table as it is.
+ */
+export const TABLE_SCHEMA: Schema = {
+  ...SCHEMA,
+  'identifier-field-ids': [1],
+  fields: [
+    ...SCHEMA.fields,
+    { id: 4, name: '_cdc_source_ts_ms', required: true, type: 'long' },
+    { id: 5, name: '_cdc_lsn', required: true, type: 'long' },
+  ],
+};
+
+/** Create the test table partitioned by one transform of one column. */
+export async function createPartitionedTable(
+  w: Warehouse,
+  partition: { source: string; transform: string },
+): Promise<void> {
+  await w.catalog.createNamespace(['shop']);
+  await w.catalog.createTable(['shop'], {
+    name: ID.name,
+    schema: TABLE_SCHEMA,
+    'partition-spec': buildPartitionSpec(TABLE_SCHEMA, [partition]),
+    properties: { [PRIMARY_KEY_PROPERTY]: 'id' },
+  });
+}
 
 const dirs: string[] = [];
 export function removeWarehouses(): void {
