@@ -5,6 +5,7 @@
 
 import * as arrow from 'apache-arrow';
 import { parseDecimal, parseFixed, type IcebergType } from '../iceberg/types.js';
+import { writeUuidBytes } from '../iceberg/single-value.js';
 import type { IcebergValue } from '../iceberg/values.js';
 
 const encoder = new TextEncoder();
@@ -35,12 +36,6 @@ function variableWidth(values: readonly IcebergValue[], toBytes: (v: IcebergValu
   const data = new Uint8Array(total);
   for (let i = 0; i < parts.length; i++) data.set(parts[i] as Uint8Array, offsets[i] as number);
   return { offsets, data };
-}
-
-function uuidToBytes(text: string): Uint8Array {
-  const hex = text.replace(/-/g, '');
-  if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new TypeError(`not a UUID: ${text}`);
-  return new Uint8Array(Buffer.from(hex, 'hex'));
 }
 
 function bytesToUuid(bytes: Uint8Array): string {
@@ -154,7 +149,7 @@ export function buildData(
     case 'uuid': {
       const data = new Uint8Array(length * 16);
       for (let i = 0; i < length; i++)
-        if (values[i] !== null) data.set(uuidToBytes(values[i] as string), i * 16);
+        if (values[i] !== null) writeUuidBytes(values[i] as string, data, i * 16);
       return arrow.makeData({ ...base, type: arrowType as arrow.FixedSizeBinary, data });
     }
   }

@@ -9,6 +9,7 @@
 
 import * as arrow from 'apache-arrow';
 import { parseDecimal, parseFixed, type IcebergType } from '../iceberg/types.js';
+import { writeUuidBytes } from '../iceberg/single-value.js';
 import type { IcebergValue } from '../iceberg/values.js';
 import { buildData } from './arrow-columns.js';
 
@@ -272,18 +273,9 @@ function binaryColumn(): ColumnAccumulator {
   };
 }
 
-/** Hex digit value of a UTF-16 code unit, or -1. */
-function hexDigit(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  const lower = c | 0x20;
-  if (lower >= 0x61 && lower <= 0x66) return lower - 0x57;
-  return -1;
-}
-
 /**
  * UUIDs as their 16 bytes (Arrow fixed-size binary), decoded when pushed: kept as strings until the
  * end, every one of them outlived the young generation and was copied by the garbage collector.
- * Values arrive validated (coercion checked the canonical 8-4-4-4-12 form); dashes are skipped.
  */
 function uuidColumn(): ColumnAccumulator {
   const validity = new Validity();
@@ -296,17 +288,7 @@ function uuidColumn(): ColumnAccumulator {
         grown.set(bytes);
         bytes = grown;
       }
-      if (value === null) return;
-      const text = value as string;
-      let at = 16 * i;
-      for (let j = 0; j < text.length; j++) {
-        const high = hexDigit(text.charCodeAt(j));
-        if (high < 0) continue; // a dash
-        const low = hexDigit(text.charCodeAt(++j));
-        if (low < 0 || at >= 16 * i + 16) throw new TypeError(`not a UUID: ${text}`);
-        bytes[at++] = (high << 4) | low;
-      }
-      if (at !== 16 * i + 16) throw new TypeError(`not a UUID: ${text}`);
+      if (value !== null) writeUuidBytes(value as string, bytes, 16 * i);
     },
     toData: (arrowType) =>
       arrow.makeData({

@@ -25,11 +25,38 @@ export function bytesToDecimal(bytes: Uint8Array): bigint {
   return bytes.length === 0 ? 0n : BigInt.asIntN(8 * bytes.length, x);
 }
 
+/** Hex digit value of a UTF-16 code unit, or -1. */
+function hexDigit(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  const lower = c | 0x20;
+  if (lower >= 0x61 && lower <= 0x66) return lower - 0x57;
+  return -1;
+}
+
+/**
+ * Write the 16 bytes of a UUID string (32 hex digits, dashes anywhere ignored), big-endian, at `at`.
+ * A plain loop, no intermediate string: the change-set builder calls it once per uuid value.
+ */
+export function writeUuidBytes(uuid: string, target: Uint8Array, at: number): void {
+  let nibbles = 0;
+  let high = 0;
+  for (let j = 0; j < uuid.length; j++) {
+    const c = uuid.charCodeAt(j);
+    if (c === 0x2d) continue; // a dash
+    const digit = hexDigit(c);
+    if (digit < 0 || nibbles === 32) throw new Error(`not a UUID: "${uuid}"`);
+    if ((nibbles & 1) === 0) high = digit;
+    else target[at + (nibbles >> 1)] = (high << 4) | digit;
+    nibbles++;
+  }
+  if (nibbles !== 32) throw new Error(`not a UUID: "${uuid}"`);
+}
+
 /** The 16 bytes of a UUID string, big-endian (the order it is written in). */
 export function uuidToBytes(uuid: string): Uint8Array {
-  const hex = uuid.replace(/-/g, '');
-  if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new Error(`not a UUID: "${uuid}"`);
-  return Uint8Array.from(Buffer.from(hex, 'hex'));
+  const bytes = new Uint8Array(16);
+  writeUuidBytes(uuid, bytes, 0);
+  return bytes;
 }
 
 export function bytesToUuid(bytes: Uint8Array): string {

@@ -10,6 +10,8 @@ import {
   truncateBinaryUpper,
   truncateStringLower,
   truncateStringUpper,
+  uuidToBytes,
+  writeUuidBytes,
 } from '../../../shared/iceberg/single-value.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -62,4 +64,23 @@ test('binary upper bounds increment the last byte that can be', () => {
   v[15] = 0xff;
   assert.equal(hex(truncateBinaryUpper(v)!), '07'.repeat(14) + '08');
   assert.equal(truncateBinaryUpper(new Uint8Array(17).fill(0xff)), undefined);
+});
+
+test('uuid bytes: 32 hex digits in either case, dashes anywhere ignored; anything else refused', () => {
+  const bytes = uuidToBytes('DE305D54-75b4-431b-adb2-eb6b9e546014');
+  assert.equal(Buffer.from(bytes).toString('hex'), 'de305d5475b4431badb2eb6b9e546014');
+  assert.deepEqual(uuidToBytes('de305d5475b4431badb2eb6b9e546014'), bytes);
+  assert.deepEqual(uuidToBytes('d-e305d5475b4431badb2eb6b9e546014-'), bytes);
+  const into = new Uint8Array(20);
+  writeUuidBytes('de305d54-75b4-431b-adb2-eb6b9e546014', into, 4);
+  assert.deepEqual(into.subarray(4), bytes);
+  for (const bad of [
+    'de305d54-75b4-431b-adb2-eb6b9e54601',
+    'de305d54-75b4-431b-adb2-eb6b9e5460140',
+    'ge305d54-75b4-431b-adb2-eb6b9e546014',
+    'de305d54 75b4-431b-adb2-eb6b9e546014',
+    '',
+  ]) {
+    assert.throws(() => uuidToBytes(bad), /not a UUID/, bad);
+  }
 });
