@@ -77,6 +77,8 @@ export interface ApplyCounts {
   rewrittenBytes: number;
   /** Of the rewritten files, those that went through row values (a schema change since, list/map columns). */
   rewrittenByRows: number;
+  /** Row groups of rewritten files copied as bytes (they held no changed row), not encoded again. */
+  copiedRowGroups: number;
 }
 
 export interface AppliedBatch {
@@ -134,6 +136,7 @@ export async function applyBatch(
     rewrittenFiles: 0,
     rewrittenBytes: 0,
     rewrittenByRows: 0,
+    copiedRowGroups: 0,
   };
   const longs = widenedFields(schema.fields);
   if (longs.length > 0) {
@@ -195,7 +198,8 @@ export async function applyBatch(
   try {
     for (const file of candidates) {
       const path = file.dataFile.filePath;
-      const table = readArrowDataFile(await store.get(path), schema.fields, path);
+      const bytes = await store.get(path);
+      const table = readArrowDataFile(bytes, schema.fields, path);
       const edits: FileEdit[] = [];
       for (const [k, at] of locateKeys(table, keyFields, orderFields, keyIndex, path)) {
         const group = grouped.byKey.get(k)!;
@@ -207,10 +211,11 @@ export async function applyBatch(
       }
       if (edits.length === 0) continue;
       edits.sort((a, b) => a.row - b.row);
-      const rewritten = await rewriteFile(ctx, file, table, edits);
+      const rewritten = await rewriteFile(ctx, file, bytes, table, edits);
       counts.rewrittenFiles++;
       counts.rewrittenBytes += file.dataFile.fileSizeInBytes;
       if (rewritten.byRows) counts.rewrittenByRows++;
+      counts.copiedRowGroups += rewritten.copiedRowGroups;
       counts.updated += rewritten.updated;
       counts.deleted += rewritten.deleted;
       removed.push(path);

@@ -12,6 +12,7 @@ import type { DataFile } from '../iceberg/parquet-data-file.js';
 import type { BoundPartitionSpec } from '../iceberg/partitioning.js';
 import {
   putWrittenDataFile,
+  tableWriteOptions,
   writeArrowAsDataFile,
   writeDataFiles,
   type FileStore,
@@ -24,6 +25,7 @@ import { conformRow } from './conform.js';
 import { foldedColumns, type FoldedUpsert } from './folded-columns.js';
 import { foldChanges, foldedOutcome, needsStoredRow, type KeyOutcome } from './merge.js';
 import type { ParquetEncoderPool } from './parquet-encoder-pool.js';
+import { rewriteRowGroups } from './row-group-rewrite.js';
 
 /** A stored row with applicable changes: its row number in the file, its key and the changes. */
 export interface FileEdit {
@@ -57,12 +59,18 @@ export interface RewrittenFile {
   deleted: number;
   /** Whether the file went through row values. */
   byRows: boolean;
+  /** Row groups copied as bytes from the original file (row-group-rewrite.ts), not encoded again. */
+  copiedRowGroups: number;
 }
 
-/** `table` is the whole file read as Arrow under the current schema; `edits` ascend by row. */
+/**
+ * `table` is the whole file read as Arrow under the current schema, from the file's `bytes`; `edits`
+ * ascend by row.
+ */
 export async function rewriteFile(
   ctx: RewriteContext,
   file: LiveDataFile,
+  bytes: Uint8Array,
   table: arrow.Table,
   edits: readonly FileEdit[],
 ): Promise<RewrittenFile> {
@@ -72,7 +80,23 @@ export async function rewriteFile(
     if (staysInPartition(ctx.spec, partition, folded)) {
       edits.forEach((edit, j) => ctx.record(edit.k, folded.outcomes[j]!, edit.key));
       const out = spliceRows(table, ctx.schema, folded.rowEdits, folded.replacements);
-      return { added: writeParts(ctx, out, partition), ...folded.counts, byRows: false };
+      // Only the row groups holding an edit are encoded again when the result stays one file (inline:
+      // the encoder pool's workers encode whole files).
+      if (!ctx.encoder && out && out.numRows <= ctx.perFile) {
+        const path = file.dataFile.filePath;
+        const options = tableWriteOptions(ctx.metadata);
+        const spliced = rewriteRowGroups(bytes, path, out, folded.rowEdits, ctx.schema, options);
+        if (spliced) {
+          const added = putWrittenDataFile(ctx.metadata, ctx.store, spliced.written, partition);
+          return {
+            added: added.then((f) => [f]),
+            ...folded.counts,
+            byRows: false,
+            copiedRowGroups: spliced.copiedGroups,
+          };
+        }
+      }
+      return { added: writeParts(ctx, out, partition), ...folded.counts, byRows: false, copiedRowGroups: 0 };
     }
   }
   return rewriteByRows(ctx, table, edits);
@@ -182,7 +206,13 @@ async function rewriteByRows(
     kept.length > 0
       ? await writeDataFiles(ctx.metadata, ctx.store, kept, { maxRowsPerFile: ctx.perFile })
       : [];
-  return { added: Promise.resolve(added), updated: edits.length - deleted, deleted, byRows: true };
+  return {
+    added: Promise.resolve(added),
+    updated: edits.length - deleted,
+    deleted,
+    byRows: true,
+    copiedRowGroups: 0,
+  };
 }
 
 /**

@@ -36,8 +36,17 @@ export interface DataFile {
   sortOrderId?: number | null;
 }
 
+/**
+ * Rows per row group of every data file unless told otherwise (parquet-wasm's own default is 1,048,576).
+ * A copy-on-write rewrite encodes again only the row groups that hold a changed row and copies the rest
+ * (parquet-splice.ts), so smaller groups make a change to a few recent keys cheaper: measured on a
+ * 250,000-row file whose changes sit in its newest 20,000 rows, one group of 53,392 rows was encoded
+ * instead of the whole file. 65,536 rows is also one record batch when read (READ_BATCH_ROWS).
+ */
+export const DEFAULT_ROW_GROUP_ROWS = 65_536;
+
 export interface WriteOptions {
-  /** Rows per row group (parquet-wasm's default is 1,048,576). */
+  /** Rows per row group (default DEFAULT_ROW_GROUP_ROWS). */
   maxRowGroupSize?: number;
   /** ZSTD level; parquet-wasm's default when unset. */
   compression?: 'ZSTD' | 'SNAPPY' | 'UNCOMPRESSED';
@@ -49,13 +58,23 @@ export interface WrittenDataFile {
   dataFile: Omit<DataFile, 'filePath' | 'partition'>;
 }
 
+/**
+ * Dictionary page size per column chunk, at most; past it the column falls back to plain encoding.
+ * parquet-wasm's default (1 MiB) dictionary-encodes unique keys and timestamps, which ZSTD then
+ * compresses worse than their plain values. Measured on 250,000 rows of the copy-on-write bench table,
+ * 65,536-row groups: 1 MiB gave 3.04 MB written in 477 ms, 32 KiB 1.37 MB in 239 ms; a low-cardinality
+ * column (1,000 distinct values) still fits its dictionary.
+ */
+export const DICTIONARY_PAGE_BYTES = 32 * 1024;
+
 /** The writer settings of every data file (built fresh per file: writeParquet consumes them). */
 export function dataFileWriterProperties(schema: Schema, options: WriteOptions = {}): pw.WriterProperties {
-  let builder = new pw.WriterPropertiesBuilder()
+  return new pw.WriterPropertiesBuilder()
     .setCompression(pw.Compression[options.compression ?? 'ZSTD'])
-    .setKeyValueMetadata(new Map([['iceberg.schema', JSON.stringify(schema)]]));
-  if (options.maxRowGroupSize !== undefined) builder = builder.setMaxRowGroupSize(options.maxRowGroupSize);
-  return builder.build();
+    .setKeyValueMetadata(new Map([['iceberg.schema', JSON.stringify(schema)]]))
+    .setDictionaryPageSizeLimit(DICTIONARY_PAGE_BYTES)
+    .setMaxRowGroupSize(options.maxRowGroupSize ?? DEFAULT_ROW_GROUP_ROWS)
+    .build();
 }
 
 /** Parquet bytes of an Arrow table (no metrics): the bare parquet-wasm path. */
@@ -83,8 +102,19 @@ export function writeArrowDataFile(
       `the Arrow table has ${table.schema.fields.length} columns, schema ${schema['schema-id']} has ${schema.fields.length}`,
     );
   }
-  const bytes = arrowToParquetBytes(table, schema, options);
+  return describeDataFile(arrowToParquetBytes(table, schema, options), table, schema);
+}
+
+/**
+ * The data_file description of Parquet bytes that hold exactly `table`'s rows (written by
+ * arrowToParquetBytes, or spliced from such files): sizes and counts from the footer, bounds and NaN
+ * counts from the Arrow columns.
+ */
+export function describeDataFile(bytes: Uint8Array, table: arrow.Table, schema: Schema): WrittenDataFile {
   const footer = readParquetFooter(bytes);
+  if (footer.rowCount !== table.numRows) {
+    throw new Error(`the Parquet file holds ${footer.rowCount} rows, its Arrow table ${table.numRows}`);
+  }
   const columnSizes = new Map<number, number>();
   const valueCounts = new Map<number, number>();
   const nullValueCounts = new Map<number, number>();

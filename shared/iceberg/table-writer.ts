@@ -54,6 +54,15 @@ function join(location: string, ...parts: string[]): string {
   return [location.replace(/\/+$/, ''), ...parts.filter((p) => p !== '')].join('/');
 }
 
+/** The table property (PyIceberg's name) for rows per Parquet row group; DEFAULT_ROW_GROUP_ROWS without it. */
+export const ROW_GROUP_LIMIT_PROPERTY = 'write.parquet.row-group-limit';
+
+/** The writer options a table's properties ask for (rows per row group). */
+export function tableWriteOptions(metadata: TableMetadata): WriteOptions {
+  const rows = Number(metadata.properties?.[ROW_GROUP_LIMIT_PROPERTY]);
+  return Number.isSafeInteger(rows) && rows > 0 ? { maxRowGroupSize: rows } : {};
+}
+
 export interface DataFileWriteOptions extends WriteOptions {
   /** Rows per data file (a file larger than this is split); default 1,000,000. */
   maxRowsPerFile?: number;
@@ -95,7 +104,10 @@ export async function writeArrowAsDataFile(
   partition: DataFile['partition'],
   options: WriteOptions = {},
 ): Promise<DataFile> {
-  const written = writeArrowDataFile(table, currentSchema(metadata), options);
+  const written = writeArrowDataFile(table, currentSchema(metadata), {
+    ...tableWriteOptions(metadata),
+    ...options,
+  });
   return putWrittenDataFile(metadata, store, written, partition);
 }
 

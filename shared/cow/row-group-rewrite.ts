@@ -1,0 +1,116 @@
+// A column-wise rewrite that encodes again only the row groups holding an edited row: each such group's
+// rows (after the edits) are encoded on their own, and the new file is spliced from them and the
+// original file's other row groups, copied as bytes (parquet-splice.ts). Rows keep their order, so a
+// file sorted by key stays sorted, and the result holds exactly the rows a whole-file rewrite would.
+
+import * as arrow from 'apache-arrow';
+import {
+  arrowToParquetBytes,
+  describeDataFile,
+  type WriteOptions,
+  type WrittenDataFile,
+} from '../iceberg/parquet-data-file.js';
+import {
+  parquetLayout,
+  SpliceRefused,
+  spliceRowGroups,
+  type ParquetLayout,
+  type SplicedGroup,
+} from '../iceberg/parquet-splice.js';
+import type { Schema } from '../iceberg/types.js';
+import type { RowEdit } from './columnar-rewrite.js';
+
+export interface RowGroupRewrite {
+  written: WrittenDataFile;
+  /** Row groups copied as bytes and row groups encoded again. */
+  copiedGroups: number;
+  encodedGroups: number;
+}
+
+/**
+ * `out` is the original file's rows with `edits` applied (spliceRows), edits ascending by row. Returns
+ * undefined when splicing would not pay (every row group holds an edit) or cannot be done (the original
+ * has a layout the splice refuses, or another Parquet schema): the caller then encodes `out` whole.
+ */
+export function rewriteRowGroups(
+  original: Uint8Array,
+  file: string,
+  out: arrow.RecordBatch | undefined,
+  edits: readonly RowEdit[],
+  schema: Schema,
+  options: WriteOptions = {},
+): RowGroupRewrite | undefined {
+  if (!out) return undefined; // no row left: nothing to write
+  let layout: ParquetLayout;
+  try {
+    layout = parquetLayout(original, file);
+  } catch (error) {
+    if (error instanceof SpliceRefused) return undefined;
+    throw error;
+  }
+  const plan = planGroups(layout, edits);
+  if (plan.every((p) => p.edited) || plan.length < 2) return undefined;
+
+  const groups: SplicedGroup[] = [];
+  let footerFrom: ParquetLayout | undefined;
+  let encodedGroups = 0;
+  for (const p of plan) {
+    if (!p.edited) {
+      groups.push({ bytes: original, layout, group: p.group });
+      continue;
+    }
+    if (p.outRows === 0) continue; // every row of the group was deleted
+    const rowsOfGroup = new arrow.Table([out.slice(p.outStart, p.outStart + p.outRows)]);
+    const bytes = arrowToParquetBytes(rowsOfGroup, schema, options);
+    const encoded = parquetLayout(bytes);
+    footerFrom = encoded;
+    encodedGroups += encoded.groups.length;
+    for (const group of encoded.groups) groups.push({ bytes, layout: encoded, group });
+  }
+  if (!footerFrom) return undefined; // only deletes emptied the edited groups: no fresh footer to use
+  let bytes: Uint8Array;
+  try {
+    bytes = spliceRowGroups(groups, footerFrom);
+  } catch (error) {
+    if (error instanceof SpliceRefused) return undefined;
+    throw error;
+  }
+  return {
+    written: describeDataFile(bytes, new arrow.Table([out]), schema),
+    copiedGroups: plan.length - plan.filter((p) => p.edited).length,
+    encodedGroups,
+  };
+}
+
+interface GroupPlan {
+  group: ParquetLayout['groups'][number];
+  edited: boolean;
+  /** The group's rows in `out`: deleted rows before it shift it up. */
+  outStart: number;
+  outRows: number;
+}
+
+function planGroups(layout: ParquetLayout, edits: readonly RowEdit[]): GroupPlan[] {
+  const plan: GroupPlan[] = [];
+  let e = 0;
+  let deletedBefore = 0;
+  for (const group of layout.groups) {
+    const end = group.firstRow + group.rows;
+    let editsIn = 0;
+    let deletesIn = 0;
+    while (e < edits.length && edits[e]!.row < end) {
+      editsIn++;
+      if (edits[e]!.replacement === undefined) deletesIn++;
+      e++;
+    }
+    plan.push({
+      group,
+      edited: editsIn > 0,
+      outStart: group.firstRow - deletedBefore,
+      outRows: group.rows - deletesIn,
+    });
+    deletedBefore += deletesIn;
+  }
+  if (e !== edits.length) throw new Error(`an edit names row ${edits[e]!.row}, past the file's rows`);
+  return plan;
+}

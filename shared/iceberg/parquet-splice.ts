@@ -1,0 +1,216 @@
+// Splice Parquet files at row-group boundaries: a new file made of some row groups of an original file,
+// copied byte for byte, and the row groups of freshly encoded files, in any order. A copy-on-write
+// rewrite uses it to re-encode only the row groups that hold a changed row: the rest of the file is
+// copied, not decoded and encoded again (the encoding is most of a rewrite's cost).
+//
+// Only the footer is rewritten: every byte offset in a copied row group's metadata is moved by the
+// distance the group moved. Page indexes (column and offset index) are dropped from the footer rather
+// than moved (they are optional; readers then read pages without them). Files with bloom filters,
+// encryption or column chunks in other files are refused (SpliceRefused): the caller encodes the whole
+// file instead.
+
+import {
+  decodeThriftStruct,
+  encodeThriftStruct,
+  removeThriftFields,
+  requiredField,
+  setThriftField,
+  thriftField,
+  ThriftType,
+  type ThriftList,
+  type ThriftStruct,
+} from './thrift-compact.js';
+
+const MAGIC = [0x50, 0x41, 0x52, 0x31]; // PAR1
+
+/** Why a splice cannot be done; the caller falls back to encoding the whole file. */
+export class SpliceRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SpliceRefused';
+  }
+}
+
+// FileMetaData, RowGroup, ColumnChunk and ColumnMetaData field ids (parquet.thrift).
+const FILE = { schema: 2, numRows: 3, rowGroups: 4, encryption: 8 } as const;
+const GROUP = { columns: 1, numRows: 3, fileOffset: 5, ordinal: 7 } as const;
+const CHUNK = {
+  filePath: 1,
+  fileOffset: 2,
+  metaData: 3,
+  pageIndexes: [4, 5, 6, 7],
+  crypto: 8,
+  encryptedMetaData: 9,
+} as const;
+const META = {
+  totalCompressedSize: 7,
+  dataPageOffset: 9,
+  indexPageOffset: 10,
+  dictionaryPageOffset: 11,
+  bloomFilterOffset: 14,
+} as const;
+
+/** One row group of a file: its rows and the bytes its column chunks occupy. */
+export interface RowGroupLayout {
+  /** Row number of its first row in the file. */
+  firstRow: number;
+  rows: number;
+  /** Byte range [start, end) of its column chunks. */
+  start: number;
+  end: number;
+  metadata: ThriftStruct;
+}
+
+export interface ParquetLayout {
+  footer: ThriftStruct;
+  groups: RowGroupLayout[];
+}
+
+function isMagic(bytes: Uint8Array, at: number): boolean {
+  return MAGIC.every((b, i) => bytes[at + i] === b);
+}
+
+/** The decoded footer and the row groups of a Parquet file. Throws SpliceRefused for what it cannot move. */
+export function parquetLayout(bytes: Uint8Array, file = '<parquet>'): ParquetLayout {
+  const n = bytes.length;
+  if (n < 12 || !isMagic(bytes, 0) || !isMagic(bytes, n - 4)) {
+    throw new Error(`${file}: not a Parquet file (no PAR1 at both ends)`);
+  }
+  const footerLength = new DataView(bytes.buffer, bytes.byteOffset + n - 8, 4).getUint32(0, true);
+  const footerStart = n - 8 - footerLength;
+  if (footerStart < 4) throw new Error(`${file}: Parquet footer length ${footerLength} is too large`);
+  const footer = decodeThriftStruct(bytes.subarray(footerStart, n - 8)).struct;
+  if (thriftField(footer, FILE.encryption)) throw new SpliceRefused(`${file}: the file is encrypted`);
+  const groups: RowGroupLayout[] = [];
+  let firstRow = 0;
+  for (const metadata of rowGroupList(footer).items as ThriftStruct[]) {
+    const rows = Number(requiredField<bigint>(metadata, GROUP.numRows, ThriftType.I64, 'row group num_rows'));
+    let start = Infinity;
+    let end = 0;
+    for (const chunk of columnChunks(metadata)) {
+      if (thriftField(chunk, CHUNK.filePath))
+        throw new SpliceRefused(`${file}: a column chunk is in another file`);
+      if (thriftField(chunk, CHUNK.crypto) || thriftField(chunk, CHUNK.encryptedMetaData)) {
+        throw new SpliceRefused(`${file}: a column chunk is encrypted`);
+      }
+      const meta = requiredField<ThriftStruct>(chunk, CHUNK.metaData, ThriftType.Struct, 'column meta_data');
+      if (thriftField(meta, META.bloomFilterOffset))
+        throw new SpliceRefused(`${file}: the file has bloom filters`);
+      const size = Number(
+        requiredField<bigint>(meta, META.totalCompressedSize, ThriftType.I64, 'total_compressed_size'),
+      );
+      const chunkStart = firstPageOffset(meta);
+      start = Math.min(start, chunkStart);
+      end = Math.max(end, chunkStart + size);
+    }
+    if (!(start >= 4 && end <= footerStart && start <= end)) {
+      throw new Error(
+        `${file}: row group ${groups.length} has column chunks outside the data (${start}..${end})`,
+      );
+    }
+    groups.push({ firstRow, rows, start, end, metadata });
+    firstRow += rows;
+  }
+  return { footer, groups };
+}
+
+function rowGroupList(footer: ThriftStruct): ThriftList {
+  return requiredField<ThriftList>(footer, FILE.rowGroups, ThriftType.List, 'row_groups');
+}
+
+function columnChunks(group: ThriftStruct): ThriftStruct[] {
+  return requiredField<ThriftList>(group, GROUP.columns, ThriftType.List, 'row group columns')
+    .items as ThriftStruct[];
+}
+
+/** Where a column chunk's pages start: its dictionary page when it has one, else its first data page. */
+function firstPageOffset(meta: ThriftStruct): number {
+  const data = Number(requiredField<bigint>(meta, META.dataPageOffset, ThriftType.I64, 'data_page_offset'));
+  const dictionary = thriftField(meta, META.dictionaryPageOffset);
+  const index = thriftField(meta, META.indexPageOffset);
+  let start = data;
+  for (const f of [dictionary, index]) {
+    if (f && f.type === ThriftType.I64 && (f.value as bigint) > 0n) start = Math.min(start, Number(f.value));
+  }
+  return start;
+}
+
+/** A copy of a row group's metadata with every byte offset moved by `delta` and its page indexes dropped. */
+function movedRowGroup(group: ThriftStruct, delta: bigint, ordinal: number): ThriftStruct {
+  const moved = structuredClone(group);
+  const shift = (struct: ThriftStruct, id: number): void => {
+    const f = thriftField(struct, id);
+    // 0 means "not set" for the deprecated offsets some writers leave at 0
+    if (f && f.type === ThriftType.I64 && (f.value as bigint) > 0n) f.value = (f.value as bigint) + delta;
+  };
+  shift(moved, GROUP.fileOffset);
+  if (thriftField(moved, GROUP.ordinal)) setThriftField(moved, GROUP.ordinal, ThriftType.I16, ordinal);
+  for (const chunk of columnChunks(moved)) {
+    shift(chunk, CHUNK.fileOffset);
+    removeThriftFields(chunk, CHUNK.pageIndexes);
+    const meta = thriftField(chunk, CHUNK.metaData)!.value as ThriftStruct;
+    shift(meta, META.dataPageOffset);
+    shift(meta, META.indexPageOffset);
+    shift(meta, META.dictionaryPageOffset);
+  }
+  return moved;
+}
+
+/** A row group taken from a file: the file's bytes, its layout and the group's. */
+export interface SplicedGroup {
+  bytes: Uint8Array;
+  layout: ParquetLayout;
+  group: RowGroupLayout;
+}
+
+/**
+ * A Parquet file made of the given row groups, in order. The footer (schema, key-value metadata, writer,
+ * column orders) is `footerFrom`'s, so every group must come from a file with the same Parquet schema:
+ * any other is refused (SpliceRefused).
+ */
+export function spliceRowGroups(groups: readonly SplicedGroup[], footerFrom: ParquetLayout): Uint8Array {
+  const schema = schemaBytes(footerFrom.footer);
+  for (const layout of new Set(groups.map((g) => g.layout))) {
+    if (layout !== footerFrom && !sameBytes(schemaBytes(layout.footer), schema)) {
+      throw new SpliceRefused('the row groups were written with different Parquet schemas');
+    }
+  }
+  let size = 4;
+  for (const g of groups) size += g.group.end - g.group.start;
+  const body = new Uint8Array(size);
+  body.set(MAGIC, 0);
+  let at = 4;
+  let rows = 0n;
+  const moved: ThriftStruct[] = [];
+  groups.forEach(({ bytes, group }, ordinal) => {
+    body.set(bytes.subarray(group.start, group.end), at);
+    moved.push(movedRowGroup(group.metadata, BigInt(at - group.start), ordinal));
+    at += group.end - group.start;
+    rows += BigInt(group.rows);
+  });
+  const footer = structuredClone(footerFrom.footer);
+  setThriftField(footer, FILE.numRows, ThriftType.I64, rows);
+  setThriftField(footer, FILE.rowGroups, ThriftType.List, {
+    kind: ThriftType.List,
+    elementType: ThriftType.Struct,
+    items: moved,
+  });
+  const encoded = encodeThriftStruct(footer);
+  const out = new Uint8Array(size + encoded.length + 8);
+  out.set(body, 0);
+  out.set(encoded, size);
+  new DataView(out.buffer).setUint32(size + encoded.length, encoded.length, true);
+  out.set(MAGIC, size + encoded.length + 4);
+  return out;
+}
+
+function schemaBytes(footer: ThriftStruct): Uint8Array {
+  const schema = requiredField<ThriftList>(footer, FILE.schema, ThriftType.List, 'schema');
+  return encodeThriftStruct({ fields: [{ id: FILE.schema, type: ThriftType.List, value: schema }] });
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
