@@ -9,7 +9,8 @@ import { writeUuidBytes } from '../iceberg/single-value.js';
 import type { IcebergValue } from '../iceberg/values.js';
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+// ignoreBOM: keep a leading U+FEFF as part of the text (the default strips it, changing the value)
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 function validity(values: readonly IcebergValue[]): { bitmap: Uint8Array; nullCount: number } {
   const bitmap = new Uint8Array((values.length + 7) >> 3);
@@ -171,6 +172,55 @@ export function buildData(
     return arrow.makeData({ ...base, type: arrowType as arrow.FixedSizeBinary, data });
   }
   throw new Error(`no Arrow encoding for Iceberg type ${JSON.stringify(type)}`);
+}
+
+/**
+ * A reader of one column's values: readValue with the type's dispatch done once, for the columns a
+ * change-set decode reads value by value (measured: the per-value dispatch, decimal type parsing and
+ * TextDecoder calls on short strings were most of decoding 20,000 events).
+ */
+export function columnReader(type: IcebergType, data: arrow.Data): (index: number) => IcebergValue {
+  if (data.offset !== 0) return (index) => readValue(type, data, index);
+  const nullable = data.nullCount > 0;
+  const read = ((): ((index: number) => IcebergValue) | undefined => {
+    switch (type) {
+      case 'int':
+      case 'date':
+      case 'float':
+      case 'double':
+      case 'long':
+      case 'time':
+      case 'timestamp':
+      case 'timestamptz': {
+        const values = data.values as ArrayLike<number | bigint>;
+        return (index) => values[index]!;
+      }
+      case 'string': {
+        const offsets = data.valueOffsets as Int32Array;
+        const bytes = data.values as Uint8Array;
+        // Buffer's native UTF-8 slice: much cheaper than TextDecoder per short string, and it keeps a
+        // leading U+FEFF too
+        const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        return (index) => buffer.toString('utf8', offsets[index], offsets[index + 1]);
+      }
+    }
+    if (typeof type === 'string' && parseDecimal(type)) {
+      const words = data.values as Uint32Array;
+      return (index) => {
+        const at = index * 4;
+        return BigInt.asIntN(
+          128,
+          BigInt(words[at]!) |
+            (BigInt(words[at + 1]!) << 32n) |
+            (BigInt(words[at + 2]!) << 64n) |
+            (BigInt(words[at + 3]!) << 96n),
+        );
+      };
+    }
+    return undefined;
+  })();
+  if (!read) return (index) => readValue(type, data, index);
+  return nullable ? (index) => (data.getValid(index) ? read(index) : null) : read;
 }
 
 /** The value at `index` of Arrow data built by buildData (or read back from IPC). */

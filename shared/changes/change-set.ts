@@ -9,7 +9,7 @@ import * as arrow from 'apache-arrow';
 import { icebergToArrowField } from '../iceberg/arrow-schema.js';
 import type { Schema } from '../iceberg/types.js';
 import type { IcebergValue, Row } from '../iceberg/values.js';
-import { readValue } from './arrow-columns.js';
+import { columnReader, readValue } from './arrow-columns.js';
 import { columnAccumulator, type ColumnAccumulator } from './column-accumulator.js';
 import {
   CHANGE_TYPES,
@@ -370,21 +370,23 @@ export function decodeChangeSet(bytes: Uint8Array): DecodedChangeSet {
     const lsns = column('_cs_lsn').values as BigInt64Array;
     const uuids = column('_cs_uuid');
     const lines = column('_cs_line').values as Int32Array;
-    const data = stored.schema.fields.map((f) => ({ field: f, data: column(f.name) }));
-    const presence = new Map(stored.presence.map((name) => [name, column(`${PRESENT_PREFIX}${name}`)]));
+    const readers = stored.schema.fields.map((f) => {
+      const present = stored.presence.includes(f.name) ? column(`${PRESENT_PREFIX}${f.name}`) : undefined;
+      return { name: f.name, read: columnReader(f.type, column(f.name)), present };
+    });
+    const readUuid = columnReader('string', uuids);
     for (let i = 0; i < batch.numRows; i++) {
       const row: Row = {};
-      for (const { field, data: columnData } of data) {
-        const present = presence.get(field.name);
+      for (const { name, read, present } of readers) {
         if (present && readValue('boolean', present, i) === false) continue;
-        row[field.name] = readValue(field.type, columnData, i);
+        row[name] = read(i);
       }
       events.push({
         table: stored.table,
         op: ops[i] === 1 ? 'delete' : 'upsert',
         key: stored.primaryKeys.map((k) => row[k] ?? null),
         order: { sourceTsMs: Number(timestamps[i]), lsn: BigInt.asUintN(64, lsns[i] as bigint) },
-        uuid: readValue('string', uuids, i) as string,
+        uuid: readUuid(i) as string,
         row,
         changeType: CHANGE_TYPES[changeTypes[i] as number] ?? '',
         backfill: readValue('boolean', backfill, i) as boolean,
