@@ -13,6 +13,9 @@ import {
   needsStoredRow,
   rowOrder,
 } from '../../../shared/cow/merge.js';
+import { foldedColumns, type FoldedUpsert } from '../../../shared/cow/folded-columns.js';
+import { LSN_COLUMN, SOURCE_TS_COLUMN } from '../../../shared/cow/table-properties.js';
+import type { NestedField } from '../../../shared/iceberg/types.js';
 import type { Row } from '../../../shared/iceberg/values.js';
 import { seeded } from '../../support/random.js';
 import { change } from './support/stage.js';
@@ -85,6 +88,9 @@ test('key strings never collide across kinds; strings sort by UTF-8 bytes', () =
 
 test('the column-wise fold equals foldChanges: outcome, every value, and the stored row read only when used', () => {
   const random = seeded(11);
+  // every upsert outcome, folded at the end by foldedColumns in one call (the order columns included)
+  const upserts: FoldedUpsert[] = [];
+  const rows: Row[] = [];
   for (let round = 0; round < 2000; round++) {
     const stored: Row | undefined =
       random() < 0.2 ? undefined : { id: 1, a: random() < 0.3 ? null : `a${round}`, b: round };
@@ -105,5 +111,18 @@ test('the column-wise fold equals foldChanges: outcome, every value, and the sto
     const given = needsStoredRow(changes, COLUMNS) ? stored : undefined;
     for (const c of COLUMNS)
       assert.equal(foldedValue(changes, from, c, given), expected.row[c], `${c}, round ${round}`);
+    upserts.push({ changes, stored: given });
+    rows.push(expected.row);
   }
+  const fields: NestedField[] = [...COLUMNS, SOURCE_TS_COLUMN, LSN_COLUMN].map((name, k) => ({
+    id: k + 1,
+    name,
+    required: false,
+    type: name === 'a' ? 'string' : 'long',
+  }));
+  const columns = foldedColumns(fields, upserts);
+  assert.ok(upserts.length > 500, 'many upsert outcomes, single changes and folds of several');
+  fields.forEach((f, k) =>
+    rows.forEach((row, i) => assert.equal(columns[k]![i], row[f.name], `${f.name} of upsert ${i}`)),
+  );
 });
