@@ -13,10 +13,12 @@ const MAX_STEPS = Number(process.env.CHAOS_MAX_STEPS ?? 30);
 test(`${HISTORIES} random histories with injected failures equal the sorted replay`, async () => {
   const base = Number(process.env.CHAOS_SEED ?? Date.now() % 1_000_000);
   const covered = new Set<CrashPoint>();
+  let copiedRowGroups = 0;
   for (let i = 0; i < HISTORIES; i++) {
     const seed = base + i;
     const outcome = await runHistory(seed, seeded(seed), 0.6, MAX_STEPS);
     for (const p of Object.keys(outcome.crashes)) covered.add(p as CrashPoint);
+    copiedRowGroups += outcome.copiedRowGroups;
     const bad = {
       lost: outcome.lost,
       duplicated: outcome.duplicated,
@@ -43,4 +45,5 @@ test(`${HISTORIES} random histories with injected failures equal the sorted repl
     );
   }
   assert.deepEqual([...covered].sort(), [...CRASH_POINTS].sort(), 'every failure point was exercised');
+  assert.ok(copiedRowGroups > 0, 'some rewrite spliced copied row groups with re-encoded ones');
 });

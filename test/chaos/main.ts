@@ -23,6 +23,7 @@ const crashes: Partial<Record<CrashPoint, number>> = {};
 const totals = noViolations();
 let events = 0;
 let commits = 0;
+let copiedRowGroups = 0;
 const failures: HistoryOutcome[] = [];
 const started = Date.now();
 for (let i = 0; i < histories; i++) {
@@ -37,6 +38,7 @@ for (let i = 0; i < histories; i++) {
   }
   events += outcome.events;
   commits += outcome.commits;
+  copiedRowGroups += outcome.copiedRowGroups;
   for (const [p, n] of Object.entries(outcome.crashes))
     crashes[p as CrashPoint] = (crashes[p as CrashPoint] ?? 0) + n;
   let bad = false;
@@ -49,7 +51,8 @@ for (let i = 0; i < histories; i++) {
 }
 const missing = CRASH_POINTS.filter((p) => !crashes[p]);
 console.log(
-  `histories: ${histories} (seeds ${base}..${base + histories - 1}), events ${events}, commits ${commits}`,
+  `histories: ${histories} (seeds ${base}..${base + histories - 1}), events ${events}, commits ${commits}, ` +
+    `row groups copied by rewrites ${copiedRowGroups}`,
 );
 console.log(`failure points covered: ${CRASH_POINTS.map((p) => `${p}=${crashes[p] ?? 0}`).join(' ')}`);
 console.log(
@@ -67,6 +70,7 @@ console.log(
     seed: base,
     events,
     commits,
+    copied_row_groups: copiedRowGroups,
     crash_points: crashes,
     crash_points_missing: missing,
     ...totals,

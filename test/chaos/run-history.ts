@@ -21,7 +21,7 @@ import { SqliteStateStore } from '../../shared/adapters/embedded/sqlite-state-st
 import { encodeChangeSet } from '../../shared/changes/change-set.js';
 import { keyString } from '../../shared/cow/keys.js';
 import { CHANGESETS_SUMMARY_KEY, LEASE_TOKEN_SUMMARY_KEY } from '../../shared/cow/table-properties.js';
-import { readTableRows } from '../../shared/iceberg/table-writer.js';
+import { readTableRows, ROW_GROUP_LIMIT_PROPERTY } from '../../shared/iceberg/table-writer.js';
 import type { TableRequirement, TableUpdate } from '../../shared/iceberg/metadata-types.js';
 import { silentLogger } from '../../shared/log.js';
 import {
@@ -93,6 +93,8 @@ export interface HistoryOutcome extends Violations {
   events: number;
   files: number;
   commits: number;
+  /** Row groups that commits copied as bytes (rewrites that re-encoded only the edited groups). */
+  copiedRowGroups: number;
   crashes: Partial<Record<CrashPoint, number>>;
 }
 
@@ -157,8 +159,12 @@ class ChaosCatalog implements Catalog {
   listTables(ns: string[]) {
     return this.inner.listTables(ns);
   }
+  /** Rows per Parquet row group of the tables this catalog creates (undefined: the default). */
+  rowGroupLimit: number | undefined = undefined;
   createTable(ns: string[], r: CreateTableRequest) {
-    return this.inner.createTable(ns, r);
+    if (this.rowGroupLimit === undefined) return this.inner.createTable(ns, r);
+    const properties = { ...r.properties, [ROW_GROUP_LIMIT_PROPERTY]: String(this.rowGroupLimit) };
+    return this.inner.createTable(ns, { ...r, properties });
   }
   loadTable(t: TableIdentifier) {
     return this.inner.loadTable(t);
@@ -185,13 +191,18 @@ export async function runHistory(
   maxSteps = 60,
 ): Promise<HistoryOutcome> {
   const history = randomHistory(random, { n: 0 }, maxSteps);
-  const targetFileSize = random() < 0.7 ? 100 + Math.floor(random() * 400) : 128 * 1024 * 1024;
+  // 60% of the histories write row groups of 2-5 rows into large files, so rewrites splice copied groups
+  // with new ones; the others write tiny files (many files per table) most of the time
+  const rowGroupLimit = random() < 0.6 ? 2 + Math.floor(random() * 4) : undefined;
+  const targetFileSize =
+    rowGroupLimit === undefined && random() < 0.7 ? 100 + Math.floor(random() * 400) : 128 * 1024 * 1024;
   const table = `${history.shape.ref.schema}.${history.shape.ref.name}`;
   const db = new Database(':memory:');
   const objects = new MemoryObjectStore();
   const catalog = new ChaosCatalog(
     new SqliteCatalog({ database: db, warehouse: '/chaos/warehouse', objectStore: objects }),
   );
+  catalog.rowGroupLimit = rowGroupLimit;
   const state = new ChaosState(new SqliteStateStore(db));
   const clock = { t: 1_800_000_000_000 };
   const zombies = new Set<string>();
@@ -200,6 +211,7 @@ export async function runHistory(
     events: history.events.length,
     files: history.files.length,
     commits: 0,
+    copiedRowGroups: 0,
     crashes: {},
     ...noViolations(),
   };
@@ -224,7 +236,10 @@ export async function runHistory(
     const d = deps(hooks);
     try {
       const result = await commitTable(d, table);
-      if (result.status === 'committed') outcome.commits++;
+      if (result.status === 'committed') {
+        outcome.commits++;
+        outcome.copiedRowGroups += result.counts.copiedRowGroups;
+      }
       if (result.status === 'lease-busy') {
         clock.t += TTL + 1; // the crashed holder's lease runs out; the queue retries later
         return run(hooks);
