@@ -15,6 +15,19 @@ export function widenedFields(fields: readonly NestedField[]): NestedField[] {
   return fields.filter((f) => f.type === 'long');
 }
 
+/**
+ * Whether an event holds a number where the table has a long: in its row (`fields`, the long columns)
+ * or its key (`keyFields`, in primary-key order).
+ */
+export function needsConforming(
+  event: { row: Row; key: readonly IcebergValue[] },
+  fields: readonly NestedField[],
+  keyFields: readonly NestedField[],
+): boolean {
+  for (const f of fields) if (typeof event.row[f.name] === 'number') return true;
+  return keyFields.some((f, i) => f.type === 'long' && typeof event.key[i] === 'number');
+}
+
 /** Conform a row in place; absent columns stay absent. */
 export function conformRow(row: Row, fields: readonly NestedField[]): Row {
   for (const f of fields) {

@@ -188,6 +188,37 @@ test('a run finds the lease busy while another holds it, and takes it once it ex
   s.db.close();
 });
 
+test('one commit drains change-sets staged before and after an int→long widening, key column included', async () => {
+  const s = setup();
+  const wide: Schema = {
+    ...SCHEMA,
+    fields: SCHEMA.fields.map((f) => (f.name === 'name' ? f : { ...f, type: 'long' as const })),
+  };
+  // staged with int values (numbers) for id and qty, then with long ones (bigints): one batch
+  await s.stage([s.upsert(s.row(1, 5, 'a'), 1000), s.upsert(s.row(2, 6, 'b'), 1000)]);
+  await s.stage(
+    [
+      change(T, ['id'], 'upsert', { id: 2n, qty: 6_000_000_000n, name: 'b2' }, 2000),
+      change(T, ['id'], 'upsert', { id: 3n, qty: 7n, name: 'c' }, 2000),
+    ],
+    wide,
+  );
+  const result = await commitTable(s.deps, KEY);
+  assert.ok(result.status === 'committed', JSON.stringify(result));
+  // key 2's int-staged insert and long-staged update are the same key: one row, the update's values
+  assert.equal(result.counts.inserted, 3);
+  const rows = await readTableRows(await s.load(), s.objects);
+  assert.deepEqual(
+    rows.map((r) => [r.id, r.qty, r.name]).sort((a, b) => Number(a[0]) - Number(b[0])),
+    [
+      [1n, 5n, 'a'],
+      [2n, 6_000_000_000n, 'b2'],
+      [3n, 7n, 'c'],
+    ],
+  );
+  s.db.close();
+});
+
 test('new optional columns and int→long widen the schema in the same commit; PyIceberg reads old and new rows', async () => {
   const s = setup();
   await s.stage([s.upsert(s.row(1, 5, 'a'), 1000), s.upsert(s.row(2, 6, 'b'), 1000)]);
