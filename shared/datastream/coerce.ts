@@ -44,6 +44,7 @@ import {
   TimeOfDayMicros,
   TimestampMicros,
 } from './source-values.js';
+import { plainJsonText } from './json-text.js';
 import { parseDate, parseTime, parseTimestamp } from './temporal.js';
 
 export type Coercer = (value: unknown) => IcebergValue;
@@ -243,6 +244,8 @@ const JSON_NUMBER_MARK = '{"text":';
 function jsonText(value: unknown): string {
   try {
     if (value instanceof JsonDocumentText) return canonicalJsonText(parseJsonLossless(value.text));
+    const plain = plainJsonText(value);
+    if (plain !== undefined) return plain;
     const fast = JSON.stringify(value);
     if (fast !== undefined && !fast.includes(JSON_NUMBER_MARK)) return fast;
     return canonicalJsonText(value as JsonValue);

@@ -40,8 +40,10 @@ export class JsonSyntaxError extends Error {
 // three or more digits (overflow/underflow). A string holding such a pattern after one of those
 // characters only costs the slow path. (Measured on the ingest benchmark's lines: anchoring on the
 // separators and not on whitespace makes this scan about 20% cheaper than anchoring on either; a
-// hand-written character loop was slower than JSON.parse itself.) A document that is itself a number
-// has no separator before it and is checked apart.
+// hand-written character loop was slower than JSON.parse itself; a loop over the undecoded bytes, one
+// scan per chunk instead of per line, and reshaped patterns were no faster either: any pattern that
+// starts with a character class costs about 1 ns a character here, this one about twice that.) A
+// document that is itself a number has no separator before it and is checked apart.
 const RISKY_NUMBER = /[:,[]\s*-?\d(?:[\d.]{15}|[\d.]*[eE][+-]?\d{3})/g;
 
 /** One JSON number token, anchored where the scan points. */
@@ -70,7 +72,8 @@ function startsWithNumber(text: string): boolean {
 /** Parse one JSON text losslessly (see the header). Throws JsonSyntaxError on invalid JSON. */
 export function parseJsonLossless(text: string): JsonValue {
   RISKY_NUMBER.lastIndex = 0;
-  if (!RISKY_NUMBER.test(text) && !startsWithNumber(text)) {
+  const firstRisky = RISKY_NUMBER.exec(text);
+  if (firstRisky === null && !startsWithNumber(text)) {
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -80,7 +83,7 @@ export function parseJsonLossless(text: string): JsonValue {
     }
     return value as JsonValue;
   }
-  return parseWithMarkedNumbers(text) ?? new Parser(text).parseDocument();
+  return parseWithMarkedNumbers(text, firstRisky) ?? new Parser(text).parseDocument();
 }
 
 // The marker that stands for a risky number while JSON.parse runs: a string starting with U+0000. A
@@ -100,13 +103,14 @@ const MARKER_ESCAPE = '\\u0000';
  * and the marked string follows it directly, and two adjacent strings are never valid JSON, so such a
  * text fails JSON.parse and goes to the JS parser (a rare false positive that costs only speed).
  */
-function parseWithMarkedNumbers(text: string): JsonValue | undefined {
-  if (startsWithNumber(text) || text.includes(MARKER_ESCAPE)) return undefined;
+function parseWithMarkedNumbers(text: string, first: RegExpExecArray | null): JsonValue | undefined {
+  if (first === null || startsWithNumber(text) || text.includes(MARKER_ESCAPE)) return undefined;
   let rewritten = '';
   let copied = 0; // text before this offset is already in `rewritten`
   let marked = 0;
-  RISKY_NUMBER.lastIndex = 0;
-  for (let match = RISKY_NUMBER.exec(text); match !== null; match = RISKY_NUMBER.exec(text)) {
+  // The scan goes on from the first match the caller found: the text before it is not scanned again
+  // (measured: risky lines parse about 10% faster).
+  for (let match: RegExpExecArray | null = first; match !== null; match = RISKY_NUMBER.exec(text)) {
     let start = match.index + 1;
     while (isJsonWhitespace(text.charCodeAt(start))) start++;
     NUMBER_TOKEN.lastIndex = start;
@@ -167,7 +171,12 @@ function restoreMarkedNumbers(
     const item = restoreMarkedNumbers(record[key] as JsonValue, depth + 1, restored);
     if (item === INVALID) return INVALID;
     if (item !== record[key]) {
-      // JSON.parse made "__proto__" an own property; plain assignment would set the prototype.
+      // Assignment writes the own property. Only "__proto__" goes the slow way: JSON.parse made it an
+      // own property, and defineProperty (a runtime call) is the form that never touches the prototype.
+      if (key !== '__proto__') {
+        record[key] = item;
+        continue;
+      }
       Object.defineProperty(record, key, {
         value: item,
         enumerable: true,
