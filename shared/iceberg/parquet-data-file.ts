@@ -11,6 +11,7 @@ import * as pw from 'parquet-wasm';
 import { arrowTableToRows, rowsToArrowTable } from './arrow-rows.js';
 import { computeBoundsAndNaNs } from './column-metrics.js';
 import { readParquetFooter, type ParquetFooterFacts } from './parquet-footer.js';
+import { boundsFromStatistics } from './statistics-bounds.js';
 import type { NestedField, Schema } from './types.js';
 import type { IcebergValue, Row } from './values.js';
 
@@ -125,8 +126,30 @@ export function describeDataFile(bytes: Uint8Array, table: arrow.Table, schema: 
     valueCounts.set(leaf.fieldId, leaf.valueCount);
     if (leaf.nullCount !== undefined) nullValueCounts.set(leaf.fieldId, leaf.nullCount);
   }
-  const columns = schema.fields.map((_, k) => table.batches.map((b) => b.data.children[k]!));
-  const { lowerBounds, upperBounds, nanValueCounts } = computeBoundsAndNaNs(schema.fields, columns);
+  // Bounds from the footer's statistics where they are exact (statistics-bounds.ts), the rest from the
+  // Arrow data.
+  const fromStatistics = boundsFromStatistics(bytes, schema.fields, footer.leaves);
+  const rest = schema.fields.flatMap((field, k) =>
+    fromStatistics.covered.has(field.id)
+      ? []
+      : [{ field, chunks: table.batches.map((b) => b.data.children[k]!) }],
+  );
+  const fromData = computeBoundsAndNaNs(
+    rest.map((r) => r.field),
+    rest.map((r) => r.chunks),
+  );
+  // in column order, as the data alone gives them
+  const inColumnOrder = (a: Map<number, Uint8Array>, b: Map<number, Uint8Array>) => {
+    const out = new Map<number, Uint8Array>();
+    for (const { fieldId: id } of footer.leaves) {
+      const bound = id === undefined ? undefined : (a.get(id) ?? b.get(id));
+      if (bound) out.set(id!, bound);
+    }
+    return out;
+  };
+  const lowerBounds = inColumnOrder(fromStatistics.lowerBounds, fromData.lowerBounds);
+  const upperBounds = inColumnOrder(fromStatistics.upperBounds, fromData.upperBounds);
+  const nanValueCounts = fromData.nanValueCounts;
   return {
     bytes,
     dataFile: {
