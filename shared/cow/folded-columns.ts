@@ -82,3 +82,21 @@ function rowCopier(names: readonly string[]): RowCopier {
   }
   return copier;
 }
+
+const absenceCheckers = new Map<string, (row: Row) => boolean>();
+
+/**
+ * A function telling whether a row lacks any of the given columns (some value undefined), generated per
+ * column list for constant-name property reads, as rowCopier is: needsStoredRow's loop over names was
+ * about 4% of a 20,000-change commit.
+ */
+export function lacksAnyColumn(names: readonly string[]): (row: Row) => boolean {
+  const key = JSON.stringify(names);
+  let check = absenceCheckers.get(key);
+  if (!check) {
+    const test = names.map((name) => `row[${JSON.stringify(name)}] === undefined`).join(' || ');
+    check = new Function('row', `return ${test || 'false'};`) as (row: Row) => boolean;
+    absenceCheckers.set(key, check);
+  }
+  return check;
+}

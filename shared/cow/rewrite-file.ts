@@ -22,7 +22,7 @@ import type { NestedField, Schema } from '../iceberg/types.js';
 import type { IcebergValue, Row } from '../iceberg/values.js';
 import { columnarCompatible, rowsAt, spliceRows, type RowEdit } from './columnar-rewrite.js';
 import { conformRow } from './conform.js';
-import { foldedColumns, type FoldedUpsert } from './folded-columns.js';
+import { foldedColumns, lacksAnyColumn, type FoldedUpsert } from './folded-columns.js';
 import { foldChanges, foldedOutcome, needsStoredRow, type KeyOutcome } from './merge.js';
 import type { ParquetEncoderPool } from './parquet-encoder-pool.js';
 import { rewriteRowGroups } from './row-group-rewrite.js';
@@ -120,8 +120,13 @@ function foldToColumns(
   counts: { updated: number; deleted: number };
 } {
   const partial: number[] = [];
+  const lacks = lacksAnyColumn(ctx.dataColumns);
   edits.forEach((edit, j) => {
-    if (needsStoredRow(edit.changes, ctx.dataColumns)) partial.push(j);
+    const changes = edit.changes;
+    // one upsert (the common case) needs the stored row exactly when it lacks a column
+    const one = changes.length === 1 ? changes[0]! : undefined;
+    if (one ? one.op !== 'delete' && lacks(one.row) : needsStoredRow(changes, ctx.dataColumns))
+      partial.push(j);
   });
   const storedRows = rowsAt(
     table,
