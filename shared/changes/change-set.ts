@@ -9,7 +9,7 @@ import * as arrow from 'apache-arrow';
 import { icebergToArrowField } from '../iceberg/arrow-schema.js';
 import type { Schema } from '../iceberg/types.js';
 import type { IcebergValue, Row } from '../iceberg/values.js';
-import { columnReader, readValue } from './arrow-columns.js';
+import { columnReader } from './arrow-columns.js';
 import { columnAccumulator, type ColumnAccumulator } from './column-accumulator.js';
 import {
   CHANGE_TYPES,
@@ -296,6 +296,42 @@ function rowPusher(
   return factory(markAbsent, ...pushes);
 }
 
+type RowBuilder = (
+  reads: ReadonlyArray<(index: number) => IcebergValue>,
+  presence: ReadonlyArray<Uint8Array | undefined>,
+  index: number,
+) => Row;
+
+const rowBuilders = new Map<string, RowBuilder>();
+
+/**
+ * A function building row `index` of a decoded change-set, generated per column list: properties are
+ * added by constant names in one order, so every row shares one hidden class, and a column absent from
+ * the event (its presence bit clear) is left out. Measured: the generic loop was about half of decoding
+ * 20,000 events. Names enter the code only as JSON string literals.
+ */
+function rowBuilder(names: readonly string[]): RowBuilder {
+  const cacheKey = JSON.stringify(names);
+  let build = rowBuilders.get(cacheKey);
+  if (!build) {
+    const body = names
+      .map((name, j) => {
+        const prop = JSON.stringify(name);
+        return `p = presence[${j}];
+    if (p === undefined || (p[index >> 3] & (1 << (index & 7))) !== 0) row[${prop}] = reads[${j}](index);`;
+      })
+      .join('\n    ');
+    build = new Function(
+      'reads',
+      'presence',
+      'index',
+      `const row = {};\n    let p;\n    ${body}\n    return row;`,
+    ) as RowBuilder;
+    rowBuilders.set(cacheKey, build);
+  }
+  return build;
+}
+
 function storeOrder(order: OrderKey | null): StoredOrder | null {
   return order === null ? null : { sourceTsMs: order.sourceTsMs, lsn: order.lsn.toString() };
 }
@@ -370,26 +406,29 @@ export function decodeChangeSet(bytes: Uint8Array): DecodedChangeSet {
     const lsns = column('_cs_lsn').values as BigInt64Array;
     const uuids = column('_cs_uuid');
     const lines = column('_cs_line').values as Int32Array;
-    const readers = stored.schema.fields.map((f) => {
-      const present = stored.presence.includes(f.name) ? column(`${PRESENT_PREFIX}${f.name}`) : undefined;
-      return { name: f.name, read: columnReader(f.type, column(f.name)), present };
-    });
+    const names = stored.schema.fields.map((f) => f.name);
+    const buildRow = rowBuilder(names);
+    const reads = stored.schema.fields.map((f) => columnReader(f.type, column(f.name)));
+    // absence bitmaps (bit set = present), undefined for a column present in every row
+    const presence = names.map((name) =>
+      stored.presence.includes(name) ? (column(`${PRESENT_PREFIX}${name}`).values as Uint8Array) : undefined,
+    );
+    const backfillBits = backfill.values as Uint8Array;
+    const primaryKeys = stored.primaryKeys;
     const readUuid = columnReader('string', uuids);
     for (let i = 0; i < batch.numRows; i++) {
-      const row: Row = {};
-      for (const { name, read, present } of readers) {
-        if (present && readValue('boolean', present, i) === false) continue;
-        row[name] = read(i);
-      }
+      const row = buildRow(reads, presence, i);
+      const key = new Array<IcebergValue>(primaryKeys.length);
+      for (let k = 0; k < primaryKeys.length; k++) key[k] = row[primaryKeys[k]!] ?? null;
       events.push({
         table: stored.table,
         op: ops[i] === 1 ? 'delete' : 'upsert',
-        key: stored.primaryKeys.map((k) => row[k] ?? null),
+        key,
         order: { sourceTsMs: Number(timestamps[i]), lsn: BigInt.asUintN(64, lsns[i] as bigint) },
         uuid: readUuid(i) as string,
         row,
         changeType: CHANGE_TYPES[changeTypes[i] as number] ?? '',
-        backfill: readValue('boolean', backfill, i) as boolean,
+        backfill: (backfillBits[i >> 3]! & (1 << (i & 7))) !== 0,
         source: { object: stored.object, line: lines[i] as number },
       });
     }
