@@ -9,6 +9,7 @@
 // The caller commits `added`/`removed` (and the sidecar property) as one snapshot.
 // A table without a primary key is insert-only: every distinct event (by uuid) appends a row.
 
+import type * as arrow from 'apache-arrow';
 import type { ChangeEvent } from '../changes/change-event.js';
 import type { TableMetadata } from '../iceberg/metadata-types.js';
 import type { DataFile } from '../iceberg/parquet-data-file.js';
@@ -26,7 +27,7 @@ import {
 } from '../iceberg/table-writer.js';
 import type { NestedField } from '../iceberg/types.js';
 import type { Row } from '../iceberg/values.js';
-import { candidateFiles } from './candidate-files.js';
+import { candidateFiles, sortedValues } from './candidate-files.js';
 import { conformKey, conformRow, needsConforming, widenedFields } from './conform.js';
 import { compareKey } from './keys.js';
 import { indexKeys, locateKeys } from './locate-keys.js';
@@ -42,6 +43,7 @@ import {
 } from './merge.js';
 import { ParquetEncoderPool } from './parquet-encoder-pool.js';
 import { rewriteFile, type FileEdit, type RewriteContext } from './rewrite-file.js';
+import { groupsHoldingKeys } from './row-group-pruning.js';
 import {
   DEFAULT_TOMBSTONE_RETENTION_MS,
   ORDER_COLUMNS,
@@ -79,6 +81,8 @@ export interface ApplyCounts {
   rewrittenByRows: number;
   /** Row groups of rewritten files copied as bytes (they held no changed row), not encoded again. */
   copiedRowGroups: number;
+  /** Of those, the groups not even read: their key statistics admitted no batch key. */
+  unreadRowGroups: number;
 }
 
 export interface AppliedBatch {
@@ -137,6 +141,7 @@ export async function applyBatch(
     rewrittenBytes: 0,
     rewrittenByRows: 0,
     copiedRowGroups: 0,
+    unreadRowGroups: 0,
   };
   const longs = widenedFields(schema.fields);
   if (longs.length > 0) {
@@ -188,37 +193,56 @@ export async function applyBatch(
   // come from its key and order columns, and a file holding a key with an applicable change is rewritten
   // from the same read. (Reading only the key columns costs parquet-wasm about as much as the whole
   // file, and nearly every candidate holds a changed key, so a separate confirming read only adds.)
-  const candidates = candidateFiles(
-    live,
-    keyFields[0]!,
-    [...grouped.byKey.values()].map((g) => g.key[0] ?? null),
-  );
+  const firstKeys = [...grouped.byKey.values()].map((g) => g.key[0] ?? null);
+  const candidates = candidateFiles(live, keyFields[0]!, firstKeys);
   counts.candidateFiles = candidates.length;
   const keyIndex = indexKeys(grouped.byKey);
+  // the batch's first key values in order, for row-group pruning
+  const sortedFirstKeys = sortedValues(firstKeys);
   const storedKeys = new Set<string>();
   const added: DataFile[] = [];
   const removed: string[] = [];
   const threads = options.encoderThreads ?? 0;
   if (candidates.length > 1 && threads > 0) ctx.encoder = new ParquetEncoderPool(threads);
+  // the batch keys a read holds and the edits of those with applicable changes, edits by row
+  const editsOf = (table: arrow.Table, path: string): { edits: FileEdit[]; stale: number } => {
+    const edits: FileEdit[] = [];
+    let stale = 0;
+    for (const [k, at] of locateKeys(table, keyFields, orderFields, keyIndex, path)) {
+      const group = grouped.byKey.get(k)!;
+      storedKeys.add(k);
+      // 3. the changes newer than the stored row and the key's tombstone
+      const changes = applicable(group.events, maxOrder(at.order, tombstones.get(k)?.order));
+      stale += group.events.length - changes.length;
+      if (changes.length > 0) edits.push({ row: at.row, k, key: group.key, changes });
+    }
+    edits.sort((a, b) => a.row - b.row);
+    return { edits, stale };
+  };
   // files being encoded: at most `threads` wait while the next is read (each holds a decoded file)
   const writes: Promise<DataFile[]>[] = [];
   try {
     for (const file of candidates) {
       const path = file.dataFile.filePath;
       const bytes = await store.get(path);
-      const table = readArrowDataFile(bytes, schema.fields, path);
-      const edits: FileEdit[] = [];
-      for (const [k, at] of locateKeys(table, keyFields, orderFields, keyIndex, path)) {
-        const group = grouped.byKey.get(k)!;
-        storedKeys.add(k);
-        // 3. the changes newer than the stored row and the key's tombstone
-        const changes = applicable(group.events, maxOrder(at.order, tombstones.get(k)?.order));
-        counts.stale += group.events.length - changes.length;
-        if (changes.length > 0) edits.push({ row: at.row, k, key: group.key, changes });
+      // only the row groups whose key statistics admit a batch key, when that leaves some out
+      const pruned = ctx.encoder ? undefined : groupsHoldingKeys(bytes, path, keyFields[0]!, sortedFirstKeys);
+      if (pruned && pruned.groups.length === 0) continue; // no group can hold a batch key
+      let table = readArrowDataFile(bytes, schema.fields, path, pruned?.groups);
+      let { edits, stale } = editsOf(table, path);
+      if (edits.length === 0) {
+        counts.stale += stale;
+        continue;
       }
-      if (edits.length === 0) continue;
-      edits.sort((a, b) => a.row - b.row);
-      const rewritten = await rewriteFile(ctx, file, bytes, table, edits);
+      let rewritten = await rewriteFile(ctx, file, bytes, table, edits, pruned?.groups);
+      if (rewritten && pruned) counts.unreadRowGroups += pruned.layout.groups.length - pruned.groups.length;
+      if (!rewritten) {
+        // the groups read cannot be spliced back: the whole file, read and rewritten
+        table = readArrowDataFile(bytes, schema.fields, path);
+        ({ edits, stale } = editsOf(table, path));
+        rewritten = (await rewriteFile(ctx, file, bytes, table, edits))!;
+      }
+      counts.stale += stale;
       counts.rewrittenFiles++;
       counts.rewrittenBytes += file.dataFile.fileSizeInBytes;
       if (rewritten.byRows) counts.rewrittenByRows++;

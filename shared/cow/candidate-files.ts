@@ -21,26 +21,35 @@ export function candidateFiles(
     const upperBytes = file.dataFile.upperBounds.get(firstKeyField.id);
     const lower = lowerBytes ? fromSingleValueBytes(firstKeyField.type, lowerBytes) : undefined;
     const upper = upperBytes ? fromSingleValueBytes(firstKeyField.type, upperBytes) : undefined;
-    // the first batch value ≥ lower, then check it is ≤ upper
-    let lo = 0;
-    let hi = sorted.length;
-    if (lower !== undefined) {
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (compareValue(sorted[mid] ?? null, lower) < 0) lo = mid + 1;
-        else hi = mid;
-      }
-    }
-    if (lo >= sorted.length) return false;
-    return upper === undefined || compareValue(sorted[lo] ?? null, upper) <= 0;
+    return someWithin(sorted, lower, upper);
   });
+}
+
+/** Whether some of the sorted values lies within [lower, upper] (an undefined bound is open). */
+export function someWithin(
+  sorted: readonly IcebergValue[],
+  lower: IcebergValue | undefined,
+  upper: IcebergValue | undefined,
+): boolean {
+  // the first value ≥ lower, then check it is ≤ upper
+  let lo = 0;
+  let hi = sorted.length;
+  if (lower !== undefined) {
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compareValue(sorted[mid] ?? null, lower) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+  }
+  if (lo >= sorted.length) return false;
+  return upper === undefined || compareValue(sorted[lo] ?? null, upper) <= 0;
 }
 
 /**
  * The values in compareValue order. Integer keys (all bigints, or all numbers) are sorted natively in a
  * typed array: the generic comparison per pair was most of this function's time for 20,000 keys.
  */
-function sortedValues(values: readonly IcebergValue[]): readonly IcebergValue[] {
+export function sortedValues(values: readonly IcebergValue[]): readonly IcebergValue[] {
   if (values.length > 0 && values.every((v) => typeof v === 'bigint' && BigInt.asIntN(64, v) === v)) {
     return Array.from(BigInt64Array.from(values as bigint[]).sort());
   }

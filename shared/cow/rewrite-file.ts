@@ -64,8 +64,10 @@ export interface RewrittenFile {
 }
 
 /**
- * `table` is the whole file read as Arrow under the current schema, from the file's `bytes`; `edits`
- * ascend by row.
+ * `table` is the file read as Arrow under the current schema, from the file's `bytes`: all of it, or only
+ * its row groups `readGroups` (row-group-pruning.ts), one after another; `edits` ascend by row among the
+ * rows read. Returns undefined when only some groups were read and the file cannot be spliced from them
+ * (the caller then reads the whole file and calls again).
  */
 export async function rewriteFile(
   ctx: RewriteContext,
@@ -73,20 +75,22 @@ export async function rewriteFile(
   bytes: Uint8Array,
   table: arrow.Table,
   edits: readonly FileEdit[],
-): Promise<RewrittenFile> {
+  readGroups?: readonly number[],
+): Promise<RewrittenFile | undefined> {
   const partition = file.dataFile.partition;
   if (columnarCompatible(table, ctx.schema)) {
     const folded = foldToColumns(ctx, table, edits);
     if (staysInPartition(ctx.spec, partition, folded)) {
-      edits.forEach((edit, j) => ctx.record(edit.k, folded.outcomes[j]!, edit.key));
       const out = spliceRows(table, ctx.schema, folded.rowEdits, folded.replacements);
+      const rowsLeft = file.dataFile.recordCount - table.numRows + (out?.numRows ?? 0);
       // Only the row groups holding an edit are encoded again when the result stays one file (inline:
       // the encoder pool's workers encode whole files).
-      if (!ctx.encoder && out && out.numRows <= ctx.perFile) {
+      if (!ctx.encoder && rowsLeft <= ctx.perFile) {
         const path = file.dataFile.filePath;
         const options = tableWriteOptions(ctx.metadata);
-        const spliced = rewriteRowGroups(bytes, path, out, folded.rowEdits, ctx.schema, options);
+        const spliced = rewriteRowGroups(bytes, path, out, folded.rowEdits, ctx.schema, options, readGroups);
         if (spliced) {
+          edits.forEach((edit, j) => ctx.record(edit.k, folded.outcomes[j]!, edit.key));
           const added = putWrittenDataFile(ctx.metadata, ctx.store, spliced.written, partition);
           return {
             added: added.then((f) => [f]),
@@ -96,9 +100,12 @@ export async function rewriteFile(
           };
         }
       }
+      if (readGroups) return undefined;
+      edits.forEach((edit, j) => ctx.record(edit.k, folded.outcomes[j]!, edit.key));
       return { added: writeParts(ctx, out, partition), ...folded.counts, byRows: false, copiedRowGroups: 0 };
     }
   }
+  if (readGroups) return undefined;
   return rewriteByRows(ctx, table, edits);
 }
 

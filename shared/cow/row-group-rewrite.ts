@@ -7,6 +7,7 @@ import * as arrow from 'apache-arrow';
 import {
   arrowToParquetBytes,
   describeDataFile,
+  describeDataFileFromFooter,
   type WriteOptions,
   type WrittenDataFile,
 } from '../iceberg/parquet-data-file.js';
@@ -28,9 +29,12 @@ export interface RowGroupRewrite {
 }
 
 /**
- * `out` is the original file's rows with `edits` applied (spliceRows), edits ascending by row. Returns
- * undefined when splicing would not pay (every row group holds an edit) or cannot be done (the original
- * has a layout the splice refuses, or another Parquet schema): the caller then encodes `out` whole.
+ * `out` is the rows read from the original file with `edits` applied (spliceRows), edits ascending by
+ * row. The rows read are the whole file, or only the row groups `readGroups` (ascending), in order: the
+ * others are copied without having been read. Returns undefined when splicing would not pay (every row
+ * group holds an edit) or cannot be done (the original has a layout the splice refuses, or another Parquet
+ * schema; or, when not every row was read, a column whose bounds the footer's statistics cannot give):
+ * the caller then reads and encodes the whole file.
  */
 export function rewriteRowGroups(
   original: Uint8Array,
@@ -39,8 +43,8 @@ export function rewriteRowGroups(
   edits: readonly RowEdit[],
   schema: Schema,
   options: WriteOptions = {},
+  readGroups?: readonly number[],
 ): RowGroupRewrite | undefined {
-  if (!out) return undefined; // no row left: nothing to write
   let layout: ParquetLayout;
   try {
     layout = parquetLayout(original, file);
@@ -48,7 +52,7 @@ export function rewriteRowGroups(
     if (error instanceof SpliceRefused) return undefined;
     throw error;
   }
-  const plan = planGroups(layout, edits);
+  const plan = planGroups(layout, edits, readGroups);
   if (plan.every((p) => p.edited) || plan.length < 2) return undefined;
 
   const groups: SplicedGroup[] = [];
@@ -59,7 +63,7 @@ export function rewriteRowGroups(
       groups.push({ bytes: original, layout, group: p.group });
       continue;
     }
-    if (p.outRows === 0) continue; // every row of the group was deleted
+    if (p.outRows === 0 || !out) continue; // every row of the group was deleted
     const rowsOfGroup = new arrow.Table([out.slice(p.outStart, p.outStart + p.outRows)]);
     const bytes = arrowToParquetBytes(rowsOfGroup, schema, options);
     const encoded = parquetLayout(bytes);
@@ -75,27 +79,38 @@ export function rewriteRowGroups(
     if (error instanceof SpliceRefused) return undefined;
     throw error;
   }
-  return {
-    written: describeDataFile(bytes, new arrow.Table([out]), schema),
-    copiedGroups: plan.length - plan.filter((p) => p.edited).length,
-    encodedGroups,
-  };
+  const written = readGroups
+    ? describeDataFileFromFooter(bytes, schema)
+    : describeDataFile(bytes, new arrow.Table(out ? [out] : []), schema);
+  if (!written) return undefined;
+  return { written, copiedGroups: plan.length - plan.filter((p) => p.edited).length, encodedGroups };
 }
 
 interface GroupPlan {
   group: ParquetLayout['groups'][number];
   edited: boolean;
-  /** The group's rows in `out`: deleted rows before it shift it up. */
+  /** The group's rows in `out` (for a group that was read): deleted rows before it shift it up. */
   outStart: number;
   outRows: number;
 }
 
-function planGroups(layout: ParquetLayout, edits: readonly RowEdit[]): GroupPlan[] {
+/** Edit rows count over the rows read: the whole file, or the groups `readGroups` one after another. */
+function planGroups(
+  layout: ParquetLayout,
+  edits: readonly RowEdit[],
+  readGroups: readonly number[] | undefined,
+): GroupPlan[] {
+  const read = readGroups ? new Set(readGroups) : undefined;
   const plan: GroupPlan[] = [];
   let e = 0;
+  let readRow = 0; // first row of the next group read, among the rows read
   let deletedBefore = 0;
-  for (const group of layout.groups) {
-    const end = group.firstRow + group.rows;
+  layout.groups.forEach((group, g) => {
+    if (read && !read.has(g)) {
+      plan.push({ group, edited: false, outStart: -1, outRows: group.rows });
+      return;
+    }
+    const end = readRow + group.rows;
     let editsIn = 0;
     let deletesIn = 0;
     while (e < edits.length && edits[e]!.row < end) {
@@ -106,11 +121,12 @@ function planGroups(layout: ParquetLayout, edits: readonly RowEdit[]): GroupPlan
     plan.push({
       group,
       edited: editsIn > 0,
-      outStart: group.firstRow - deletedBefore,
+      outStart: readRow - deletedBefore,
       outRows: group.rows - deletesIn,
     });
     deletedBefore += deletesIn;
-  }
-  if (e !== edits.length) throw new Error(`an edit names row ${edits[e]!.row}, past the file's rows`);
+    readRow = end;
+  });
+  if (e !== edits.length) throw new Error(`an edit names row ${edits[e]!.row}, past the rows read`);
   return plan;
 }

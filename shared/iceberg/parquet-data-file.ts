@@ -107,6 +107,27 @@ export function writeArrowDataFile(
 }
 
 /**
+ * The data_file description of Parquet bytes from their footer alone, with no Arrow data: undefined unless
+ * every top-level column's bounds come from the footer's statistics (statistics-bounds.ts; a float column
+ * needs the data for its NaN count). For a file spliced from row groups whose rows were not all read.
+ */
+export function describeDataFileFromFooter(bytes: Uint8Array, schema: Schema): WrittenDataFile | undefined {
+  const footer = readParquetFooter(bytes);
+  const fromStatistics = boundsFromStatistics(bytes, schema.fields, footer.leaves);
+  if (!schema.fields.every((f) => fromStatistics.covered.has(f.id))) return undefined;
+  return {
+    bytes,
+    dataFile: footerDataFile(
+      bytes,
+      footer,
+      fromStatistics.lowerBounds,
+      fromStatistics.upperBounds,
+      new Map(),
+    ),
+  };
+}
+
+/**
  * The data_file description of Parquet bytes that hold exactly `table`'s rows (written by
  * arrowToParquetBytes, or spliced from such files): sizes and counts from the footer, bounds and NaN
  * counts from the Arrow columns.
@@ -115,16 +136,6 @@ export function describeDataFile(bytes: Uint8Array, table: arrow.Table, schema: 
   const footer = readParquetFooter(bytes);
   if (footer.rowCount !== table.numRows) {
     throw new Error(`the Parquet file holds ${footer.rowCount} rows, its Arrow table ${table.numRows}`);
-  }
-  const columnSizes = new Map<number, number>();
-  const valueCounts = new Map<number, number>();
-  const nullValueCounts = new Map<number, number>();
-  for (const leaf of footer.leaves) {
-    if (leaf.fieldId === undefined)
-      throw new Error(`Parquet column ${leaf.path.join('.')} was written without a field id`);
-    columnSizes.set(leaf.fieldId, leaf.compressedSize);
-    valueCounts.set(leaf.fieldId, leaf.valueCount);
-    if (leaf.nullCount !== undefined) nullValueCounts.set(leaf.fieldId, leaf.nullCount);
   }
   // Bounds from the footer's statistics where they are exact (statistics-bounds.ts), the rest from the
   // Arrow data.
@@ -138,34 +149,51 @@ export function describeDataFile(bytes: Uint8Array, table: arrow.Table, schema: 
     rest.map((r) => r.field),
     rest.map((r) => r.chunks),
   );
-  // in column order, as the data alone gives them
-  const inColumnOrder = (a: Map<number, Uint8Array>, b: Map<number, Uint8Array>) => {
+  const lower = new Map([...fromStatistics.lowerBounds, ...fromData.lowerBounds]);
+  const upper = new Map([...fromStatistics.upperBounds, ...fromData.upperBounds]);
+  return { bytes, dataFile: footerDataFile(bytes, footer, lower, upper, fromData.nanValueCounts) };
+}
+
+/** The data_file fields of a Parquet file: sizes and counts from its footer, the bounds given. */
+function footerDataFile(
+  bytes: Uint8Array,
+  footer: ParquetFooterFacts,
+  lower: Map<number, Uint8Array>,
+  upper: Map<number, Uint8Array>,
+  nanValueCounts: Map<number, number>,
+): WrittenDataFile['dataFile'] {
+  const columnSizes = new Map<number, number>();
+  const valueCounts = new Map<number, number>();
+  const nullValueCounts = new Map<number, number>();
+  for (const leaf of footer.leaves) {
+    if (leaf.fieldId === undefined)
+      throw new Error(`Parquet column ${leaf.path.join('.')} was written without a field id`);
+    columnSizes.set(leaf.fieldId, leaf.compressedSize);
+    valueCounts.set(leaf.fieldId, leaf.valueCount);
+    if (leaf.nullCount !== undefined) nullValueCounts.set(leaf.fieldId, leaf.nullCount);
+  }
+  // bounds in column order, as the data alone gives them
+  const inColumnOrder = (bounds: Map<number, Uint8Array>) => {
     const out = new Map<number, Uint8Array>();
     for (const { fieldId: id } of footer.leaves) {
-      const bound = id === undefined ? undefined : (a.get(id) ?? b.get(id));
+      const bound = id === undefined ? undefined : bounds.get(id);
       if (bound) out.set(id!, bound);
     }
     return out;
   };
-  const lowerBounds = inColumnOrder(fromStatistics.lowerBounds, fromData.lowerBounds);
-  const upperBounds = inColumnOrder(fromStatistics.upperBounds, fromData.upperBounds);
-  const nanValueCounts = fromData.nanValueCounts;
   return {
-    bytes,
-    dataFile: {
-      content: 0,
-      fileFormat: 'PARQUET',
-      recordCount: table.numRows,
-      fileSizeInBytes: bytes.length,
-      columnSizes,
-      valueCounts,
-      nullValueCounts,
-      nanValueCounts,
-      lowerBounds,
-      upperBounds,
-      splitOffsets: footer.splitOffsets,
-      sortOrderId: 0,
-    },
+    content: 0,
+    fileFormat: 'PARQUET',
+    recordCount: footer.rowCount,
+    fileSizeInBytes: bytes.length,
+    columnSizes,
+    valueCounts,
+    nullValueCounts,
+    nanValueCounts,
+    lowerBounds: inColumnOrder(lower),
+    upperBounds: inColumnOrder(upper),
+    splitOffsets: footer.splitOffsets,
+    sortOrderId: 0,
   };
 }
 
@@ -213,6 +241,8 @@ export function readArrowDataFile(
   bytes: Uint8Array,
   fields?: readonly NestedField[],
   file = '<parquet>',
+  /** Only these row groups (indexes, ascending), in order. */
+  rowGroups?: readonly number[],
 ): arrow.Table {
   let columns: string[] | undefined;
   const footer = readParquetFooter(bytes, file);
@@ -224,7 +254,8 @@ export function readArrowDataFile(
     }
     if (columns.length === 0) return new arrow.Table();
   }
-  const wasmTable = pw.readParquet(bytes, dataFileReadOptions(footer, columns));
+  const options = dataFileReadOptions(footer, columns);
+  const wasmTable = pw.readParquet(bytes, rowGroups ? { ...options, rowGroups: [...rowGroups] } : options);
   try {
     // intoIPCStream consumes the table; the finally only matters if it throws first.
     return arrow.tableFromIPC(wasmTable.intoIPCStream());

@@ -94,8 +94,12 @@ export function boundsFromStatistics(
   return result;
 }
 
-/** Undefined when the statistics cannot give the column's exact bounds; {} for a column of nulls only. */
-function columnBounds(
+/**
+ * The bounds of one column over some row groups (footer RowGroup structs) from their statistics, as
+ * Iceberg single-value bytes: undefined when the statistics cannot give them exactly, {} when the
+ * groups hold only nulls in it. `leaf` is the column's index among the footer's leaf columns.
+ */
+export function columnBounds(
   type: IcebergType,
   groups: readonly ThriftStruct[],
   leaf: number,

@@ -149,6 +149,7 @@ print(json.dumps([[r["id"], r["name"], None if r["price"] is None else str(r["pr
   upsert(item(1000, 2));
   const third = await commit();
   assert.equal(third.copiedRowGroups, 3);
+  assert.equal(third.unreadRowGroups, 3, 'only the group whose key range holds a change is read');
   assert.equal(third.rewrittenFiles, 1);
   assert.equal(third.inserted, 1);
   const after3 = await liveFile(0n);
@@ -173,6 +174,7 @@ print(json.dumps([[r["id"], r["name"], None if r["price"] is None else str(r["pr
   upsert(item(350, 3));
   const fourth = await commit();
   assert.equal(fourth.copiedRowGroups, 2);
+  assert.equal(fourth.unreadRowGroups, 2);
   assert.equal(fourth.deleted, 100);
   const after4 = await liveFile(0n);
   assert.deepEqual(
@@ -185,4 +187,58 @@ print(json.dumps([[r["id"], r["name"], None if r["price"] is None else str(r["pr
     'the rows stay sorted by key',
   );
   await assertReadsModel();
+});
+
+test('a table with a column the footer statistics cannot bound reads the whole file, and still copies untouched groups', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dsi-row-groups-'));
+  dirs.push(dir);
+  const db = new Database(join(dir, 'catalog.db'));
+  const objects = new LocalObjectStore();
+  const catalog = new SqliteCatalog({
+    database: db,
+    warehouse: join(dir, 'warehouse'),
+    objectStore: objects,
+  });
+  const state = new SqliteStateStore(db);
+  const deps: CommitDependencies = { catalog, objects, state, log: silentLogger };
+  // a double column: its bounds and NaN count need the data of every row
+  const schema: Schema = {
+    type: 'struct',
+    'schema-id': 0,
+    fields: [
+      { id: 1, name: 'id', required: true, type: 'long' },
+      { id: 2, name: 'ratio', required: false, type: 'double' },
+    ],
+  };
+  const row = (id: number, v: number): Row => ({ id: BigInt(id), ratio: id === 7 ? Number.NaN : id * v });
+  const commit = async (events: ReturnType<typeof change>[]) => {
+    await stageChangeset({ objects, state, workRoot: join(dir, 'work') }, T, schema, PK, events);
+    const result = await commitTable(deps, 'shop.items');
+    assert.ok(result.status === 'committed', JSON.stringify(result));
+    return result.counts;
+  };
+  await commit(Array.from({ length: 300 }, (_, id) => change(T, PK, 'upsert', row(id, 1), 1000)));
+  await catalog.commitTable(
+    { namespace: ['shop'], name: 'items' },
+    [],
+    [{ action: 'set-properties', updates: { [ROW_GROUP_LIMIT_PROPERTY]: '100' } }],
+  );
+  await commit([change(T, PK, 'upsert', row(0, 2), 2000)]); // now 3 groups of 100
+  const counts = await commit([
+    change(T, PK, 'upsert', row(250, 3), 3000),
+    change(T, PK, 'delete', { id: 299n }, 3000),
+  ]);
+  assert.equal(counts.copiedRowGroups, 2);
+  assert.equal(counts.unreadRowGroups, 0, 'the pruned read could not describe the file: read whole');
+  const { metadata } = await catalog.loadTable({ namespace: ['shop'], name: 'items' });
+  const [file] = await readLiveDataFiles(metadata, objects);
+  const tableSchema = metadata.schemas.find((s) => s['schema-id'] === metadata['current-schema-id'])!;
+  const rows = readRowsDataFile(await objects.get(file!.dataFile.filePath), tableSchema.fields);
+  assert.equal(rows.length, 299);
+  assert.equal(rows.find((r) => r.id === 250n)?.ratio, 750);
+  const fromValues = writeRowsDataFile(rows, tableSchema).dataFile;
+  assert.deepEqual(file!.dataFile.lowerBounds, fromValues.lowerBounds);
+  assert.deepEqual(file!.dataFile.upperBounds, fromValues.upperBounds);
+  assert.deepEqual(file!.dataFile.nanValueCounts, fromValues.nanValueCounts);
+  assert.equal(file!.dataFile.nanValueCounts.get(2), 1);
 });
