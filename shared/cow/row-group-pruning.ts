@@ -4,7 +4,7 @@
 // group of its newest file, so the rest of that file is neither decoded nor encoded.
 
 import { readParquetFooter } from '../iceberg/parquet-footer.js';
-import { parquetLayout, SpliceRefused, type ParquetLayout } from '../iceberg/parquet-splice.js';
+import { spliceableLayout, type ParquetLayout } from '../iceberg/parquet-splice.js';
 import { fromSingleValueBytes } from '../iceberg/single-value.js';
 import { columnBounds } from '../iceberg/statistics-bounds.js';
 import type { NestedField } from '../iceberg/types.js';
@@ -28,14 +28,8 @@ export function groupsHoldingKeys(
   firstKeyField: NestedField,
   sortedFirstKeys: readonly IcebergValue[],
 ): PrunedGroups | undefined {
-  let layout: ParquetLayout;
-  try {
-    layout = parquetLayout(bytes, file);
-  } catch (error) {
-    if (error instanceof SpliceRefused) return undefined;
-    throw error;
-  }
-  if (layout.groups.length < 2 || typeof firstKeyField.type !== 'string') return undefined;
+  const layout = spliceableLayout(bytes, file);
+  if (!layout || layout.groups.length < 2 || typeof firstKeyField.type !== 'string') return undefined;
   const leaf = readParquetFooter(bytes, file).leaves.findIndex(
     (l) => l.fieldId === firstKeyField.id && l.path.length === 1,
   );

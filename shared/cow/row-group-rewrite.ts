@@ -14,6 +14,7 @@ import {
 import {
   parquetLayout,
   SpliceRefused,
+  spliceableLayout,
   spliceRowGroups,
   type ParquetLayout,
   type SplicedGroup,
@@ -45,13 +46,8 @@ export function rewriteRowGroups(
   options: WriteOptions = {},
   readGroups?: readonly number[],
 ): RowGroupRewrite | undefined {
-  let layout: ParquetLayout;
-  try {
-    layout = parquetLayout(original, file);
-  } catch (error) {
-    if (error instanceof SpliceRefused) return undefined;
-    throw error;
-  }
+  const layout = spliceableLayout(original, file);
+  if (!layout) return undefined;
   const plan = planGroups(layout, edits, readGroups);
   if (plan.every((p) => p.edited) || plan.length < 2) return undefined;
 

@@ -114,6 +114,16 @@ export function parquetLayout(bytes: Uint8Array, file = '<parquet>'): ParquetLay
   return { footer, groups };
 }
 
+/** parquetLayout, or undefined for a file the splice refuses (other errors are thrown). */
+export function spliceableLayout(bytes: Uint8Array, file = '<parquet>'): ParquetLayout | undefined {
+  try {
+    return parquetLayout(bytes, file);
+  } catch (error) {
+    if (error instanceof SpliceRefused) return undefined;
+    throw error;
+  }
+}
+
 function rowGroupList(footer: ThriftStruct): ThriftList {
   return requiredField<ThriftList>(footer, FILE.rowGroups, ThriftType.List, 'row_groups');
 }

@@ -5,21 +5,16 @@
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { LocalObjectStore } from '../../../shared/adapters/embedded/local-object-store.js';
-import { SqliteCatalog } from '../../../shared/adapters/embedded/sqlite-catalog.js';
-import { SqliteStateStore } from '../../../shared/adapters/embedded/sqlite-state-store.js';
-import { readRowsDataFile, writeRowsDataFile } from '../../../shared/iceberg/parquet-data-file.js';
+import { readRowsDataFile } from '../../../shared/iceberg/parquet-data-file.js';
 import { parquetLayout } from '../../../shared/iceberg/parquet-splice.js';
 import { readLiveDataFiles, ROW_GROUP_LIMIT_PROPERTY } from '../../../shared/iceberg/table-writer.js';
 import type { Schema } from '../../../shared/iceberg/types.js';
 import type { Row } from '../../../shared/iceberg/values.js';
-import { silentLogger } from '../../../shared/log.js';
-import { commitTable, type CommitDependencies } from '../../../shared/pipeline/commit-table.js';
+import { commitTable } from '../../../shared/pipeline/commit-table.js';
 import { runPython } from '../../support/python.js';
+import { assertMetricsMatchRows, embeddedCommit } from './support/embedded-commit.js';
 import { change, stageChangeset } from './support/stage.js';
 
 const dirs: string[] = [];
@@ -47,14 +42,7 @@ const item = (id: number, v: number): Row => ({
 });
 
 test('a commit encodes only the row groups holding a changed row and copies the rest; PyIceberg reads the replay', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'dsi-row-groups-'));
-  dirs.push(dir);
-  const db = new Database(join(dir, 'catalog.db'));
-  const objects = new LocalObjectStore();
-  const warehouse = join(dir, 'warehouse');
-  const catalog = new SqliteCatalog({ database: db, warehouse, objectStore: objects });
-  const state = new SqliteStateStore(db);
-  const deps: CommitDependencies = { catalog, objects, state, log: silentLogger };
+  const { dir, warehouse, objects, catalog, state, deps, workRoot } = embeddedCommit('dsi-row-groups-', dirs);
   const table = { namespace: ['shop'], name: 'items' };
   const model = new Map<bigint, Row>();
   let ts = 1000;
@@ -72,7 +60,7 @@ test('a commit encodes only the row groups holding a changed row and copies the 
     model.delete(BigInt(id));
   };
   const commit = async () => {
-    await stageChangeset({ objects, state, workRoot: join(dir, 'work') }, T, SCHEMA, PK, events.splice(0));
+    await stageChangeset({ objects, state, workRoot }, T, SCHEMA, PK, events.splice(0));
     const result = await commitTable(deps, 'shop.items');
     assert.ok(result.status === 'committed', JSON.stringify(result));
     return result.counts;
@@ -87,17 +75,7 @@ test('a commit encodes only the row groups holding a changed row and copies the 
     throw new Error(`no live file holds id ${holding}`);
   };
   const assertReadsModel = async () => {
-    const { metadata } = await catalog.loadTable(table);
-    const schema = metadata.schemas.find((s) => s['schema-id'] === metadata['current-schema-id'])!;
-    for (const file of await readLiveDataFiles(metadata, objects)) {
-      const rows = readRowsDataFile(await objects.get(file.dataFile.filePath), schema.fields);
-      const fromValues = writeRowsDataFile(rows, schema).dataFile;
-      assert.deepEqual(file.dataFile.lowerBounds, fromValues.lowerBounds);
-      assert.deepEqual(file.dataFile.upperBounds, fromValues.upperBounds);
-      assert.deepEqual(file.dataFile.nullValueCounts, fromValues.nullValueCounts);
-      assert.deepEqual(file.dataFile.valueCounts, fromValues.valueCounts);
-      assert.equal(file.dataFile.recordCount, rows.length);
-    }
+    await assertMetricsMatchRows((await catalog.loadTable(table)).metadata, objects);
     const seen = await runPython<[number, string | null, string | null, string | null][]>(
       `
 import json, sys
@@ -190,17 +168,7 @@ print(json.dumps([[r["id"], r["name"], None if r["price"] is None else str(r["pr
 });
 
 test('a table with a column the footer statistics cannot bound reads the whole file, and still copies untouched groups', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'dsi-row-groups-'));
-  dirs.push(dir);
-  const db = new Database(join(dir, 'catalog.db'));
-  const objects = new LocalObjectStore();
-  const catalog = new SqliteCatalog({
-    database: db,
-    warehouse: join(dir, 'warehouse'),
-    objectStore: objects,
-  });
-  const state = new SqliteStateStore(db);
-  const deps: CommitDependencies = { catalog, objects, state, log: silentLogger };
+  const { objects, catalog, state, deps, workRoot } = embeddedCommit('dsi-row-groups-', dirs);
   // a double column: its bounds and NaN count need the data of every row
   const schema: Schema = {
     type: 'struct',
@@ -212,7 +180,7 @@ test('a table with a column the footer statistics cannot bound reads the whole f
   };
   const row = (id: number, v: number): Row => ({ id: BigInt(id), ratio: id === 7 ? Number.NaN : id * v });
   const commit = async (events: ReturnType<typeof change>[]) => {
-    await stageChangeset({ objects, state, workRoot: join(dir, 'work') }, T, schema, PK, events);
+    await stageChangeset({ objects, state, workRoot }, T, schema, PK, events);
     const result = await commitTable(deps, 'shop.items');
     assert.ok(result.status === 'committed', JSON.stringify(result));
     return result.counts;
@@ -231,14 +199,9 @@ test('a table with a column the footer statistics cannot bound reads the whole f
   assert.equal(counts.copiedRowGroups, 2);
   assert.equal(counts.unreadRowGroups, 0, 'the pruned read could not describe the file: read whole');
   const { metadata } = await catalog.loadTable({ namespace: ['shop'], name: 'items' });
+  const [rows] = await assertMetricsMatchRows(metadata, objects);
+  assert.equal(rows!.length, 299);
+  assert.equal(rows!.find((r) => r.id === 250n)?.ratio, 750);
   const [file] = await readLiveDataFiles(metadata, objects);
-  const tableSchema = metadata.schemas.find((s) => s['schema-id'] === metadata['current-schema-id'])!;
-  const rows = readRowsDataFile(await objects.get(file!.dataFile.filePath), tableSchema.fields);
-  assert.equal(rows.length, 299);
-  assert.equal(rows.find((r) => r.id === 250n)?.ratio, 750);
-  const fromValues = writeRowsDataFile(rows, tableSchema).dataFile;
-  assert.deepEqual(file!.dataFile.lowerBounds, fromValues.lowerBounds);
-  assert.deepEqual(file!.dataFile.upperBounds, fromValues.upperBounds);
-  assert.deepEqual(file!.dataFile.nanValueCounts, fromValues.nanValueCounts);
   assert.equal(file!.dataFile.nanValueCounts.get(2), 1);
 });
