@@ -36,7 +36,7 @@ import { silentLogger } from '../../../shared/log.js';
 import { commitTable, type CommitDependencies } from '../../../shared/pipeline/commit-table.js';
 import { runPython } from '../../support/python.js';
 import { seeded } from '../../support/random.js';
-import { assertMetricsMatchRows } from './support/embedded-commit.js';
+import { assertMetricsMatchRows, embeddedCommit } from './support/embedded-commit.js';
 import { change, stageChangeset } from './support/stage.js';
 
 const dirs: string[] = [];
@@ -292,16 +292,12 @@ const SCHEMA: Schema = {
 const COLUMNS = SCHEMA.fields.map((f) => f.name);
 
 test('a commit rewrites a file column-wise: edits at file and record-batch edges, composite key, nulls, partial updates; PyIceberg reads the replay', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'dsi-columnar-'));
-  dirs.push(dir);
-  const db = new Database(join(dir, 'catalog.db'));
-  const objects = new LocalObjectStore();
-  const warehouse = join(dir, 'warehouse');
-  const catalog = new SqliteCatalog({ database: db, warehouse, objectStore: objects });
-  const state = new SqliteStateStore(db);
-  const deps: CommitDependencies = { catalog, objects, state, log: silentLogger };
+  const { dir, db, warehouse, objects, catalog, state, deps, workRoot } = embeddedCommit(
+    'dsi-columnar-',
+    dirs,
+  );
   const stage = (events: ReturnType<typeof change>[]) =>
-    stageChangeset({ objects, state, workRoot: join(dir, 'work') }, T, SCHEMA, PK, events);
+    stageChangeset({ objects, state, workRoot }, T, SCHEMA, PK, events);
 
   // one file of two record batches as read (READ_BATCH_ROWS rows each), sorted by (region, id): rows
   // 0..N-1 are region a, then region b

@@ -5,13 +5,8 @@
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { LocalObjectStore } from '../../../shared/adapters/embedded/local-object-store.js';
-import { SqliteCatalog } from '../../../shared/adapters/embedded/sqlite-catalog.js';
-import { SqliteStateStore } from '../../../shared/adapters/embedded/sqlite-state-store.js';
 import {
   CHANGESETS_SUMMARY_KEY,
   LEASE_TOKEN_SUMMARY_KEY,
@@ -22,13 +17,9 @@ import { readRowsDataFile } from '../../../shared/iceberg/parquet-data-file.js';
 import { currentSnapshot } from '../../../shared/iceberg/snapshot.js';
 import { readTableRows } from '../../../shared/iceberg/table-writer.js';
 import type { Schema } from '../../../shared/iceberg/types.js';
-import { silentLogger } from '../../../shared/log.js';
-import {
-  commitTable,
-  type CommitDependencies,
-  type CommitOptions,
-} from '../../../shared/pipeline/commit-table.js';
+import { commitTable, type CommitOptions } from '../../../shared/pipeline/commit-table.js';
 import { runPython } from '../../support/python.js';
+import { embeddedCommit } from './support/embedded-commit.js';
 import { change, stageChangeset } from './support/stage.js';
 
 const T = { schema: 'shop', name: 'items' };
@@ -48,16 +39,13 @@ const dirs: string[] = [];
 after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 function setup(options: CommitOptions = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'dsi-commit-'));
-  dirs.push(dir);
-  const db = new Database(join(dir, 'catalog.db'));
-  const objects = new LocalObjectStore();
-  const warehouse = join(dir, 'warehouse');
-  const catalog = new SqliteCatalog({ database: db, warehouse, objectStore: objects });
-  const state = new SqliteStateStore(db);
-  const deps: CommitDependencies = { catalog, objects, state, log: silentLogger, options };
+  const { dir, db, warehouse, objects, catalog, state, deps, workRoot } = embeddedCommit(
+    'dsi-commit-',
+    dirs,
+    options,
+  );
   const stage = (events: ReturnType<typeof change>[], schema = SCHEMA, pk = ['id']) =>
-    stageChangeset({ objects, state, workRoot: join(dir, 'work') }, T, schema, pk, events);
+    stageChangeset({ objects, state, workRoot }, T, schema, pk, events);
   const row = (id: number, qty: number, name: string | null = `n${id}`) => ({ id, qty, name });
   const upsert = (r: ReturnType<typeof row>, ts: number) => change(T, ['id'], 'upsert', r, ts);
   const del = (id: number, ts: number) => change(T, ['id'], 'delete', { id }, ts);
