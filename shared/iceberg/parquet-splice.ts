@@ -10,7 +10,17 @@
 // file instead.
 
 import {
-  decodeThriftStruct,
+  CHUNK,
+  chunkMetaData,
+  columnChunkStructs,
+  decodeFooterStruct,
+  FILE,
+  GROUP,
+  META,
+  PARQUET_MAGIC,
+  rowGroupStructs,
+} from './parquet-footer-struct.js';
+import {
   encodeThriftStruct,
   removeThriftFields,
   requiredField,
@@ -21,8 +31,6 @@ import {
   type ThriftStruct,
 } from './thrift-compact.js';
 
-const MAGIC = [0x50, 0x41, 0x52, 0x31]; // PAR1
-
 /** Why a splice cannot be done; the caller falls back to encoding the whole file. */
 export class SpliceRefused extends Error {
   constructor(message: string) {
@@ -30,25 +38,6 @@ export class SpliceRefused extends Error {
     this.name = 'SpliceRefused';
   }
 }
-
-// FileMetaData, RowGroup, ColumnChunk and ColumnMetaData field ids (parquet.thrift).
-const FILE = { schema: 2, numRows: 3, rowGroups: 4, encryption: 8 } as const;
-const GROUP = { columns: 1, numRows: 3, fileOffset: 5, ordinal: 7 } as const;
-const CHUNK = {
-  filePath: 1,
-  fileOffset: 2,
-  metaData: 3,
-  pageIndexes: [4, 5, 6, 7],
-  crypto: 8,
-  encryptedMetaData: 9,
-} as const;
-const META = {
-  totalCompressedSize: 7,
-  dataPageOffset: 9,
-  indexPageOffset: 10,
-  dictionaryPageOffset: 11,
-  bloomFilterOffset: 14,
-} as const;
 
 /** One row group of a file: its rows and the bytes its column chunks occupy. */
 export interface RowGroupLayout {
@@ -66,34 +55,23 @@ export interface ParquetLayout {
   groups: RowGroupLayout[];
 }
 
-function isMagic(bytes: Uint8Array, at: number): boolean {
-  return MAGIC.every((b, i) => bytes[at + i] === b);
-}
-
 /** The decoded footer and the row groups of a Parquet file. Throws SpliceRefused for what it cannot move. */
 export function parquetLayout(bytes: Uint8Array, file = '<parquet>'): ParquetLayout {
-  const n = bytes.length;
-  if (n < 12 || !isMagic(bytes, 0) || !isMagic(bytes, n - 4)) {
-    throw new Error(`${file}: not a Parquet file (no PAR1 at both ends)`);
-  }
-  const footerLength = new DataView(bytes.buffer, bytes.byteOffset + n - 8, 4).getUint32(0, true);
-  const footerStart = n - 8 - footerLength;
-  if (footerStart < 4) throw new Error(`${file}: Parquet footer length ${footerLength} is too large`);
-  const footer = decodeThriftStruct(bytes.subarray(footerStart, n - 8)).struct;
+  const { footer, footerStart } = decodeFooterStruct(bytes, file);
   if (thriftField(footer, FILE.encryption)) throw new SpliceRefused(`${file}: the file is encrypted`);
   const groups: RowGroupLayout[] = [];
   let firstRow = 0;
-  for (const metadata of rowGroupList(footer).items as ThriftStruct[]) {
+  for (const metadata of rowGroupStructs(footer)) {
     const rows = Number(requiredField<bigint>(metadata, GROUP.numRows, ThriftType.I64, 'row group num_rows'));
     let start = Infinity;
     let end = 0;
-    for (const chunk of columnChunks(metadata)) {
+    for (const chunk of columnChunkStructs(metadata)) {
       if (thriftField(chunk, CHUNK.filePath))
         throw new SpliceRefused(`${file}: a column chunk is in another file`);
       if (thriftField(chunk, CHUNK.crypto) || thriftField(chunk, CHUNK.encryptedMetaData)) {
         throw new SpliceRefused(`${file}: a column chunk is encrypted`);
       }
-      const meta = requiredField<ThriftStruct>(chunk, CHUNK.metaData, ThriftType.Struct, 'column meta_data');
+      const meta = chunkMetaData(chunk);
       if (thriftField(meta, META.bloomFilterOffset))
         throw new SpliceRefused(`${file}: the file has bloom filters`);
       const size = Number(
@@ -124,15 +102,6 @@ export function spliceableLayout(bytes: Uint8Array, file = '<parquet>'): Parquet
   }
 }
 
-function rowGroupList(footer: ThriftStruct): ThriftList {
-  return requiredField<ThriftList>(footer, FILE.rowGroups, ThriftType.List, 'row_groups');
-}
-
-function columnChunks(group: ThriftStruct): ThriftStruct[] {
-  return requiredField<ThriftList>(group, GROUP.columns, ThriftType.List, 'row group columns')
-    .items as ThriftStruct[];
-}
-
 /** Where a column chunk's pages start: its dictionary page when it has one, else its first data page. */
 function firstPageOffset(meta: ThriftStruct): number {
   const data = Number(requiredField<bigint>(meta, META.dataPageOffset, ThriftType.I64, 'data_page_offset'));
@@ -155,10 +124,10 @@ function movedRowGroup(group: ThriftStruct, delta: bigint, ordinal: number): Thr
   };
   shift(moved, GROUP.fileOffset);
   if (thriftField(moved, GROUP.ordinal)) setThriftField(moved, GROUP.ordinal, ThriftType.I16, ordinal);
-  for (const chunk of columnChunks(moved)) {
+  for (const chunk of columnChunkStructs(moved)) {
     shift(chunk, CHUNK.fileOffset);
     removeThriftFields(chunk, CHUNK.pageIndexes);
-    const meta = thriftField(chunk, CHUNK.metaData)!.value as ThriftStruct;
+    const meta = chunkMetaData(chunk);
     shift(meta, META.dataPageOffset);
     shift(meta, META.indexPageOffset);
     shift(meta, META.dictionaryPageOffset);
@@ -181,14 +150,14 @@ export interface SplicedGroup {
 export function spliceRowGroups(groups: readonly SplicedGroup[], footerFrom: ParquetLayout): Uint8Array {
   const schema = schemaBytes(footerFrom.footer);
   for (const layout of new Set(groups.map((g) => g.layout))) {
-    if (layout !== footerFrom && !sameBytes(schemaBytes(layout.footer), schema)) {
+    if (layout !== footerFrom && Buffer.compare(schemaBytes(layout.footer), schema) !== 0) {
       throw new SpliceRefused('the row groups were written with different Parquet schemas');
     }
   }
   let size = 4;
   for (const g of groups) size += g.group.end - g.group.start;
   const body = new Uint8Array(size);
-  body.set(MAGIC, 0);
+  body.set(PARQUET_MAGIC, 0);
   let at = 4;
   let rows = 0n;
   const moved: ThriftStruct[] = [];
@@ -210,17 +179,11 @@ export function spliceRowGroups(groups: readonly SplicedGroup[], footerFrom: Par
   out.set(body, 0);
   out.set(encoded, size);
   new DataView(out.buffer).setUint32(size + encoded.length, encoded.length, true);
-  out.set(MAGIC, size + encoded.length + 4);
+  out.set(PARQUET_MAGIC, size + encoded.length + 4);
   return out;
 }
 
 function schemaBytes(footer: ThriftStruct): Uint8Array {
   const schema = requiredField<ThriftList>(footer, FILE.schema, ThriftType.List, 'schema');
   return encodeThriftStruct({ fields: [{ id: FILE.schema, type: ThriftType.List, value: schema }] });
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

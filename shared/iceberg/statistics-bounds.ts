@@ -6,15 +6,18 @@
 // and −0.0, binaries, uuids, booleans, structs) and any column whose statistics are missing or inexact
 // is left to column-metrics.ts.
 
+import {
+  chunkMetaData,
+  columnChunkStructs,
+  decodeFooterStruct,
+  META,
+  PHYSICAL,
+  rowGroupStructs,
+  STATS,
+} from './parquet-footer-struct.js';
 import type { LeafColumnFacts } from './parquet-footer.js';
 import { stringBoundBytes, toSingleValueBytes } from './single-value.js';
-import {
-  decodeThriftStruct,
-  thriftField,
-  ThriftType,
-  type ThriftList,
-  type ThriftStruct,
-} from './thrift-compact.js';
+import { thriftField, ThriftType, type ThriftStruct } from './thrift-compact.js';
 import { parseDecimal, type IcebergType, type NestedField } from './types.js';
 
 export interface StatisticsBounds {
@@ -24,33 +27,21 @@ export interface StatisticsBounds {
   covered: Set<number>;
 }
 
-// Parquet physical types and field ids (parquet.thrift)
-const INT32 = 1;
-const INT64 = 2;
-const BYTE_ARRAY = 6;
-const META = { type: 1, numValues: 5, statistics: 12 } as const;
-const STATS = { nullCount: 3, maxValue: 5, minValue: 6, maxExact: 7, minExact: 8 } as const;
-
 type Kind = 'int32' | 'int64' | 'bytes';
 
 function kindOf(type: IcebergType, physical: number): Kind | undefined {
   if (typeof type !== 'string') return undefined;
-  if ((type === 'int' || type === 'date') && physical === INT32) return 'int32';
+  if ((type === 'int' || type === 'date') && physical === PHYSICAL.INT32) return 'int32';
   if (
     (type === 'long' || type === 'time' || type === 'timestamp' || type === 'timestamptz') &&
-    physical === INT64
+    physical === PHYSICAL.INT64
   ) {
     return 'int64';
   }
-  if (parseDecimal(type)) return physical === INT32 ? 'int32' : physical === INT64 ? 'int64' : undefined;
-  if (type === 'string' && physical === BYTE_ARRAY) return 'bytes';
+  if (parseDecimal(type))
+    return physical === PHYSICAL.INT32 ? 'int32' : physical === PHYSICAL.INT64 ? 'int64' : undefined;
+  if (type === 'string' && physical === PHYSICAL.BYTE_ARRAY) return 'bytes';
   return undefined;
-}
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
 }
 
 function plainValue(kind: Kind, bytes: Uint8Array): bigint | Uint8Array | undefined {
@@ -61,7 +52,7 @@ function plainValue(kind: Kind, bytes: Uint8Array): bigint | Uint8Array | undefi
 }
 
 function less(a: bigint | Uint8Array, b: bigint | Uint8Array): boolean {
-  return typeof a === 'bigint' ? a < (b as bigint) : compareBytes(a, b as Uint8Array) < 0;
+  return typeof a === 'bigint' ? a < (b as bigint) : Buffer.compare(a, b as Uint8Array) < 0;
 }
 
 /**
@@ -74,14 +65,7 @@ export function boundsFromStatistics(
   leaves: readonly LeafColumnFacts[],
 ): StatisticsBounds {
   const result: StatisticsBounds = { lowerBounds: new Map(), upperBounds: new Map(), covered: new Set() };
-  const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(
-    bytes.length - 8,
-    true,
-  );
-  const footer = decodeThriftStruct(bytes.subarray(bytes.length - 8 - length, bytes.length - 8)).struct;
-  const groups = (thriftField(footer, 4)?.value as ThriftList | undefined)?.items as
-    ThriftStruct[] | undefined;
-  if (!groups) return result;
+  const groups = rowGroupStructs(decodeFooterStruct(bytes).footer);
   for (const field of fields) {
     const leaf = leaves.findIndex((l) => l.fieldId === field.id && l.path.length === 1);
     if (leaf < 0 || typeof field.type !== 'string') continue;
@@ -108,10 +92,9 @@ export function columnBounds(
   let min: bigint | Uint8Array | undefined;
   let max: bigint | Uint8Array | undefined;
   for (const group of groups) {
-    const chunk = (thriftField(group, 1)?.value as ThriftList | undefined)?.items[leaf] as
-      ThriftStruct | undefined;
-    const meta = chunk && (thriftField(chunk, 3)?.value as ThriftStruct | undefined);
-    if (!meta) return undefined;
+    const chunk = columnChunkStructs(group)[leaf];
+    if (!chunk) return undefined;
+    const meta = chunkMetaData(chunk);
     const physical = thriftField(meta, META.type)?.value as number | undefined;
     kind ??= physical === undefined ? undefined : kindOf(type, physical);
     if (!kind || kindOf(type, physical!) !== kind) return undefined;

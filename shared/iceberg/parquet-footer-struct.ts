@@ -1,0 +1,73 @@
+// A Parquet footer as a Thrift struct tree (thrift-compact.ts), for code that edits a footer or reads
+// fields hyparquet's decoder does not keep exactly (parquet-splice.ts, statistics-bounds.ts): locating
+// and decoding it, the field ids of parquet.thrift this project uses, and the walk to column chunks.
+
+import {
+  decodeThriftStruct,
+  requiredField,
+  ThriftType,
+  type ThriftList,
+  type ThriftStruct,
+} from './thrift-compact.js';
+
+export const PARQUET_MAGIC = [0x50, 0x41, 0x52, 0x31]; // PAR1
+
+// FileMetaData, RowGroup, ColumnChunk, ColumnMetaData and Statistics field ids (parquet.thrift).
+export const FILE = { schema: 2, numRows: 3, rowGroups: 4, encryption: 8 } as const;
+export const GROUP = { columns: 1, numRows: 3, fileOffset: 5, ordinal: 7 } as const;
+export const CHUNK = {
+  filePath: 1,
+  fileOffset: 2,
+  metaData: 3,
+  pageIndexes: [4, 5, 6, 7],
+  crypto: 8,
+  encryptedMetaData: 9,
+} as const;
+export const META = {
+  type: 1,
+  numValues: 5,
+  totalCompressedSize: 7,
+  dataPageOffset: 9,
+  indexPageOffset: 10,
+  dictionaryPageOffset: 11,
+  statistics: 12,
+  bloomFilterOffset: 14,
+} as const;
+export const STATS = { nullCount: 3, maxValue: 5, minValue: 6, maxExact: 7, minExact: 8 } as const;
+
+/** Parquet physical types (parquet.thrift Type). */
+export const PHYSICAL = { INT32: 1, INT64: 2, BYTE_ARRAY: 6 } as const;
+
+function isMagic(bytes: Uint8Array, at: number): boolean {
+  return PARQUET_MAGIC.every((b, i) => bytes[at + i] === b);
+}
+
+/** The FileMetaData struct of a Parquet file and where it starts. `file` names it in errors. */
+export function decodeFooterStruct(
+  bytes: Uint8Array,
+  file = '<parquet>',
+): { footer: ThriftStruct; footerStart: number } {
+  const n = bytes.length;
+  if (n < 12 || !isMagic(bytes, 0) || !isMagic(bytes, n - 4)) {
+    throw new Error(`${file}: not a Parquet file (no PAR1 at both ends)`);
+  }
+  const footerLength = new DataView(bytes.buffer, bytes.byteOffset + n - 8, 4).getUint32(0, true);
+  const footerStart = n - 8 - footerLength;
+  if (footerStart < 4) throw new Error(`${file}: Parquet footer length ${footerLength} is too large`);
+  return { footer: decodeThriftStruct(bytes.subarray(footerStart, n - 8)).struct, footerStart };
+}
+
+export function rowGroupStructs(footer: ThriftStruct): ThriftStruct[] {
+  return requiredField<ThriftList>(footer, FILE.rowGroups, ThriftType.List, 'row_groups')
+    .items as ThriftStruct[];
+}
+
+/** A row group's column chunks, in leaf-column order. */
+export function columnChunkStructs(group: ThriftStruct): ThriftStruct[] {
+  return requiredField<ThriftList>(group, GROUP.columns, ThriftType.List, 'row group columns')
+    .items as ThriftStruct[];
+}
+
+export function chunkMetaData(chunk: ThriftStruct): ThriftStruct {
+  return requiredField<ThriftStruct>(chunk, CHUNK.metaData, ThriftType.Struct, 'column meta_data');
+}
