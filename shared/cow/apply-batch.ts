@@ -234,7 +234,7 @@ export async function applyBatch(
         counts.stale += stale;
         continue;
       }
-      let rewritten = await rewriteFile(ctx, file, bytes, table, edits, pruned?.groups);
+      let rewritten = await rewriteFile(ctx, file, bytes, table, edits, pruned);
       if (rewritten && pruned) counts.unreadRowGroups += pruned.layout.groups.length - pruned.groups.length;
       if (!rewritten) {
         // the groups read cannot be spliced back: the whole file, read and rewritten

@@ -25,6 +25,7 @@ import { conformRow } from './conform.js';
 import { foldedColumns, lacksAnyColumn, type FoldedUpsert } from './folded-columns.js';
 import { foldChanges, foldedOutcome, needsStoredRow, type KeyOutcome } from './merge.js';
 import type { ParquetEncoderPool } from './parquet-encoder-pool.js';
+import type { PrunedGroups } from './row-group-pruning.js';
 import { rewriteRowGroups } from './row-group-rewrite.js';
 
 /** A stored row with applicable changes: its row number in the file, its key and the changes. */
@@ -65,7 +66,7 @@ export interface RewrittenFile {
 
 /**
  * `table` is the file read as Arrow under the current schema, from the file's `bytes`: all of it, or only
- * its row groups `readGroups` (row-group-pruning.ts), one after another; `edits` ascend by row among the
+ * the row groups `pruned` names (row-group-pruning.ts), one after another; `edits` ascend by row among the
  * rows read. Returns undefined when only some groups were read and the file cannot be spliced from them
  * (the caller then reads the whole file and calls again).
  */
@@ -75,7 +76,7 @@ export async function rewriteFile(
   bytes: Uint8Array,
   table: arrow.Table,
   edits: readonly FileEdit[],
-  readGroups?: readonly number[],
+  pruned?: PrunedGroups,
 ): Promise<RewrittenFile | undefined> {
   const partition = file.dataFile.partition;
   if (columnarCompatible(table, ctx.schema)) {
@@ -88,7 +89,7 @@ export async function rewriteFile(
       if (!ctx.encoder && rowsLeft <= ctx.perFile) {
         const path = file.dataFile.filePath;
         const options = tableWriteOptions(ctx.metadata);
-        const spliced = rewriteRowGroups(bytes, path, out, folded.rowEdits, ctx.schema, options, readGroups);
+        const spliced = rewriteRowGroups(bytes, path, out, folded.rowEdits, ctx.schema, options, pruned);
         if (spliced) {
           edits.forEach((edit, j) => ctx.record(edit.k, folded.outcomes[j]!, edit.key));
           const added = putWrittenDataFile(ctx.metadata, ctx.store, spliced.written, partition);
@@ -100,12 +101,12 @@ export async function rewriteFile(
           };
         }
       }
-      if (readGroups) return undefined;
+      if (pruned) return undefined;
       edits.forEach((edit, j) => ctx.record(edit.k, folded.outcomes[j]!, edit.key));
       return { added: writeParts(ctx, out, partition), ...folded.counts, byRows: false, copiedRowGroups: 0 };
     }
   }
-  if (readGroups) return undefined;
+  if (pruned) return undefined;
   return rewriteByRows(ctx, table, edits);
 }
 

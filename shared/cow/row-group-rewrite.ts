@@ -21,6 +21,7 @@ import {
 } from '../iceberg/parquet-splice.js';
 import type { Schema } from '../iceberg/types.js';
 import type { RowEdit } from './columnar-rewrite.js';
+import type { PrunedGroups } from './row-group-pruning.js';
 
 export interface RowGroupRewrite {
   written: WrittenDataFile;
@@ -31,8 +32,8 @@ export interface RowGroupRewrite {
 
 /**
  * `out` is the rows read from the original file with `edits` applied (spliceRows), edits ascending by
- * row. The rows read are the whole file, or only the row groups `readGroups` (ascending), in order: the
- * others are copied without having been read. Returns undefined when splicing would not pay (every row
+ * row. The rows read are the whole file, or only the row groups `read.groups` (ascending, of the layout
+ * `read.layout`), in order: the others are copied without having been read. Returns undefined when splicing would not pay (every row
  * group holds an edit) or cannot be done (the original has a layout the splice refuses, or another Parquet
  * schema; or, when not every row was read, a column whose bounds the footer's statistics cannot give):
  * the caller then reads and encodes the whole file.
@@ -44,11 +45,12 @@ export function rewriteRowGroups(
   edits: readonly RowEdit[],
   schema: Schema,
   options: WriteOptions = {},
-  readGroups?: readonly number[],
+  read?: PrunedGroups,
 ): RowGroupRewrite | undefined {
-  const layout = spliceableLayout(original, file);
+  // the layout the pruned read decoded, or the original's
+  const layout = read?.layout ?? spliceableLayout(original, file);
   if (!layout) return undefined;
-  const plan = planGroups(layout, edits, readGroups);
+  const plan = planGroups(layout, edits, read?.groups);
   if (plan.every((p) => p.edited) || plan.length < 2) return undefined;
 
   const groups: SplicedGroup[] = [];
@@ -75,7 +77,7 @@ export function rewriteRowGroups(
     if (error instanceof SpliceRefused) return undefined;
     throw error;
   }
-  const written = readGroups
+  const written = read
     ? describeDataFileFromFooter(bytes, schema)
     : describeDataFile(bytes, new arrow.Table(out ? [out] : []), schema);
   if (!written) return undefined;
