@@ -145,18 +145,27 @@ export async function readDatastreamObject(
   sink: EventSink,
 ): Promise<number> {
   options = memoized(options);
-  const { head, chunks } = await peek(source, 4);
-  if (startsWith(head, GZIP_MAGIC)) {
-    const inflated = await peek(gunzip(object, chunks), 4);
-    if (startsWith(inflated.head, AVRO_MAGIC)) return avroEvents(object, inflated.chunks, options, sink);
-    return jsonlEvents(object, inflated.chunks, options, sink);
-  }
-  if (startsWith(head, AVRO_MAGIC)) return avroEvents(object, chunks, options, sink);
-  if (object.toLowerCase().endsWith('.avro') && head.length > 0) {
+  const opened = await openObject(object, source);
+  if (opened.avro) return avroEvents(object, opened.chunks, options, sink);
+  if (!opened.gzip && object.toLowerCase().endsWith('.avro') && opened.head.length > 0) {
     throw new DatastreamReadError({ object }, 'is named .avro but is not an Avro object container');
   }
   // A `.jsonl.gz` without the gzip magic was decompressed by transcoding on download: read it as JSONL.
-  return jsonlEvents(object, chunks, options, sink);
+  return jsonlEvents(object, opened.chunks, options, sink);
+}
+
+/**
+ * An object's format, decided by its bytes: gzip (by its magic number) is inflated first, then Avro by
+ * its magic number, else JSONL. `head` is the first bytes of what is read (inflated), `chunks` all of it.
+ */
+async function openObject(
+  object: string,
+  source: AsyncIterable<Uint8Array>,
+): Promise<{ gzip: boolean; avro: boolean; head: Uint8Array; chunks: AsyncIterable<Uint8Array> }> {
+  const raw = await peek(source, 4);
+  const gzip = startsWith(raw.head, GZIP_MAGIC);
+  const { head, chunks } = gzip ? await peek(gunzip(object, raw.chunks), 4) : raw;
+  return { gzip, avro: startsWith(head, AVRO_MAGIC), head, chunks };
 }
 
 /** What a raw scan is told: the Avro writer schema (Avro only), then each event as parsed. */
@@ -220,14 +229,8 @@ export async function scanDatastreamObject(
   source: AsyncIterable<Uint8Array>,
   visitor: RawEventVisitor,
 ): Promise<void> {
-  const { head, chunks } = await peek(source, 4);
-  if (startsWith(head, GZIP_MAGIC)) {
-    const inflated = await peek(gunzip(object, chunks), 4);
-    if (startsWith(inflated.head, AVRO_MAGIC)) return scanAvro(object, inflated.chunks, visitor);
-    return scanJsonl(object, inflated.chunks, visitor);
-  }
-  if (startsWith(head, AVRO_MAGIC)) return scanAvro(object, chunks, visitor);
-  return scanJsonl(object, chunks, visitor);
+  const opened = await openObject(object, source);
+  return opened.avro ? scanAvro(object, opened.chunks, visitor) : scanJsonl(object, opened.chunks, visitor);
 }
 
 /** All events of an object, in an array (small objects, tests). */
