@@ -14,6 +14,41 @@ export const arrayRecord = (name: string, element: unknown) => ({
   ],
 });
 
+// Datastream's records for PostgreSQL timestamptz, timestamp (as date + time), timetz and interval.
+export const TIMESTAMP_TZ_RECORD = {
+  type: 'record',
+  name: 'timestampTz',
+  fields: [
+    { name: 'timestamp', type: { type: 'long', logicalType: 'timestamp-micros' } },
+    { name: 'offset', type: { type: 'int', logicalType: 'time-millis' } },
+  ],
+};
+export const DATETIME_RECORD = {
+  type: 'record',
+  name: 'datetime',
+  fields: [
+    { name: 'date', type: { type: 'int', logicalType: 'date' } },
+    { name: 'time', type: { type: 'long', logicalType: 'time-micros' } },
+  ],
+};
+export const TIME_TZ_RECORD = {
+  type: 'record',
+  name: 'timeTz',
+  fields: [
+    { name: 'time', type: { type: 'long', logicalType: 'time-micros' } },
+    { name: 'offset', type: { type: 'int', logicalType: 'time-millis' } },
+  ],
+};
+export const INTERVAL_RECORD = {
+  type: 'record',
+  name: 'interval',
+  fields: [
+    { name: 'months', type: 'int' },
+    { name: 'hours', type: 'int' },
+    { name: 'micros', type: 'long' },
+  ],
+};
+
 /** A Datastream event schema named `name` whose payload has these fields (`{name, type}` as given). */
 export function datastreamEventSchema(name: string, payloadFields: Array<{ name: string; type: unknown }>) {
   return {

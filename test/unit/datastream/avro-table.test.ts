@@ -13,7 +13,15 @@ import { DatastreamValidationError } from '../../../shared/datastream/errors.js'
 import { learnTable } from '../../../shared/datastream/infer-table.js';
 import { readChangeEvents } from '../../../shared/datastream/read-object.js';
 import { compileTableDefinition } from '../../../shared/datastream/table.js';
-import { arrayRecord, datastreamEventSchema, nullable } from './avro-schemas.js';
+import {
+  arrayRecord,
+  datastreamEventSchema,
+  DATETIME_RECORD,
+  INTERVAL_RECORD,
+  nullable,
+  TIME_TZ_RECORD,
+  TIMESTAMP_TZ_RECORD,
+} from './avro-schemas.js';
 import { REAL_AVRO_SAMPLE } from './scenario-fixtures.js';
 
 async function* chunked(bytes: Uint8Array, size = 64): AsyncGenerator<Uint8Array> {
@@ -76,15 +84,6 @@ test('the real Datastream sample: payload columns map to PostgreSQL types; no ke
   assert.deepEqual(event?.row.binary_content, new Uint8Array([0xde, 0xad, 0xbe, 0xef]));
 });
 
-const TIMESTAMP_TZ = {
-  type: 'record',
-  name: 'timestampTz',
-  fields: [
-    { name: 'timestamp', type: { type: 'long', logicalType: 'timestamp-micros' } },
-    { name: 'offset', type: { type: 'int', logicalType: 'time-millis' } },
-  ],
-};
-
 /** Every payload column shape Datastream writes, with the PostgreSQL type it must map to. */
 const COLUMNS: Array<[string, unknown, string]> = [
   ['id', 'long', 'bigint'],
@@ -104,46 +103,12 @@ const COLUMNS: Array<[string, unknown, string]> = [
   ['alarm', { type: 'long', logicalType: 'time-micros' }, 'time'],
   ['at_utc', { type: 'long', logicalType: 'timestamp-micros' }, 'timestamptz'],
   ['at_local', { type: 'long', logicalType: 'local-timestamp-micros' }, 'timestamp'],
-  ['created_at', TIMESTAMP_TZ, 'timestamptz'],
+  ['created_at', TIMESTAMP_TZ_RECORD, 'timestamptz'],
   // a second column of the same named record refers to it by name
   ['updated_at', 'timestampTz', 'timestamptz'],
-  [
-    'local_at',
-    {
-      type: 'record',
-      name: 'datetime',
-      fields: [
-        { name: 'date', type: { type: 'int', logicalType: 'date' } },
-        { name: 'time', type: { type: 'long', logicalType: 'time-micros' } },
-      ],
-    },
-    'timestamp',
-  ],
-  [
-    'alarm_tz',
-    {
-      type: 'record',
-      name: 'timeTz',
-      fields: [
-        { name: 'time', type: { type: 'long', logicalType: 'time-micros' } },
-        { name: 'offset', type: { type: 'int', logicalType: 'time-millis' } },
-      ],
-    },
-    'timetz',
-  ],
-  [
-    'span',
-    {
-      type: 'record',
-      name: 'interval',
-      fields: [
-        { name: 'months', type: 'int' },
-        { name: 'hours', type: 'int' },
-        { name: 'micros', type: 'long' },
-      ],
-    },
-    'interval',
-  ],
+  ['local_at', DATETIME_RECORD, 'timestamp'],
+  ['alarm_tz', TIME_TZ_RECORD, 'timetz'],
+  ['span', INTERVAL_RECORD, 'interval'],
   ['mood', { type: 'enum', name: 'mood', symbols: ['ok', 'sad'] }, 'text'],
   ['grid', arrayRecord('multidimensionalArray_grid', 'int'), 'integer[]'],
   ['docs', arrayRecord('multidimensionalArray_docs', { type: 'string', logicalType: 'json' }), 'jsonb[]'],

@@ -10,7 +10,14 @@ import { avroTypeOptions } from '../../../shared/datastream/avro-container.js';
 import { DatastreamError, DatastreamReadError } from '../../../shared/datastream/errors.js';
 import { readChangeEvents } from '../../../shared/datastream/read-object.js';
 import { compileTableDefinition, type TableDefinition } from '../../../shared/datastream/table.js';
-import { arrayRecord, datastreamEventSchema, nullable } from './avro-schemas.js';
+import {
+  arrayRecord,
+  datastreamEventSchema,
+  DATETIME_RECORD,
+  INTERVAL_RECORD,
+  nullable,
+  TIMESTAMP_TZ_RECORD,
+} from './avro-schemas.js';
 import { REAL_AVRO_SAMPLE } from './scenario-fixtures.js';
 
 async function* chunked(bytes: Uint8Array, size = 7): AsyncGenerator<Uint8Array> {
@@ -72,40 +79,9 @@ const SCHEMA = datastreamEventSchema('public_orders', [
   { name: 'attrs', type: nullable({ type: 'string', logicalType: 'json' }) },
   { name: 'created_on', type: nullable({ type: 'int', logicalType: 'date' }) },
   { name: 'pickup', type: nullable({ type: 'long', logicalType: 'time-micros' }) },
-  {
-    name: 'created_at',
-    type: nullable({
-      type: 'record',
-      name: 'timestampTz',
-      fields: [
-        { name: 'timestamp', type: { type: 'long', logicalType: 'timestamp-micros' } },
-        { name: 'offset', type: { type: 'int', logicalType: 'time-millis' } },
-      ],
-    }),
-  },
-  {
-    name: 'local_at',
-    type: nullable({
-      type: 'record',
-      name: 'datetime',
-      fields: [
-        { name: 'date', type: { type: 'int', logicalType: 'date' } },
-        { name: 'time', type: { type: 'long', logicalType: 'time-micros' } },
-      ],
-    }),
-  },
-  {
-    name: 'span',
-    type: nullable({
-      type: 'record',
-      name: 'interval',
-      fields: [
-        { name: 'months', type: 'int' },
-        { name: 'hours', type: 'int' },
-        { name: 'micros', type: 'long' },
-      ],
-    }),
-  },
+  { name: 'created_at', type: nullable(TIMESTAMP_TZ_RECORD) },
+  { name: 'local_at', type: nullable(DATETIME_RECORD) },
+  { name: 'span', type: nullable(INTERVAL_RECORD) },
   { name: 'grid', type: nullable(arrayRecord('multidimensionalArray_grid', 'int')) },
   { name: 'blob', type: nullable('bytes') },
 ]);
