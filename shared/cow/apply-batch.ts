@@ -26,7 +26,7 @@ import {
   type LiveDataFile,
 } from '../iceberg/table-writer.js';
 import type { NestedField } from '../iceberg/types.js';
-import type { Row } from '../iceberg/values.js';
+import type { IcebergValue, Row } from '../iceberg/values.js';
 import { candidateFiles, sortedValues } from './candidate-files.js';
 import { conformKey, conformRow, needsConforming, widenedFields } from './conform.js';
 import { compareKey } from './keys.js';
@@ -193,12 +193,13 @@ export async function applyBatch(
   // come from its key and order columns, and a file holding a key with an applicable change is rewritten
   // from the same read. (Reading only the key columns costs parquet-wasm about as much as the whole
   // file, and nearly every candidate holds a changed key, so a separate confirming read only adds.)
-  const firstKeys = [...grouped.byKey.values()].map((g) => g.key[0] ?? null);
-  const candidates = candidateFiles(live, keyFields[0]!, firstKeys);
+  const firstKeys: IcebergValue[] = [];
+  grouped.byKey.forEach((g) => firstKeys.push(g.key[0] ?? null));
+  // the batch's first key values in order, for the candidate files and row-group pruning
+  const sortedFirstKeys = sortedValues(firstKeys);
+  const candidates = candidateFiles(live, keyFields[0]!, sortedFirstKeys);
   counts.candidateFiles = candidates.length;
   const keyIndex = indexKeys(grouped.byKey);
-  // the batch's first key values in order, for row-group pruning
-  const sortedFirstKeys = sortedValues(firstKeys);
   const storedKeys = new Set<string>();
   const added: DataFile[] = [];
   const removed: string[] = [];
@@ -208,14 +209,15 @@ export async function applyBatch(
   const editsOf = (table: arrow.Table, path: string): { edits: FileEdit[]; stale: number } => {
     const edits: FileEdit[] = [];
     let stale = 0;
-    for (const [k, at] of locateKeys(table, keyFields, orderFields, keyIndex, path)) {
+    // forEach, not for…of: an entries iterator makes a [key, value] array per found key
+    locateKeys(table, keyFields, orderFields, keyIndex, path).forEach((at, k) => {
       const group = grouped.byKey.get(k)!;
       storedKeys.add(k);
       // 3. the changes newer than the stored row and the key's tombstone
       const changes = applicable(group.events, maxOrder(at.order, tombstones.get(k)?.order));
       stale += group.events.length - changes.length;
       if (changes.length > 0) edits.push({ row: at.row, k, key: group.key, changes });
-    }
+    });
     edits.sort((a, b) => a.row - b.row);
     return { edits, stale };
   };
@@ -261,15 +263,15 @@ export async function applyBatch(
 
   // 4b. keys the table does not hold: inserts (sorted by key) or tombstones only
   const inserts: { key: KeyChanges['key']; changes: readonly ChangeEvent[] }[] = [];
-  for (const [k, group] of grouped.byKey) {
-    if (storedKeys.has(k)) continue;
+  grouped.byKey.forEach((group, k) => {
+    if (storedKeys.has(k)) return;
     const changes = applicable(group.events, tombstones.get(k)?.order);
     counts.stale += group.events.length - changes.length;
-    if (changes.length === 0) continue;
+    if (changes.length === 0) return;
     const outcome = foldedOutcome(changes);
     record(k, outcome, group.key);
     if (outcome.kind === 'upsert') inserts.push({ key: group.key, changes });
-  }
+  });
   inserts.sort((a, b) => compareKey(a.key, b.key));
   counts.inserted = inserts.length;
   if (inserts.length > 0) added.push(...(await writeInserts(metadata, store, inserts, perFile)));

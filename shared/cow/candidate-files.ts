@@ -9,12 +9,12 @@ import type { NestedField } from '../iceberg/types.js';
 import type { IcebergValue } from '../iceberg/values.js';
 import { compareValue } from './keys.js';
 
+/** `sorted`: the batch's first key values in compareValue order (sortedValues). */
 export function candidateFiles(
   live: readonly LiveDataFile[],
   firstKeyField: NestedField,
-  firstKeyValues: readonly IcebergValue[],
+  sorted: readonly IcebergValue[],
 ): LiveDataFile[] {
-  const sorted = sortedValues(firstKeyValues);
   if (sorted.length === 0) return [];
   return live.filter((file) => {
     const lowerBytes = file.dataFile.lowerBounds.get(firstKeyField.id);

@@ -55,12 +55,12 @@ function numericIndex(
 ): NonNullable<KeyIndex['numeric']> {
   // a bigint's double may round: the keys of one double are candidates, confirmed on the exact value
   const byDouble = new Map<number, { k: string; first: IcebergValue }[]>();
-  for (const [k, { key }] of wanted) {
+  wanted.forEach(({ key }, k) => {
     const d = Number(key[0]);
     const at = byDouble.get(d);
     if (at) at.push({ k, first: key[0]! });
     else byDouble.set(d, [{ k, first: key[0]! }]);
-  }
+  });
   return { values: Float64Array.from(byDouble.keys()).sort(), byDouble };
 }
 
