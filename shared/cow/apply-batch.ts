@@ -148,15 +148,17 @@ export async function applyBatch(
     // Only events staged before a widening hold a number where the table now has a long: copy just
     // those (copying every event cost about 25 ms per 20,000).
     const keyFields = primaryKeys.length > 0 ? fieldsByName(metadata, primaryKeys) : [];
-    events = events.map((e) =>
-      needsConforming(e, longs, keyFields)
-        ? {
-            ...e,
-            row: conformRow({ ...e.row }, longs),
-            key: keyFields.length > 0 ? conformKey(e.key, keyFields) : e.key,
-          }
-        : e,
-    );
+    if (events.some((e) => needsConforming(e, longs, keyFields))) {
+      events = events.map((e) =>
+        needsConforming(e, longs, keyFields)
+          ? {
+              ...e,
+              row: conformRow({ ...e.row }, longs),
+              key: keyFields.length > 0 ? conformKey(e.key, keyFields) : e.key,
+            }
+          : e,
+      );
+    }
   }
   const live = await readLiveDataFiles(metadata, store);
   const perFile = rowsPerFile(live, options.targetFileSizeBytes ?? DEFAULT_TARGET);

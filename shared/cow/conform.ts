@@ -24,8 +24,13 @@ export function needsConforming(
   fields: readonly NestedField[],
   keyFields: readonly NestedField[],
 ): boolean {
-  for (const f of fields) if (typeof event.row[f.name] === 'number') return true;
-  return keyFields.some((f, i) => f.type === 'long' && typeof event.key[i] === 'number');
+  // indexed loops: this runs for every event of every commit of a table with a long column
+  const row = event.row;
+  for (let i = 0; i < fields.length; i++) if (typeof row[fields[i]!.name] === 'number') return true;
+  for (let i = 0; i < keyFields.length; i++) {
+    if (keyFields[i]!.type === 'long' && typeof event.key[i] === 'number') return true;
+  }
+  return false;
 }
 
 /** Conform a row in place; absent columns stay absent. */

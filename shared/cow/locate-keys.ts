@@ -25,8 +25,11 @@ export interface StoredKey {
 export interface KeyIndex {
   /** Key string → the key's values. */
   wanted: ReadonlyMap<string, { readonly key: readonly IcebergValue[] }>;
-  /** The first key column's values, when all can be set members (byte arrays compare by identity). */
-  filter: ReadonlySet<IcebergValue> | undefined;
+  /**
+   * The first key column's values, when all can be set members (byte arrays compare by identity); made
+   * on first use, as integer keys mostly go by `numeric` and never need it.
+   */
+  filter(): ReadonlySet<IcebergValue> | undefined;
   /**
    * When every first key value is an integer: the distinct values as doubles, ascending, and for each
    * double the keys whose first value rounds to it, with that exact value.
@@ -38,15 +41,24 @@ export interface KeyIndex {
 }
 
 export function indexKeys(wanted: ReadonlyMap<string, { readonly key: readonly IcebergValue[] }>): KeyIndex {
-  const filter = new Set<IcebergValue>();
   let integers = true;
-  for (const { key } of wanted.values()) {
+  let bytes = false;
+  wanted.forEach(({ key }) => {
     const v = key[0] ?? null;
-    if (v instanceof Uint8Array) return { wanted, filter: undefined };
-    filter.add(v);
-    if (!(typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v)))) integers = false;
-  }
-  if (!integers) return { wanted, filter };
+    if (v instanceof Uint8Array) bytes = true;
+    else if (!(typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v)))) integers = false;
+  });
+  let made: Set<IcebergValue> | undefined;
+  const filter = (): ReadonlySet<IcebergValue> | undefined => {
+    if (bytes) return undefined;
+    if (!made) {
+      const set = new Set<IcebergValue>();
+      wanted.forEach(({ key }) => set.add(key[0] ?? null));
+      made = set;
+    }
+    return made;
+  };
+  if (bytes || !integers) return { wanted, filter };
   return { wanted, filter, numeric: numericIndex(wanted) };
 }
 
@@ -92,7 +104,7 @@ export function locateKeys(
   const lsnField = orderFields.find((f) => f.name === LSN_COLUMN)!;
   const tsIdx = columnIndex(table, tsField, file);
   const lsnIdx = columnIndex(table, lsnField, file);
-  const { wanted, filter, numeric } = index;
+  const { wanted, numeric } = index;
   let base = 0;
   const key: IcebergValue[] = new Array<IcebergValue>(keyFields.length);
   for (const batch of table.batches) {
@@ -127,6 +139,7 @@ export function locateKeys(
       }
     } else {
       const first = arrowDataToValues(keyFields[0]!.type, firstData);
+      const filter = index.filter();
       for (let i = 0; i < batch.numRows; i++) {
         const v0 = conform(keyFields[0]!, first[i]!);
         if (filter && !filter.has(v0)) continue;

@@ -28,9 +28,9 @@ export function groupByKey(events: Iterable<ChangeEvent>): GroupedChanges {
   const byKey = new Map<string, KeyChanges>();
   for (const event of events) {
     const k = keyString(event.key);
-    let group = byKey.get(k);
-    if (!group) byKey.set(k, (group = { key: event.key, events: [] }));
-    group.events.push(event);
+    const group = byKey.get(k);
+    if (group) group.events.push(event);
+    else byKey.set(k, { key: event.key, events: [event] });
   }
   let duplicates = 0;
   for (const group of byKey.values()) {

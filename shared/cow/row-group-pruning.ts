@@ -26,7 +26,7 @@ export function groupsHoldingKeys(
   bytes: Uint8Array,
   file: string,
   firstKeyField: NestedField,
-  sortedFirstKeys: readonly IcebergValue[],
+  sortedFirstKeys: ArrayLike<IcebergValue>,
 ): PrunedGroups | undefined {
   const layout = spliceableLayout(bytes, file);
   if (!layout || layout.groups.length < 2 || typeof firstKeyField.type !== 'string') return undefined;
