@@ -108,6 +108,30 @@ test('decode returns exactly the encoded events', () => {
   assert.equal((decoded[1] as ChangeEvent).row.note, null);
 });
 
+test('decimals of every width decode exactly, from bytes at any alignment', () => {
+  // around the 64-bit boundary the reader switches from one half to both
+  const amounts = [0n, 1n, -1n, 12345n, -12345n, 2n ** 63n - 1n, -(2n ** 63n), 2n ** 63n, -(2n ** 63n) - 1n];
+  amounts.push(2n ** 64n, -(2n ** 64n), 10n ** 38n - 1n, -(10n ** 38n) + 1n);
+  const many = amounts.map((amount, i) =>
+    event({
+      row: { order_id: BigInt(i), line_no: i, amount: i % 4 === 3 ? null : amount },
+      order: { sourceTsMs: 1795510800000 + i, lsn: BigInt(i) },
+    }),
+  );
+  const bytes = encodeChangeSet(header, many);
+  for (const shift of [0, 1, 4]) {
+    // the same bytes at another offset of a larger buffer (as a pooled Buffer may hold them)
+    const shifted = new Uint8Array(bytes.length + shift).subarray(shift);
+    shifted.set(bytes);
+    const decoded = decodeChangeSet(shifted).events.map((e) => e.row.amount);
+    assert.deepEqual(
+      decoded,
+      many.map((e) => e.row.amount),
+      `bytes at offset ${shift}`,
+    );
+  }
+});
+
 test('a text starting with U+FEFF keeps it, in a column and in a list', () => {
   // a UTF-8 decoder strips a leading byte-order mark by default: that would change the value
   const withBom = event({
