@@ -14,26 +14,28 @@ export interface FoldedUpsert {
   stored?: Row | undefined;
 }
 
+/** A folded column: values, or for the order columns their 64-bit integers (read back as bigints). */
+export type FoldedColumn = IcebergValue[] | BigInt64Array;
+
 /** Per field of `fields` (in order), the folded rows' values. */
 export function foldedColumns(
   fields: readonly NestedField[],
   upserts: readonly FoldedUpsert[],
-): IcebergValue[][] {
-  const columns = fields.map(() => new Array<IcebergValue>(upserts.length));
+): FoldedColumn[] {
+  const columns: FoldedColumn[] = [];
   const data: number[] = [];
+  const dataColumns: IcebergValue[][] = [];
   fields.forEach((field, k) => {
-    if (field.name === SOURCE_TS_COLUMN) {
-      upserts.forEach((u, i) => (columns[k]![i] = BigInt(u.changes[u.changes.length - 1]!.order.sourceTsMs)));
-    } else if (field.name === LSN_COLUMN) {
-      upserts.forEach(
-        (u, i) => (columns[k]![i] = BigInt.asIntN(64, u.changes[u.changes.length - 1]!.order.lsn)),
-      );
-    } else {
+    if (field.name === SOURCE_TS_COLUMN) columns.push(sourceTimestamps(upserts));
+    else if (field.name === LSN_COLUMN) columns.push(lsns(upserts));
+    else {
+      const values = new Array<IcebergValue>(upserts.length);
+      columns.push(values);
       data.push(k);
+      dataColumns.push(values);
     }
   });
   const names = data.map((k) => fields[k]!.name);
-  const dataColumns = data.map((k) => columns[k]!);
   const copy = rowCopier(names);
   upserts.forEach((u, i) => {
     const changes = u.changes;
@@ -50,6 +52,39 @@ export function foldedColumns(
     names.forEach((name, j) => (dataColumns[j]![i] = foldedValue(changes, from, name, u.stored)));
   });
   return columns;
+}
+
+// The order columns are written as 64-bit integers straight into a typed array: a bigint made per row
+// (BigInt(ms), BigInt.asIntN(64, lsn)) was about 30 ms of a 14,000-update fold.
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** The newest change's source ms per upsert, as longs (two 32-bit words each, no bigint per row). */
+function sourceTimestamps(upserts: readonly FoldedUpsert[]): BigInt64Array {
+  const out = new BigInt64Array(upserts.length);
+  if (!LITTLE_ENDIAN) {
+    upserts.forEach((u, i) => (out[i] = BigInt(u.changes[u.changes.length - 1]!.order.sourceTsMs)));
+    return out;
+  }
+  const words = new Int32Array(out.buffer);
+  for (let i = 0; i < upserts.length; i++) {
+    const changes = upserts[i]!.changes;
+    const ms = changes[changes.length - 1]!.order.sourceTsMs; // a safe integer
+    const hi = Math.floor(ms / 4294967296);
+    words[2 * i] = ms - hi * 4294967296; // the low word's bits (ToInt32 wraps it)
+    words[2 * i + 1] = hi;
+  }
+  return out;
+}
+
+/** The newest change's LSN per upsert, as the two's-complement bits of a long (the array wraps). */
+function lsns(upserts: readonly FoldedUpsert[]): BigInt64Array {
+  const out = new BigInt64Array(upserts.length);
+  for (let i = 0; i < upserts.length; i++) {
+    const changes = upserts[i]!.changes;
+    out[i] = changes[changes.length - 1]!.order.lsn;
+  }
+  return out;
 }
 
 type RowCopier = (row: Row, columns: IcebergValue[][], index: number) => number;

@@ -22,7 +22,7 @@ import type { NestedField, Schema } from '../iceberg/types.js';
 import type { IcebergValue, Row } from '../iceberg/values.js';
 import { columnarCompatible, rowsAt, spliceRows, type RowEdit } from './columnar-rewrite.js';
 import { conformRow } from './conform.js';
-import { foldedColumns, lacksAnyColumn, type FoldedUpsert } from './folded-columns.js';
+import { foldedColumns, lacksAnyColumn, type FoldedColumn, type FoldedUpsert } from './folded-columns.js';
 import { foldChanges, foldedOutcome, needsStoredRow, type KeyOutcome } from './merge.js';
 import type { ParquetEncoderPool } from './parquet-encoder-pool.js';
 import type { PrunedGroups } from './row-group-pruning.js';
@@ -124,7 +124,7 @@ function foldToColumns(
   rowEdits: RowEdit[];
   replacements: arrow.RecordBatch | undefined;
   /** Per schema field, the replacement rows' values. */
-  columns: IcebergValue[][];
+  columns: FoldedColumn[];
   counts: { updated: number; deleted: number };
 } {
   const partial: number[] = [];
@@ -235,7 +235,7 @@ async function rewriteByRows(
 function staysInPartition(
   spec: BoundPartitionSpec,
   partition: DataFile['partition'],
-  folded: { columns: readonly (readonly IcebergValue[])[]; counts: { updated: number } },
+  folded: { columns: readonly FoldedColumn[]; counts: { updated: number } },
 ): boolean {
   const names = spec.fields.map((f) => f.field.name);
   const have = Object.keys(partition);

@@ -288,6 +288,19 @@ function column(rows: readonly Row[], field: NestedField): IcebergValue[] {
   return out;
 }
 
+/** A column of 64-bit integers without nulls, already in a typed array, as Arrow data. */
+function longsToArrowData(type: IcebergType, values: BigInt64Array, path: string): arrow.Data {
+  if (type !== 'long' && type !== 'time' && type !== 'timestamp' && type !== 'timestamptz') {
+    throw new TypeError(`column ${path} of type ${JSON.stringify(type)} cannot take 64-bit integers`);
+  }
+  return arrow.makeData({
+    type: icebergToArrowType(type) as arrow.Int64,
+    length: values.length,
+    nullCount: 0,
+    data: values as never,
+  });
+}
+
 /** Rows → an Arrow table with the schema's field ids; required columns must have no nulls. */
 export function rowsToArrowTable(schema: Schema, rows: readonly Row[]): arrow.Table {
   return columnsToArrowTable(
@@ -303,7 +316,7 @@ export function rowsToArrowTable(schema: Schema, rows: readonly Row[]): arrow.Ta
  */
 export function columnsToArrowTable(
   schema: Schema,
-  columns: readonly (readonly IcebergValue[])[],
+  columns: readonly (readonly IcebergValue[] | BigInt64Array)[],
   length: number,
 ): arrow.Table {
   const arrowSchema = icebergToArrowSchema(schema);
@@ -311,6 +324,7 @@ export function columnsToArrowTable(
     const values = columns[k]!;
     if (values.length !== length)
       throw new RangeError(`column ${f.name} has ${values.length} values, expected ${length}`);
+    if (values instanceof BigInt64Array) return longsToArrowData(f.type, values, f.name);
     const data = valuesToArrowData(f.type, values, f.name);
     if (f.required && data.nullCount > 0) {
       const i = values.findIndex((v) => v === null || v === undefined);

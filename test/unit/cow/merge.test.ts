@@ -130,3 +130,33 @@ test('the column-wise fold equals foldChanges: outcome, every value, and the sto
     rows.forEach((row, i) => assert.equal(columns[k]![i], row[f.name], `${f.name} of upsert ${i}`)),
   );
 });
+
+test('folded order columns hold the newest change order as longs at every edge of 32 and 64 bits', () => {
+  const edges: Array<[number, bigint]> = [
+    [0, 0n],
+    [-1, 1n],
+    [4294967295, 2n ** 63n - 1n], // low word all ones
+    [4294967296, 2n ** 63n], // an LSN past the signed range: stored as its bit pattern
+    [-4294967297, 2n ** 64n - 1n],
+    [Number.MAX_SAFE_INTEGER, 0x16cb003d91n],
+    [Number.MIN_SAFE_INTEGER, 0n],
+    [1795510800813, 12345678901234567890n],
+  ];
+  const upserts: FoldedUpsert[] = edges.map(([ms, lsn], i) => ({
+    changes: [
+      change(T, PK, 'upsert', { id: i, a: 'x', b: i }, ms - 1, 0n),
+      change(T, PK, 'upsert', { id: i }, ms, lsn),
+    ],
+  }));
+  const fields: NestedField[] = [...COLUMNS, SOURCE_TS_COLUMN, LSN_COLUMN].map((name, k) => ({
+    id: k + 1,
+    name,
+    required: false,
+    type: name === 'a' ? 'string' : 'long',
+  }));
+  const columns = foldedColumns(fields, upserts);
+  edges.forEach(([ms, lsn], i) => {
+    assert.equal(columns[3]![i], BigInt(ms), `source ms ${ms}`);
+    assert.equal(columns[4]![i], BigInt.asIntN(64, lsn), `LSN ${lsn}`);
+  });
+});
