@@ -23,6 +23,13 @@ import { change } from './support/stage.js';
 const T = { schema: 'public', name: 't' };
 const PK = ['id'];
 const COLUMNS = ['id', 'a', 'b'];
+/** The table of the foldedColumns tests: the data columns, then the two order columns (3 and 4). */
+const FOLDED_FIELDS: NestedField[] = [...COLUMNS, SOURCE_TS_COLUMN, LSN_COLUMN].map((name, k) => ({
+  id: k + 1,
+  name,
+  required: false,
+  type: name === 'a' ? 'string' : 'long',
+}));
 
 test('changes of a key are grouped oldest first by (ms, LSN) and exact repeats count once', () => {
   const late = change(T, PK, 'upsert', { id: 1, a: 'late' }, 2000, 5n);
@@ -118,15 +125,9 @@ test('the column-wise fold equals foldChanges: outcome, every value, and the sto
     upserts.push({ changes, stored: given });
     rows.push(expected.row);
   }
-  const fields: NestedField[] = [...COLUMNS, SOURCE_TS_COLUMN, LSN_COLUMN].map((name, k) => ({
-    id: k + 1,
-    name,
-    required: false,
-    type: name === 'a' ? 'string' : 'long',
-  }));
-  const columns = foldedColumns(fields, upserts);
+  const columns = foldedColumns(FOLDED_FIELDS, upserts);
   assert.ok(upserts.length > 500, 'many upsert outcomes, single changes and folds of several');
-  fields.forEach((f, k) =>
+  FOLDED_FIELDS.forEach((f, k) =>
     rows.forEach((row, i) => assert.equal(columns[k]![i], row[f.name], `${f.name} of upsert ${i}`)),
   );
 });
@@ -148,13 +149,7 @@ test('folded order columns hold the newest change order as longs at every edge o
       change(T, PK, 'upsert', { id: i }, ms, lsn),
     ],
   }));
-  const fields: NestedField[] = [...COLUMNS, SOURCE_TS_COLUMN, LSN_COLUMN].map((name, k) => ({
-    id: k + 1,
-    name,
-    required: false,
-    type: name === 'a' ? 'string' : 'long',
-  }));
-  const columns = foldedColumns(fields, upserts);
+  const columns = foldedColumns(FOLDED_FIELDS, upserts);
   edges.forEach(([ms, lsn], i) => {
     assert.equal(columns[3]![i], BigInt(ms), `source ms ${ms}`);
     assert.equal(columns[4]![i], BigInt.asIntN(64, lsn), `LSN ${lsn}`);
