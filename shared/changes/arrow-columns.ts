@@ -4,6 +4,7 @@
 // two's complement, dates as int32 days.
 
 import * as arrow from 'apache-arrow';
+import { decimalAt, decimalHalves } from '../iceberg/arrow-rows.js';
 import { parseDecimal, parseFixed, type IcebergType } from '../iceberg/types.js';
 import { writeUuidBytes } from '../iceberg/single-value.js';
 import type { IcebergValue } from '../iceberg/values.js';
@@ -205,19 +206,9 @@ export function columnReader(type: IcebergType, data: arrow.Data): (index: numbe
       }
     }
     if (typeof type === 'string' && parseDecimal(type)) {
-      // read as two signed 64-bit halves: up to precision 18 the high half only extends the low half's
-      // sign, and the low half is the value (one bigint, not four joined by shifts)
-      const values = data.values as Uint32Array;
-      // a view needs 8-byte alignment, which bytes decoded from a pooled Buffer may lack: then a copy
-      const halves =
-        values.byteOffset % 8 === 0
-          ? new BigInt64Array(values.buffer, values.byteOffset, values.byteLength / 8)
-          : new BigInt64Array(values.slice().buffer);
-      return (index) => {
-        const lo = halves[2 * index]!;
-        const hi = halves[2 * index + 1]!;
-        return hi === (lo < 0n ? -1n : 0n) ? lo : (hi << 64n) | BigInt.asUintN(64, lo);
-      };
+      // as two signed 64-bit halves, as data files are read: one bigint, not four joined by shifts
+      const halves = decimalHalves(data.values as Uint32Array);
+      return (index) => decimalAt(halves, index);
     }
     return undefined;
   })();

@@ -301,6 +301,24 @@ function longsToArrowData(type: IcebergType, values: BigInt64Array, path: string
   });
 }
 
+/**
+ * A decimal column's 16-byte little-endian values as signed 64-bit halves (low, high). A view when the
+ * buffer is 8-byte aligned, else a copy: IPC only guarantees a decimal buffer 4-byte alignment.
+ */
+export function decimalHalves(values: ArrayBufferView): BigInt64Array {
+  return values.byteOffset % 8 === 0
+    ? new BigInt64Array(values.buffer, values.byteOffset, values.byteLength / 8)
+    : new BigInt64Array(new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice().buffer);
+}
+
+/** The decimal at `index` of decimalHalves, unscaled: one bigint when the high half only extends the sign. */
+export function decimalAt(halves: BigInt64Array, index: number): bigint {
+  const lo = halves[2 * index]!;
+  const hi = halves[2 * index + 1]!;
+  // Up to precision 18 the high half is only the sign extension of the low half.
+  return hi === (lo < 0n ? -1n : 0n) ? lo : (hi << 64n) | BigInt.asUintN(64, lo);
+}
+
 /** Rows → an Arrow table with the schema's field ids; required columns must have no nulls. */
 export function rowsToArrowTable(schema: Schema, rows: readonly Row[]): arrow.Table {
   return columnsToArrowTable(
@@ -365,9 +383,7 @@ export function arrowDataToValues(type: IcebergType, data: arrow.Data): IcebergV
     const text =
       type === 'string' ? Buffer.from(values.buffer, values.byteOffset, values.byteLength) : undefined;
     const latin1 = text?.toString('latin1');
-    const halves = decimal
-      ? new BigInt64Array(values.buffer, values.byteOffset, values.byteLength / 8)
-      : undefined;
+    const halves = decimal ? decimalHalves(values) : undefined;
     const dense = !data.nullBitmap || data.nullCount === 0;
     for (let i = 0; i < n; i++) {
       if (!dense && !isValid(data, i)) continue;
@@ -392,10 +408,7 @@ export function arrowDataToValues(type: IcebergType, data: arrow.Data): IcebergV
           out[i] = ascii ? latin1!.substring(start, end) : text!.toString('utf8', start, end);
         }
       } else if (decimal) {
-        const lo = halves![2 * i]!;
-        const hi = halves![2 * i + 1]!;
-        // Up to precision 18 the high half is only the sign extension of the low half.
-        out[i] = hi === (lo < 0n ? -1n : 0n) ? lo : (hi << 64n) | BigInt.asUintN(64, lo);
+        out[i] = decimalAt(halves!, i);
       } else if (width !== undefined) {
         const bytes = (data.values as Uint8Array).subarray(i * width, (i + 1) * width);
         out[i] = type === 'uuid' ? bytesToUuid(bytes) : Uint8Array.from(bytes);
