@@ -6,6 +6,7 @@
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { DatastreamReadError } from './errors.js';
+import { riskyNumberScanner } from './risky-numbers.js';
 
 export const GZIP_MAGIC = [0x1f, 0x8b] as const;
 export const AVRO_MAGIC = [0x4f, 0x62, 0x6a, 0x01] as const; // "Obj" 1
@@ -83,6 +84,17 @@ export interface LineBatch {
   firstLine: number;
   /** The lines, without their terminator (a trailing \r is dropped too). */
   lines: string[];
+  /**
+   * Asked for with `scanNumbers`, where the runtime can scan: one flag per line, 0 when JSON.parse
+   * keeps every number of the line exactly, 1 when some number may need the exact parser (or the
+   * line spans chunks and was not scanned whole). See risky-numbers.ts.
+   */
+  riskyNumbers?: Uint8Array;
+}
+
+export interface LineOptions {
+  /** Scan the bytes for numbers a double may not hold (LineBatch.riskyNumbers). */
+  scanNumbers?: boolean;
 }
 
 /**
@@ -92,7 +104,9 @@ export interface LineBatch {
 export async function* lineBatches(
   object: string,
   source: AsyncIterable<Uint8Array>,
+  options: LineOptions = {},
 ): AsyncGenerator<LineBatch> {
+  const scanner = options.scanNumbers ? riskyNumberScanner() : undefined;
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
   let partial: string[] = [];
   let lineNumber = 1;
@@ -103,7 +117,11 @@ export async function* lineBatches(
       throw new DatastreamReadError({ object, line: lineNumber }, 'is not valid UTF-8', { cause: error });
     }
   };
-  const split = (text: string, final: boolean): LineBatch | undefined => {
+  /**
+   * The complete lines of `text` (all of it when `final`); the rest waits in `partial`. `risky` holds
+   * the chunk's risky line indexes (ascending) when its bytes were scanned.
+   */
+  const split = (text: string, final: boolean, risky: Int32Array | undefined): LineBatch | undefined => {
     let newline = text.indexOf('\n');
     if (newline < 0 && !final) {
       if (text.length > 0) partial.push(text);
@@ -111,6 +129,7 @@ export async function* lineBatches(
     }
     const lines: string[] = [];
     const firstLine = lineNumber;
+    const firstBeganEarlier = partial.length > 0;
     let start = 0;
     while (newline >= 0) {
       let line = text.slice(start, newline);
@@ -123,6 +142,7 @@ export async function* lineBatches(
       start = newline + 1;
       newline = text.indexOf('\n', start);
     }
+    const completed = lines.length;
     const rest = text.slice(start);
     if (final) {
       partial.push(rest);
@@ -133,12 +153,26 @@ export async function* lineBatches(
       partial.push(rest);
     }
     lineNumber += lines.length;
-    return { firstLine, lines };
+    if (!scanner) return { firstLine, lines };
+    // Line k of the chunk is the k-th line completed here (newlines are the same bytes in the text).
+    // Flagged whatever the scan says: a line that began in an earlier chunk, scanned in parts, and the
+    // object's last line if it has no newline.
+    const flags = new Uint8Array(lines.length);
+    if (risky === undefined) flags.fill(1);
+    else
+      for (let i = 0; i < risky.length && (risky[i] as number) < completed; i++)
+        flags[risky[i] as number] = 1;
+    if (firstBeganEarlier && lines.length > 0) flags[0] = 1;
+    if (lines.length > completed) flags[completed] = 1;
+    return { firstLine, lines, riskyNumbers: flags };
   };
   for await (const chunk of source) {
-    const batch = split(decode(chunk), false);
+    // Scanned as bytes, before decoding; the decoder holds back only an incomplete character, never a
+    // newline, so the chunk's lines are the same in both.
+    const risky = scanner?.riskyLines(chunk);
+    const batch = split(decode(chunk), false, risky);
     if (batch && batch.lines.length > 0) yield batch;
   }
-  const batch = split(decode(undefined), true);
+  const batch = split(decode(undefined), true, undefined);
   if (batch && batch.lines.length > 0) yield batch;
 }

@@ -69,10 +69,17 @@ function startsWithNumber(text: string): boolean {
   return c === 0x2d || (c >= 0x30 && c <= 0x39);
 }
 
-/** Parse one JSON text losslessly (see the header). Throws JsonSyntaxError on invalid JSON. */
-export function parseJsonLossless(text: string): JsonValue {
-  RISKY_NUMBER.lastIndex = 0;
-  const firstRisky = RISKY_NUMBER.exec(text);
+/**
+ * Parse one JSON text losslessly (see the header). Throws JsonSyntaxError on invalid JSON.
+ * `numbersScanned`: the caller has already found, in the text's bytes, no risky number token (see
+ * risky-numbers.ts, which finds the same tokens as RISKY_NUMBER), so the regex is skipped.
+ */
+export function parseJsonLossless(text: string, numbersScanned = false): JsonValue {
+  let firstRisky: RegExpExecArray | null = null;
+  if (!numbersScanned) {
+    RISKY_NUMBER.lastIndex = 0;
+    firstRisky = RISKY_NUMBER.exec(text);
+  }
   if (firstRisky === null && !startsWithNumber(text)) {
     let value: unknown;
     try {

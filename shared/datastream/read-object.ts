@@ -49,16 +49,20 @@ function memoized(options: ReadOptions): ReadOptions {
   };
 }
 
-/** Parse one JSONL line into a ChangeEvent (exported for tests and the fuzzer). */
+/**
+ * Parse one JSONL line into a ChangeEvent (exported for tests and the fuzzer). `numbersScanned`: the
+ * line's bytes were scanned and hold no number a double may not keep (LineBatch.riskyNumbers).
+ */
 export function parseJsonLine(
   object: string,
   lineNumber: number,
   line: string,
   options: ReadOptions,
+  numbersScanned = false,
 ): ChangeEvent {
   let value: unknown;
   try {
-    value = parseJsonLossless(line);
+    value = parseJsonLossless(line, numbersScanned);
   } catch (error) {
     if (error instanceof JsonSyntaxError) {
       throw new DatastreamReadError(
@@ -86,15 +90,16 @@ async function jsonlEvents(
   sink: EventSink,
 ): Promise<number> {
   let count = 0;
-  for await (const batch of lineBatches(object, chunks)) {
+  for await (const batch of lineBatches(object, chunks, { scanNumbers: true })) {
     const lines = batch.lines;
+    const risky = batch.riskyNumbers;
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i] as string;
       // Blank lines (a trailing newline, an empty file) carry no event.
       if (line.length === 0 || (line.charCodeAt(0) <= 0x20 && line.trim().length === 0)) continue;
       // Handed over one by one: holding a chunk's worth of parsed lines alive would make the garbage
       // collector copy them all (measured: GC was the largest cost before this).
-      sink(parseJsonLine(object, batch.firstLine + i, line, options));
+      sink(parseJsonLine(object, batch.firstLine + i, line, options, risky !== undefined && risky[i] === 0));
       count++;
     }
   }
