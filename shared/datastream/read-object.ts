@@ -29,20 +29,24 @@ export type ReadOptions = EventOptions;
 const MEMO_ENTRIES = 8;
 
 function memoized(options: ReadOptions): ReadOptions {
-  const schemas: string[] = [];
-  const names: string[] = [];
-  const tables: Array<ReturnType<ReadOptions['resolveTable']>> = [];
+  // Filled in place, never pushed to: growing a fresh array from empty changes its elements kind,
+  // which deoptimized the caller (toChangeEvent, into which this is inlined) once per object read.
+  const schemas = new Array<string>(MEMO_ENTRIES).fill('');
+  const names = new Array<string>(MEMO_ENTRIES).fill('');
+  const tables = new Array<ReturnType<ReadOptions['resolveTable']>>(MEMO_ENTRIES).fill(undefined);
+  let count = 0;
   return {
     ...options,
     resolveTable: (ref) => {
-      for (let i = 0; i < schemas.length; i++) {
+      for (let i = 0; i < count; i++) {
         if (schemas[i] === ref.schema && names[i] === ref.name) return tables[i];
       }
       const table = options.resolveTable(ref);
-      if (schemas.length < MEMO_ENTRIES) {
-        schemas.push(ref.schema);
-        names.push(ref.name);
-        tables.push(table);
+      if (count < MEMO_ENTRIES) {
+        schemas[count] = ref.schema;
+        names[count] = ref.name;
+        tables[count] = table;
+        count++;
       }
       return table;
     },
