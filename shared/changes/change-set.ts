@@ -10,7 +10,7 @@ import { icebergToArrowField } from '../iceberg/arrow-schema.js';
 import type { Schema } from '../iceberg/types.js';
 import type { IcebergValue, Row } from '../iceberg/values.js';
 import { columnReader } from './arrow-columns.js';
-import { columnAccumulator, type ColumnAccumulator } from './column-accumulator.js';
+import { columnAccumulator, epochMillisColumn, type ColumnAccumulator } from './column-accumulator.js';
 import {
   CHANGE_TYPES,
   compareOrder,
@@ -94,18 +94,23 @@ interface StoredMetadata {
   presence: string[];
 }
 
-const CHANGE_TYPE_CODE = new Map<ChangeType, number>(CHANGE_TYPES.map((t, i) => [t, i]));
+/** The index of a change type in CHANGE_TYPES (a comparison chain: a Map lookup per event cost more). */
+function changeTypeCode(type: ChangeType): number {
+  for (let i = 0; i < CHANGE_TYPES.length; i++) if (CHANGE_TYPES[i] === type) return i;
+  return 0;
+}
 
 /** Accumulates events column by column; `finish()` encodes them. Holds no per-event objects. */
 export class ChangeSetBuilder {
   private readonly id: string;
   private readonly columns: Array<{ name: string; values: ColumnAccumulator }>;
   private readonly columnNames: Set<string>;
-  private readonly absent = new Map<string, number[]>();
+  /** Per column, a bitmap of the rows it was absent from (created at its first absence). */
+  private readonly absent: Array<Uint8Array | undefined>;
   private readonly ops = columnAccumulator('int');
   private readonly changeTypes = columnAccumulator('int');
   private readonly backfills = columnAccumulator('boolean');
-  private readonly timestamps = columnAccumulator('double');
+  private readonly timestamps = epochMillisColumn();
   private readonly lsns = columnAccumulator('long');
   private readonly uuids = columnAccumulator('string');
   private readonly lines = columnAccumulator('int');
@@ -123,14 +128,18 @@ export class ChangeSetBuilder {
     this.id = changeSetId(header.source, header.table);
     this.columns = header.schema.fields.map((f) => ({ name: f.name, values: columnAccumulator(f.type) }));
     this.columnNames = new Set(this.columns.map((c) => c.name));
+    this.absent = this.columns.map(() => undefined);
     this.pushRow = rowPusher(
       this.columns.map((c) => c.name),
       this.columns.map((c) => c.values.push),
       (column, index) => {
-        const name = (this.columns[column] as { name: string }).name;
-        let list = this.absent.get(name);
-        if (!list) this.absent.set(name, (list = []));
-        list.push(index);
+        let bits = this.absent[column];
+        if (bits === undefined || index >> 3 >= bits.length) {
+          const grown = new Uint8Array(Math.max(128, (index >> 2) + 1));
+          if (bits !== undefined) grown.set(bits);
+          this.absent[column] = bits = grown;
+        }
+        bits[index >> 3]! |= 1 << (index & 7);
       },
     );
   }
@@ -141,7 +150,8 @@ export class ChangeSetBuilder {
 
   add(event: ChangeEvent): void {
     const { table } = this.header;
-    if (event.table.schema !== table.schema || event.table.name !== table.name) {
+    // Events of the table's compiled reference (all of them, in ingest) skip the name comparison.
+    if (event.table !== table && (event.table.schema !== table.schema || event.table.name !== table.name)) {
       throw new Error(
         `event of ${event.table.schema}.${event.table.name} added to a change-set of ${table.schema}.${table.name}`,
       );
@@ -163,7 +173,7 @@ export class ChangeSetBuilder {
     this.ops.push(event.op === 'delete' ? 1 : 0);
     if (event.op === 'delete') this.deletes++;
     else this.upserts++;
-    this.changeTypes.push(CHANGE_TYPE_CODE.get(event.changeType) ?? 0);
+    this.changeTypes.push(changeTypeCode(event.changeType));
     this.backfills.push(event.backfill);
     this.timestamps.push(event.order.sourceTsMs);
     // Stored as the two's-complement bits of the unsigned LSN (a BigInt64Array wraps on write).
@@ -198,15 +208,7 @@ export class ChangeSetBuilder {
     add('_cs_op', new arrow.Int32(), this.ops);
     add('_cs_change_type', new arrow.Int32(), this.changeTypes);
     add('_cs_backfill', new arrow.Bool(), this.backfills);
-    const timestamps = this.timestamps.toData(new arrow.Float64()).values as Float64Array;
-    fields.push(new arrow.Field('_cs_source_ts_ms', new arrow.Int64(), false));
-    children.push(
-      arrow.makeData({
-        type: new arrow.Int64(),
-        length: n,
-        data: BigInt64Array.from(timestamps, (t) => BigInt(t)),
-      }),
-    );
+    add('_cs_source_ts_ms', new arrow.Int64(), this.timestamps);
     // The LSN is unsigned 64-bit; stored as its two's-complement bits in an Int64 column.
     add('_cs_lsn', new arrow.Int64(), this.lsns);
     add('_cs_uuid', new arrow.Utf8(), this.uuids);
@@ -219,19 +221,19 @@ export class ChangeSetBuilder {
       children.push((this.columns[i] as { values: ColumnAccumulator }).values.toData(arrowField.type));
     });
     const presence: string[] = [];
-    for (const field of this.header.schema.fields) {
-      const absent = this.absent.get(field.name);
-      if (!absent) continue;
+    this.header.schema.fields.forEach((field, column) => {
+      const absent = this.absent[column];
+      if (!absent) return;
       presence.push(field.name);
-      const present = columnAccumulator('boolean');
-      let next = 0;
-      for (let i = 0; i < n; i++) {
-        const isAbsent = absent[next] === i;
-        if (isAbsent) next++;
-        present.push(!isAbsent);
-      }
-      add(`${PRESENT_PREFIX}${field.name}`, new arrow.Bool(), present);
-    }
+      // Present is the complement of absent, over the rows there are (the bitmap may be longer).
+      const bytes = (n + 7) >> 3;
+      const present = new Uint8Array(bytes);
+      for (let i = 0; i < bytes; i++) present[i] = ~(absent[i] ?? 0);
+      if (n & 7) present[bytes - 1]! &= (1 << (n & 7)) - 1;
+      const type = new arrow.Bool();
+      fields.push(new arrow.Field(`${PRESENT_PREFIX}${field.name}`, type, false));
+      children.push(arrow.makeData({ type, length: n, nullCount: 0, data: present }));
+    });
 
     const info = this.info();
     const stored: StoredMetadata = {
@@ -290,11 +292,21 @@ function rowPusher(
     ${body}
     return present;
   };`;
-  const factory = new Function('markAbsent', ...params, source) as (
-    ...args: unknown[]
-  ) => (row: Row, index: number) => number;
+  let factory = rowPusherFactories.get(source);
+  if (!factory) {
+    factory = new Function('markAbsent', ...params, source) as RowPusherFactory;
+    rowPusherFactories.set(source, factory);
+  }
   return factory(markAbsent, ...pushes);
 }
+
+type RowPusherFactory = (...args: unknown[]) => (row: Row, index: number) => number;
+
+/**
+ * Generated once per column list, not once per builder: every new Function is new code that starts
+ * unoptimized, and ingest makes a builder per table for every object it reads.
+ */
+const rowPusherFactories = new Map<string, RowPusherFactory>();
 
 type RowBuilder = (
   reads: ReadonlyArray<(index: number) => IcebergValue>,

@@ -137,7 +137,7 @@ function parseWithMarkedNumbers(text: string, first: RegExpExecArray | null): Js
   } catch {
     return undefined;
   }
-  const restored = { count: 0 };
+  const restored = { count: 0, marked };
   const result = restoreMarkedNumbers(value, 0, restored);
   return result === INVALID || restored.count !== marked ? undefined : result;
 }
@@ -148,11 +148,14 @@ function isNumberCharacter(c: number): boolean {
 
 const INVALID: unique symbol = Symbol('invalid');
 
-/** Turns marked strings back into numbers in place; INVALID when a key is marked or nesting is too deep. */
+/**
+ * Turns marked strings back into numbers in place; INVALID when a key is marked or nesting is too deep.
+ * Stops walking once all `marked` are restored: no other value or key can hold a marker then.
+ */
 function restoreMarkedNumbers(
   value: JsonValue,
   depth: number,
-  restored: { count: number },
+  restored: { count: number; marked: number },
 ): JsonValue | typeof INVALID {
   if (typeof value === 'string') {
     if (value.charCodeAt(0) !== MARKER_CODE) return value;
@@ -168,6 +171,7 @@ function restoreMarkedNumbers(
       const item = restoreMarkedNumbers(value[i] as JsonValue, depth + 1, restored);
       if (item === INVALID) return INVALID;
       value[i] = item;
+      if (restored.count === restored.marked) break;
     }
     return value;
   }
@@ -180,17 +184,17 @@ function restoreMarkedNumbers(
     if (item !== record[key]) {
       // Assignment writes the own property. Only "__proto__" goes the slow way: JSON.parse made it an
       // own property, and defineProperty (a runtime call) is the form that never touches the prototype.
-      if (key !== '__proto__') {
-        record[key] = item;
-        continue;
+      if (key !== '__proto__') record[key] = item;
+      else {
+        Object.defineProperty(record, key, {
+          value: item,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
-      Object.defineProperty(record, key, {
-        value: item,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
     }
+    if (restored.count === restored.marked) break;
   }
   return record;
 }

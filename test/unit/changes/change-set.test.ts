@@ -132,6 +132,26 @@ test('decimals of every width decode exactly, from bytes at any alignment', () =
   }
 });
 
+test('source timestamps at the 32- and 53-bit edges, and absences past the first bitmap bytes', () => {
+  const millis = [0, -1, 1, 2 ** 32 - 1, 2 ** 32, -(2 ** 32), -(2 ** 32) - 1, 2 ** 53 - 1, -(2 ** 53 - 1)];
+  // 300 rows: the absence bitmap of `amount` grows past its first bytes, and rows end mid-byte.
+  const many = Array.from({ length: 300 }, (_, i) => {
+    const row: ChangeEvent['row'] = { order_id: BigInt(i), line_no: i };
+    if (i % 7 !== 3) row.amount = BigInt(i);
+    return event({ row, order: { sourceTsMs: millis[i % millis.length] as number, lsn: BigInt(i) } });
+  });
+  const decoded = decodeChangeSet(encodeChangeSet(header, many)).events;
+  assert.deepEqual(
+    decoded.map((e) => e.order.sourceTsMs),
+    many.map((e) => e.order.sourceTsMs),
+  );
+  assert.deepEqual(
+    decoded.map((e) => 'amount' in e.row),
+    many.map((e) => 'amount' in e.row),
+  );
+  assert.deepEqual(decoded, many);
+});
+
 test('a text starting with U+FEFF keeps it, in a column and in a list', () => {
   // a UTF-8 decoder strips a leading byte-order mark by default: that would change the value
   const withBom = event({
