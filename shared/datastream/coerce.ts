@@ -300,11 +300,26 @@ function coerceNumericText(value: unknown): IcebergValue {
   return numericText(value);
 }
 
-const UUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+/**
+ * 8-4-4-4-12 hex digits, either case (what /^[0-9a-fA-F]{8}-…-[0-9a-fA-F]{12}$/ accepts). A character
+ * loop: the regex cost about 200 ns a value on the ingest benchmark, a third of it in the call.
+ */
+function isUuidText(text: string): boolean {
+  if (text.length !== 36) return false;
+  for (let i = 0; i < 36; i++) {
+    const c = text.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 0x2d) return false;
+    } else if (!((c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66))) {
+      return false;
+    }
+  }
+  return true;
+}
 
 function coerceUuid(value: unknown): IcebergValue {
   if (typeof value !== 'string') return wrongType(value);
-  if (!UUID_PATTERN.test(value)) fail('is not a UUID', value);
+  if (!isUuidText(value)) fail('is not a UUID', value);
   return value;
 }
 

@@ -167,17 +167,22 @@ async function readIntoChangeSets(
     const builders = new Map<string, ChangeSetBuilder>();
     try {
       const stream = await deps.objects.stream(source.location);
-      // Events of one table share its TableRef object: the last builder serves the next event without
-      // a key string and a map lookup per event.
+      // Events of one table share its TableRef object: the last builder serves the next event, and a
+      // map keyed by that object the others (interleaved tables), without a key string per event.
       let lastTable: TableRef | undefined;
       let lastBuilder: ChangeSetBuilder | undefined;
+      const byRef = new Map<TableRef, ChangeSetBuilder>();
       await readDatastreamObject(
         source.name,
         stream,
         { resolveTable: (ref) => deps.tables.cached(ref) },
         (event) => {
           if (event.table !== lastTable || !lastBuilder) {
-            lastBuilder = builderFor(builders, source, event, deps.tables);
+            lastBuilder = byRef.get(event.table);
+            if (!lastBuilder) {
+              lastBuilder = builderFor(builders, source, event, deps.tables);
+              byRef.set(event.table, lastBuilder);
+            }
             lastTable = event.table;
           }
           lastBuilder.add(event);

@@ -135,12 +135,21 @@ function sampleRss(): void {
 async function fullIngest(path: string): Promise<{ events: number; changeSetBytes: number }> {
   const builders = new Map<string, ChangeSetBuilder>();
   const options = { resolveTable: (ref: { schema: string; name: string }) => tables.get(tableKey(ref)) };
-  // As shared/pipeline/ingest-file.ts: the last builder serves the next event of the same table.
+  // As shared/pipeline/ingest-file.ts: the last builder serves the next event of the same table, a map
+  // keyed by the table's reference object the others.
   let lastTable: CompiledTable['ref'] | undefined;
   let lastBuilder: ChangeSetBuilder | undefined;
+  const byRef = new Map<CompiledTable['ref'], ChangeSetBuilder>();
   const events = await readDatastreamObject('bench.jsonl', createReadStream(path, READ), options, (event) => {
     if (event.table === lastTable && lastBuilder) {
       lastBuilder.add(event);
+      return;
+    }
+    const known = byRef.get(event.table);
+    if (known) {
+      lastTable = event.table;
+      lastBuilder = known;
+      known.add(event);
       return;
     }
     const key = tableKey(event.table);
@@ -155,6 +164,7 @@ async function fullIngest(path: string): Promise<{ events: number; changeSetByte
       });
       builders.set(key, builder);
     }
+    byRef.set(event.table, builder);
     lastTable = event.table;
     lastBuilder = builder;
     builder.add(event);

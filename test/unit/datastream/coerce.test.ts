@@ -300,3 +300,27 @@ test('decimals from JSON numbers agree with exact decimal arithmetic on the toke
     assert.equal(fromNumber, fromText, `${token} as ${type}`);
   }
 });
+
+test('uuid text: accepted exactly when it is 8-4-4-4-12 hex digits of either case', () => {
+  const pattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+  const coerce = makeCoercer('uuid', 'uuid');
+  const valid = 'b8a1ABcd-1a69-16c7-4dA4-f9fc3c6da5d7';
+  // Every position replaced by characters at the edges of the hex ranges, and lengths off by one.
+  const candidates = [valid, valid.slice(1), `${valid}0`, `${valid.slice(0, 8)}0${valid.slice(9)}`];
+  for (let i = 0; i < valid.length; i++) {
+    for (const c of ['/', '0', '9', ':', '@', 'A', 'F', 'G', '`', 'a', 'f', 'g', '-', '가']) {
+      candidates.push(valid.slice(0, i) + c + valid.slice(i + 1));
+    }
+  }
+  for (const text of candidates) {
+    const accepted = (() => {
+      try {
+        return coerce(text) === text;
+      } catch (error) {
+        assert.ok(error instanceof CoercionFailure, text);
+        return false;
+      }
+    })();
+    assert.equal(accepted, pattern.test(text), text);
+  }
+});
