@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tableKey, type TableRef } from '../../../shared/changes/change-event.js';
-import { readChangeEvents } from '../../../shared/datastream/read-object.js';
+import { DatastreamReadError, DatastreamValidationError } from '../../../shared/datastream/errors.js';
+import { readChangeEvents, readDatastreamObject } from '../../../shared/datastream/read-object.js';
 import { compileTableDefinition, type CompiledTable } from '../../../shared/datastream/table.js';
 
 async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
@@ -61,4 +62,50 @@ test('interleaved tables: each event resolves to its own table', async () => {
     counts.some((n) => n > 1),
     'tables beyond the remembered ones are looked up again',
   );
+});
+
+test('lines are read in steps, yet the first bad line is the one reported and every event before it is handed over', async () => {
+  const table = compileTableDefinition(
+    { schema: 'public', name: 't' },
+    { columns: [['id', 'integer']], primaryKeys: ['id'] },
+  );
+  const line = (id: string) =>
+    `{"uuid":"u","source_timestamp":1795510800000,"read_method":"postgresql-cdc","source_metadata":{"schema":"public","table":"t","change_type":"INSERT","lsn":"1/A"},"payload":{"id":${id}}}`;
+  // Bad lines at positions that fall in the first and in a later step, each followed by a line that is
+  // not JSON at all: the earlier line's validation error must win over the later syntax error.
+  for (const bad of [3, 64, 65, 200]) {
+    const lines = Array.from({ length: 300 }, (_, i) => line(String(i)));
+    lines[bad - 1] = line('"not a number"');
+    lines[bad] = '{"uuid": oops';
+    const seen: number[] = [];
+    await assert.rejects(
+      readDatastreamObject(
+        'steps.jsonl',
+        once(Buffer.from(lines.join('\n'))),
+        { resolveTable: () => table },
+        (e) => seen.push(e.source.line),
+      ),
+      (error: unknown) =>
+        error instanceof DatastreamValidationError && error.message.startsWith(`steps.jsonl:${bad}:`),
+    );
+    assert.deepEqual(
+      seen,
+      Array.from({ length: bad - 1 }, (_, i) => i + 1),
+      `bad line ${bad}`,
+    );
+  }
+  // A syntax error alone is reported with its own line, after the events before it.
+  const lines = Array.from({ length: 100 }, (_, i) => line(String(i)));
+  lines[70] = '{"uuid": oops';
+  const seen: number[] = [];
+  await assert.rejects(
+    readDatastreamObject(
+      'steps.jsonl',
+      once(Buffer.from(lines.join('\n'))),
+      { resolveTable: () => table },
+      (e) => seen.push(e.source.line),
+    ),
+    (error: unknown) => error instanceof DatastreamReadError && error.message.startsWith('steps.jsonl:71:'),
+  );
+  assert.equal(seen.length, 70);
 });
