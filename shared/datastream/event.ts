@@ -198,7 +198,38 @@ function requiredString(ctx: EventContext, value: unknown, path: string): string
 let lastReadMethod = '';
 let lastIsBackfill = false;
 
+/** What readEnvelope found beside the event: the event's table and its payload, for fillRow. */
+export interface EnvelopeParts {
+  table: CompiledTable | undefined;
+  payload: Record<string, unknown> | undefined;
+}
+
+const scratchParts: EnvelopeParts = { table: undefined, payload: undefined };
+
+/** The row of an event readEnvelope returns, until fillRow sets the real one. */
+const UNFILLED_ROW: Row = Object.freeze({});
+
+/** Validate one event and normalize it (readEnvelope, then fillRow). Throws DatastreamValidationError. */
 export function toChangeEvent(ctx: EventContext, input: unknown, options: EventOptions): ChangeEvent {
+  const event = readEnvelope(ctx, input, options, scratchParts);
+  const { table, payload } = scratchParts;
+  scratchParts.table = undefined;
+  scratchParts.payload = undefined;
+  return fillRow(ctx, event, table as CompiledTable, payload as Record<string, unknown>, options);
+}
+
+/**
+ * The first half of toChangeEvent: every field outside the payload validated, the table resolved, the
+ * payload checked to be an object. Returns the event with an empty row and key, and puts its table and
+ * payload in `parts`; fillRow completes it. (Readers that validate many lines at once do each half for
+ * all of them in turn.)
+ */
+export function readEnvelope(
+  ctx: EventContext,
+  input: unknown,
+  options: EventOptions,
+  parts: EnvelopeParts,
+): ChangeEvent {
   if (!isObject(input)) invalid(ctx, 'event', 'is not a JSON object', input);
   // Direct property reads (not a loop over names): this runs once per line of every file.
   const event = input as RawEvent;
@@ -309,13 +340,41 @@ export function toChangeEvent(ctx: EventContext, input: unknown, options: EventO
     );
   }
 
-  const key: IcebergValue[] = [];
+  parts.table = table;
+  parts.payload = payload;
+  return {
+    table: table.ref,
+    op,
+    key: [],
+    order: { sourceTsMs, lsn },
+    uuid,
+    row: UNFILLED_ROW,
+    changeType,
+    backfill,
+    source: { object: ctx.object, line: ctx.line },
+  };
+}
+
+/** The second half of toChangeEvent: the payload coerced into the event's row, its key taken. */
+export function fillRow(
+  ctx: EventContext,
+  event: ChangeEvent,
+  table: CompiledTable,
+  payload: Record<string, unknown>,
+  options: EventOptions,
+): ChangeEvent {
+  const key = event.key;
   let row: Row = {};
-  if (op === 'delete') {
+  if (event.op === 'delete') {
     // A delete carries reliable values only for the key (pgoutput sends the old key alone), so the
     // other columns are not read: a stale or placeholder value there must not fail the object.
     if (table.keyColumns.length === 0) {
-      invalid(ctx, 'source_metadata.change_type', 'is a delete on a table without a primary key', changeType);
+      invalid(
+        ctx,
+        'source_metadata.change_type',
+        'is a delete on a table without a primary key',
+        event.changeType,
+      );
     }
     for (const column of table.keyColumns) {
       const value = keyValue(ctx, column.name, payload[column.name]);
@@ -343,16 +402,6 @@ export function toChangeEvent(ctx: EventContext, input: unknown, options: EventO
   for (const column of table.keyColumns) {
     key.push(keyValue(ctx, column.name, row[column.name]) as IcebergValue);
   }
-
-  return {
-    table: table.ref,
-    op,
-    key,
-    order: { sourceTsMs, lsn },
-    uuid,
-    row,
-    changeType,
-    backfill,
-    source: { object: ctx.object, line: ctx.line },
-  };
+  event.row = row;
+  return event;
 }

@@ -7,7 +7,15 @@ import { datastreamRecordConverter } from './avro-values.js';
 import { avroRecordBatches } from './avro-container.js';
 import { AVRO_MAGIC, GZIP_MAGIC, gunzip, lineBatches, peek, startsWith } from './byte-stream.js';
 import { DatastreamReadError, DatastreamValidationError } from './errors.js';
-import { toChangeEvent, type EventOptions } from './event.js';
+import {
+  fillRow,
+  readEnvelope,
+  toChangeEvent,
+  type EnvelopeParts,
+  type EventContext,
+  type EventOptions,
+} from './event.js';
+import type { CompiledTable } from './table.js';
 import { JsonSyntaxError, parseJsonLossless } from './lossless-json.js';
 
 const DATASTREAM_SUFFIXES = ['.jsonl', '.jsonl.gz', '.avro'];
@@ -111,10 +119,15 @@ async function jsonlEvents(
   const values = new Array<unknown>(STEP_LINES).fill(undefined);
   const texts = new Array<string>(STEP_LINES).fill('');
   const lineNumbers = new Array<number>(STEP_LINES).fill(0);
+  const contexts = new Array<EventContext | undefined>(STEP_LINES).fill(undefined);
+  const tables = new Array<CompiledTable | undefined>(STEP_LINES).fill(undefined);
+  const payloads = new Array<Record<string, unknown> | undefined>(STEP_LINES).fill(undefined);
+  const parts: EnvelopeParts = { table: undefined, payload: undefined };
   const handOver = (upTo: number) => {
     for (let j = 0; j < upTo; j++) {
       const event = values[j] as ChangeEvent;
       values[j] = undefined;
+      payloads[j] = undefined;
       sink(event);
       count++;
     }
@@ -139,23 +152,43 @@ async function jsonlEvents(
         }
         taken++;
       }
-      // Validated in line order, so the first bad line is the one reported; the events before it are
-      // still handed over first, as when lines went one at a time.
-      let validated = 0;
+      // Validated in two passes, the fields outside the payload for every line, then the payloads:
+      // each pass's code stays hot too. The first bad line is still the one reported: the first pass
+      // stops at its first failure, the second pass covers the lines before it, and the events before
+      // the bad line are handed over first, as when lines went one at a time.
+      let failedAt = taken;
+      let failure: unknown;
+      for (let j = 0; j < taken; j++) {
+        const context = { object, line: lineNumbers[j] as number };
+        contexts[j] = context;
+        try {
+          if (values[j] === UNPARSED) parseJsonLine(object, context.line, texts[j] as string, options);
+          values[j] = readEnvelope(context, values[j], options, parts);
+          tables[j] = parts.table;
+          payloads[j] = parts.payload;
+        } catch (error) {
+          failedAt = j;
+          failure = error;
+          break;
+        }
+      }
+      let filled = 0;
       try {
-        for (; validated < taken; validated++) {
-          const value = values[validated];
-          const line = lineNumbers[validated] as number;
-          values[validated] =
-            value === UNPARSED
-              ? parseJsonLine(object, line, texts[validated] as string, options)
-              : toChangeEvent({ object, line }, value, options);
+        for (; filled < failedAt; filled++) {
+          fillRow(
+            contexts[filled] as EventContext,
+            values[filled] as ChangeEvent,
+            tables[filled] as CompiledTable,
+            payloads[filled] as Record<string, unknown>,
+            options,
+          );
         }
       } catch (error) {
-        handOver(validated);
+        handOver(filled);
         throw error;
       }
-      handOver(taken);
+      handOver(failedAt);
+      if (failedAt < taken) throw failure;
     }
   }
   return count;
