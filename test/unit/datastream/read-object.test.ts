@@ -71,41 +71,43 @@ test('lines are read in steps, yet the first bad line is the one reported and ev
   );
   const line = (id: string) =>
     `{"uuid":"u","source_timestamp":1795510800000,"read_method":"postgresql-cdc","source_metadata":{"schema":"public","table":"t","change_type":"INSERT","lsn":"1/A"},"payload":{"id":${id}}}`;
-  // Bad lines at positions that fall in the first and in a later step, each followed by a line that is
-  // not JSON at all: the earlier line's validation error must win over the later syntax error.
-  for (const bad of [3, 64, 65, 200]) {
-    const lines = Array.from({ length: 300 }, (_, i) => line(String(i)));
-    lines[bad - 1] = line('"not a number"');
-    lines[bad] = '{"uuid": oops';
+  /** Read the lines; the lines of the events handed over, and the error the read ended with. */
+  const read = async (lines: string[]) => {
     const seen: number[] = [];
-    await assert.rejects(
-      readDatastreamObject(
-        'steps.jsonl',
-        once(Buffer.from(lines.join('\n'))),
-        { resolveTable: () => table },
-        (e) => seen.push(e.source.line),
-      ),
-      (error: unknown) =>
-        error instanceof DatastreamValidationError && error.message.startsWith(`steps.jsonl:${bad}:`),
+    const bytes = Buffer.from(lines.join('\n'));
+    const error = await readDatastreamObject('steps.jsonl', once(bytes), { resolveTable: () => table }, (e) =>
+      seen.push(e.source.line),
+    ).then(
+      () => undefined,
+      (caught: unknown) => caught,
     );
-    assert.deepEqual(
-      seen,
-      Array.from({ length: bad - 1 }, (_, i) => i + 1),
-      `bad line ${bad}`,
-    );
+    return { seen, error };
+  };
+  // A payload error at positions in the first and in later steps, followed by a line that is not JSON
+  // or whose envelope is bad: the earlier line's error wins over the later one found in an earlier pass.
+  const later = ['{"uuid": oops', line('1').replace('"uuid":"u",', '')];
+  for (const bad of [3, 64, 65, 200]) {
+    for (const next of later) {
+      const lines = Array.from({ length: 300 }, (_, i) => line(String(i)));
+      lines[bad - 1] = line('"not a number"');
+      lines[bad] = next;
+      const { seen, error } = await read(lines);
+      assert.ok(error instanceof DatastreamValidationError, String(error));
+      assert.ok(error.message.startsWith(`steps.jsonl:${bad}: column "id"`), error.message);
+      assert.deepEqual(
+        seen,
+        Array.from({ length: bad - 1 }, (_, i) => i + 1),
+        `bad line ${bad}`,
+      );
+    }
   }
   // A syntax error alone is reported with its own line, after the events before it.
   const lines = Array.from({ length: 100 }, (_, i) => line(String(i)));
   lines[70] = '{"uuid": oops';
-  const seen: number[] = [];
-  await assert.rejects(
-    readDatastreamObject(
-      'steps.jsonl',
-      once(Buffer.from(lines.join('\n'))),
-      { resolveTable: () => table },
-      (e) => seen.push(e.source.line),
-    ),
-    (error: unknown) => error instanceof DatastreamReadError && error.message.startsWith('steps.jsonl:71:'),
+  const { seen, error } = await read(lines);
+  assert.ok(
+    error instanceof DatastreamReadError && error.message.startsWith('steps.jsonl:71:'),
+    String(error),
   );
   assert.equal(seen.length, 70);
 });
