@@ -7,6 +7,9 @@
 ;; - 16 or more [0-9.] in a row always cover one 8-byte-aligned group of eight such bytes;
 ;; - an exponent is e or E with a digit before it and [+-]? three digits after it.
 ;;
+;; (The digit test is written out at each use: V8 does not inline one WebAssembly function into another,
+;; and a call per vector compare cost a third of the scan.)
+;;
 ;; Each such place is then checked byte by byte: the whole run of [0-9.] around it, and the anchor
 ;; before the run (optional "-", JSON whitespace other than newline, then ":", "," or "["). Digits in
 ;; hex strings (uuids, hashes) fail the anchor, as they do in the regex.
@@ -78,10 +81,6 @@
   (func $riskyExponent (param $at i32) (result i32)
     (call $anchored (call $runStart (i32.sub (local.get $at) (i32.const 1)))))
 
-  ;; Lanes of $v that hold a digit, as all-ones lanes.
-  (func $digits (param $v v128) (result v128)
-    (i8x16.lt_u (i8x16.sub (local.get $v) (i8x16.splat (i32.const 48))) (i8x16.splat (i32.const 10))))
-
   ;; Scan $length input bytes; write the risky lines' indexes at $out; return how many.
   (func (export "scan") (param $length i32) (param $out i32) (result i32)
     (local $offset i32)
@@ -110,7 +109,7 @@
         (local.set $digitsOrDots
           (i8x16.bitmask
             (v128.or
-              (call $digits (local.get $block))
+              (i8x16.lt_u (i8x16.sub (local.get $block) (i8x16.splat (i32.const 48))) (i8x16.splat (i32.const 10)))
               (i8x16.eq (local.get $block) (i8x16.splat (i32.const 46))))))
         ;; Bit 0 / bit 8: the low / high eight bytes are all [0-9.].
         (local.set $runs (i32.const 0))
@@ -125,12 +124,12 @@
               (i8x16.eq
                 (v128.or (local.get $block) (i8x16.splat (i32.const 32)))
                 (i8x16.splat (i32.const 101)))
-              (call $digits (v128.load (i32.sub (local.get $at) (i32.const 1)))))))
+              (i8x16.lt_u (i8x16.sub (v128.load (i32.sub (local.get $at) (i32.const 1))) (i8x16.splat (i32.const 48))) (i8x16.splat (i32.const 10))))))
         ;; ... and followed by three digits, or by a sign and three digits.
         (if (local.get $exponents)
           (then
-            (local.set $next2 (call $digits (v128.load (i32.add (local.get $at) (i32.const 2)))))
-            (local.set $next3 (call $digits (v128.load (i32.add (local.get $at) (i32.const 3)))))
+            (local.set $next2 (i8x16.lt_u (i8x16.sub (v128.load (i32.add (local.get $at) (i32.const 2))) (i8x16.splat (i32.const 48))) (i8x16.splat (i32.const 10))))
+            (local.set $next3 (i8x16.lt_u (i8x16.sub (v128.load (i32.add (local.get $at) (i32.const 3))) (i8x16.splat (i32.const 48))) (i8x16.splat (i32.const 10))))
             (local.set $exponents
               (i32.and
                 (local.get $exponents)
@@ -138,7 +137,7 @@
                   (v128.and
                     (v128.and (local.get $next2) (local.get $next3))
                     (v128.or
-                      (call $digits (v128.load (i32.add (local.get $at) (i32.const 1))))
+                      (i8x16.lt_u (i8x16.sub (v128.load (i32.add (local.get $at) (i32.const 1))) (i8x16.splat (i32.const 48))) (i8x16.splat (i32.const 10)))
                       (v128.and
                         (v128.or
                           (i8x16.eq
@@ -147,7 +146,7 @@
                           (i8x16.eq
                             (v128.load (i32.add (local.get $at) (i32.const 1)))
                             (i8x16.splat (i32.const 45))))
-                        (call $digits (v128.load (i32.add (local.get $at) (i32.const 4))))))))))))
+                        (i8x16.lt_u (i8x16.sub (v128.load (i32.add (local.get $at) (i32.const 4))) (i8x16.splat (i32.const 48))) (i8x16.splat (i32.const 10)))))))))))
         ;; Check each candidate, lowest byte first, so the lines come out in order.
         (block $checked
           (loop $candidates
