@@ -300,19 +300,23 @@ function coerceNumericText(value: unknown): IcebergValue {
   return numericText(value);
 }
 
+/** 1 for the ASCII codes of hex digits (either case), 0 for every other code below 128. */
+const HEX_DIGIT = new Uint8Array(128);
+for (const c of '0123456789abcdefABCDEF') HEX_DIGIT[c.charCodeAt(0)] = 1;
+
 /**
- * 8-4-4-4-12 hex digits, either case (what /^[0-9a-fA-F]{8}-…-[0-9a-fA-F]{12}$/ accepts). A character
- * loop: the regex cost about 200 ns a value on the ingest benchmark, a third of it in the call.
+ * 8-4-4-4-12 hex digits, either case (what /^[0-9a-fA-F]{8}-…-[0-9a-fA-F]{12}$/ accepts). A table
+ * lookup per character: the regex cost about 200 ns a value on the ingest benchmark, a third of it in
+ * the call.
  */
 function isUuidText(text: string): boolean {
   if (text.length !== 36) return false;
+  if (text.charCodeAt(8) !== 0x2d || text.charCodeAt(13) !== 0x2d) return false;
+  if (text.charCodeAt(18) !== 0x2d || text.charCodeAt(23) !== 0x2d) return false;
   for (let i = 0; i < 36; i++) {
+    if (i === 8 || i === 13 || i === 18 || i === 23) continue;
     const c = text.charCodeAt(i);
-    if (i === 8 || i === 13 || i === 18 || i === 23) {
-      if (c !== 0x2d) return false;
-    } else if (!((c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66))) {
-      return false;
-    }
+    if (c >= 128 || HEX_DIGIT[c] === 0) return false;
   }
   return true;
 }
