@@ -26,35 +26,32 @@ export type EventSink = (event: ChangeEvent) => void;
 
 const STEP_LINES = 64;
 
-/** A line JSON.parse refused: validated in its turn, where the exact parser words the error. */
-const UNPARSED = Symbol('unparsed');
+/** The read error of a line that is not JSON, with the text around the offset the parser stopped at. */
+function notJsonError(
+  object: string,
+  line: number,
+  text: string,
+  error: JsonSyntaxError,
+): DatastreamReadError {
+  return new DatastreamReadError(
+    { object, line, value: JSON.stringify(text.slice(Math.max(0, error.offset - 20), error.offset + 20)) },
+    `is not valid JSON (${error.message})`,
+    { cause: error },
+  );
+}
 
-/**
- * Parse one JSONL line into a ChangeEvent (exported for tests and the fuzzer). `numbersScanned`: the
- * line's bytes were scanned and hold no number a double may not keep (LineBatch.riskyNumbers).
- */
+/** Parse one JSONL line into a ChangeEvent (exported for tests and the fuzzer). */
 export function parseJsonLine(
   object: string,
   lineNumber: number,
   line: string,
   options: EventOptions,
-  numbersScanned = false,
 ): ChangeEvent {
   let value: unknown;
   try {
-    value = parseJsonLossless(line, numbersScanned);
+    value = parseJsonLossless(line);
   } catch (error) {
-    if (error instanceof JsonSyntaxError) {
-      throw new DatastreamReadError(
-        {
-          object,
-          line: lineNumber,
-          value: JSON.stringify(line.slice(Math.max(0, error.offset - 20), error.offset + 20)),
-        },
-        `is not valid JSON (${error.message})`,
-        { cause: error },
-      );
-    }
+    if (error instanceof JsonSyntaxError) throw notJsonError(object, lineNumber, line, error);
     throw error;
   }
   return toChangeEvent({ object, line: lineNumber }, value, options);
@@ -66,7 +63,6 @@ export function parseJsonLine(
  */
 export class LineSteps {
   private readonly values = new Array<unknown>(STEP_LINES).fill(undefined);
-  private readonly texts = new Array<string>(STEP_LINES).fill('');
   private readonly contexts = new Array<EventContext | undefined>(STEP_LINES).fill(undefined);
   private readonly tables = new Array<CompiledTable | undefined>(STEP_LINES).fill(undefined);
   private readonly payloads = new Array<Record<string, unknown> | undefined>(STEP_LINES).fill(undefined);
@@ -89,19 +85,20 @@ export class LineSteps {
   }
 
   private step(batch: LineBatch, from: number, to: number, risky: Uint8Array | undefined): number {
-    const { values, texts, contexts, tables, payloads, parts, object, options } = this;
+    const { values, contexts, tables, payloads, parts, object, options } = this;
     let taken = 0;
     for (let i = from; i < to; i++) {
       const line = batch.lines[i] as string;
       // Blank lines (a trailing newline, an empty file) carry no event.
       if (line.length === 0 || (line.charCodeAt(0) <= 0x20 && line.trim().length === 0)) continue;
-      texts[taken] = line;
-      contexts[taken] = { object, line: batch.firstLine + i };
+      const lineNumber = batch.firstLine + i;
+      contexts[taken] = { object, line: lineNumber };
       try {
         values[taken] = parseJsonLossless(line, risky !== undefined && risky[i] === 0);
       } catch (error) {
         if (!(error instanceof JsonSyntaxError)) throw error;
-        values[taken] = UNPARSED;
+        // Kept, not thrown: an earlier line of the step may fail validation, and it is reported first.
+        values[taken] = notJsonError(object, lineNumber, line, error);
       }
       taken++;
     }
@@ -114,8 +111,9 @@ export class LineSteps {
     for (let j = 0; j < taken; j++) {
       const context = contexts[j] as EventContext;
       try {
-        if (values[j] === UNPARSED) parseJsonLine(object, context.line, texts[j] as string, options);
-        values[j] = readEnvelope(context, values[j], options, parts);
+        const value = values[j];
+        if (value instanceof DatastreamReadError) throw value; // JSON.parse never makes one
+        values[j] = readEnvelope(context, value, options, parts);
         tables[j] = parts.table;
         payloads[j] = parts.payload;
       } catch (error) {

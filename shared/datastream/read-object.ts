@@ -31,7 +31,7 @@ const MEMO_ENTRIES = 8;
 
 function memoized(options: ReadOptions): ReadOptions {
   // Filled in place, never pushed to: growing a fresh array from empty changes its elements kind,
-  // which deoptimized the caller (toChangeEvent, into which this is inlined) once per object read.
+  // which deoptimized the caller (readEnvelope, into which this is inlined) once per object read.
   const schemas = new Array<string>(MEMO_ENTRIES).fill('');
   const names = new Array<string>(MEMO_ENTRIES).fill('');
   const tables = new Array<ReturnType<ReadOptions['resolveTable']>>(MEMO_ENTRIES).fill(undefined);

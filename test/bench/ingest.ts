@@ -132,6 +132,23 @@ function sampleRss(): void {
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
 }
 
+/** The builder of a table, made on its first event (keyed by name, as ingest-file's builderFor). */
+function builderFor(builders: Map<string, ChangeSetBuilder>, ref: CompiledTable['ref']): ChangeSetBuilder {
+  const key = tableKey(ref);
+  let builder = builders.get(key);
+  if (!builder) {
+    const table = tables.get(key) as CompiledTable;
+    builder = new ChangeSetBuilder({
+      table: table.ref,
+      source: { bucket: 'bench', name: 'bench.jsonl', generation: '1' },
+      schema: table.schema,
+      primaryKeys: table.primaryKeys,
+    });
+    builders.set(key, builder);
+  }
+  return builder;
+}
+
 async function fullIngest(path: string): Promise<{ events: number; changeSetBytes: number }> {
   const builders = new Map<string, ChangeSetBuilder>();
   const options = { resolveTable: (ref: { schema: string; name: string }) => tables.get(tableKey(ref)) };
@@ -141,33 +158,15 @@ async function fullIngest(path: string): Promise<{ events: number; changeSetByte
   let lastBuilder: ChangeSetBuilder | undefined;
   const byRef = new Map<CompiledTable['ref'], ChangeSetBuilder>();
   const events = await readDatastreamObject('bench.jsonl', createReadStream(path, READ), options, (event) => {
-    if (event.table === lastTable && lastBuilder) {
-      lastBuilder.add(event);
-      return;
-    }
-    const known = byRef.get(event.table);
-    if (known) {
+    if (event.table !== lastTable || !lastBuilder) {
+      lastBuilder = byRef.get(event.table);
+      if (!lastBuilder) {
+        lastBuilder = builderFor(builders, event.table);
+        byRef.set(event.table, lastBuilder);
+      }
       lastTable = event.table;
-      lastBuilder = known;
-      known.add(event);
-      return;
     }
-    const key = tableKey(event.table);
-    let builder = builders.get(key);
-    if (!builder) {
-      const table = tables.get(key) as CompiledTable;
-      builder = new ChangeSetBuilder({
-        table: table.ref,
-        source: { bucket: 'bench', name: 'bench.jsonl', generation: '1' },
-        schema: table.schema,
-        primaryKeys: table.primaryKeys,
-      });
-      builders.set(key, builder);
-    }
-    byRef.set(event.table, builder);
-    lastTable = event.table;
-    lastBuilder = builder;
-    builder.add(event);
+    lastBuilder.add(event);
   });
   let changeSetBytes = 0;
   for (const builder of builders.values()) {
