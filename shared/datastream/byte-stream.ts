@@ -6,6 +6,7 @@
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { DatastreamReadError } from './errors.js';
+import { EnvelopeScanner } from './envelope-scan.js';
 import { riskyNumberScanner } from './risky-numbers.js';
 
 export const GZIP_MAGIC = [0x1f, 0x8b] as const;
@@ -90,11 +91,20 @@ export interface LineBatch {
    * line spans chunks and was not scanned whole). See risky-numbers.ts.
    */
   riskyNumbers?: Uint8Array;
+  /**
+   * Asked for with `scanEnvelopes` (which implies `scanNumbers`): RECORD_INTS fields per line, from the
+   * first, read by envelope-scan.wat (see envelope-scan.ts). A line without a record (the array is
+   * shorter) or whose status field is 0 was not recognized: the line that began in an earlier chunk,
+   * the object's last line when no newline ends it, and any line of another layout.
+   */
+  envelopes?: Int32Array;
 }
 
 export interface LineOptions {
   /** Scan the bytes for numbers a double may not hold (LineBatch.riskyNumbers). */
   scanNumbers?: boolean;
+  /** Also read each line's envelope from its bytes (LineBatch.envelopes). */
+  scanEnvelopes?: boolean;
 }
 
 /**
@@ -106,7 +116,8 @@ export async function* lineBatches(
   source: AsyncIterable<Uint8Array>,
   options: LineOptions = {},
 ): AsyncGenerator<LineBatch> {
-  const scanner = options.scanNumbers ? riskyNumberScanner() : undefined;
+  const scanner = options.scanNumbers || options.scanEnvelopes ? riskyNumberScanner() : undefined;
+  const envelopeScanner = scanner && options.scanEnvelopes ? new EnvelopeScanner(scanner) : undefined;
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
   let partial: string[] = [];
   let lineNumber = 1;
@@ -121,7 +132,12 @@ export async function* lineBatches(
    * The complete lines of `text` (all of it when `final`); the rest waits in `partial`. `risky` holds
    * the chunk's risky line indexes (ascending) when its bytes were scanned.
    */
-  const split = (text: string, final: boolean, risky: Int32Array | undefined): LineBatch | undefined => {
+  const split = (
+    text: string,
+    final: boolean,
+    risky: Int32Array | undefined,
+    envelopes: Int32Array | undefined,
+  ): LineBatch | undefined => {
     let newline = text.indexOf('\n');
     if (newline < 0 && !final) {
       if (text.length > 0) partial.push(text);
@@ -164,15 +180,19 @@ export async function* lineBatches(
         flags[risky[i] as number] = 1;
     if (firstBeganEarlier && lines.length > 0) flags[0] = 1;
     if (lines.length > completed) flags[completed] = 1;
-    return { firstLine, lines, riskyNumbers: flags };
+    // The record of a line that began in an earlier chunk describes only its end.
+    if (envelopes && firstBeganEarlier && envelopes.length > 0) envelopes[0] = 0;
+    return envelopes
+      ? { firstLine, lines, riskyNumbers: flags, envelopes }
+      : { firstLine, lines, riskyNumbers: flags };
   };
   for await (const chunk of source) {
     // Scanned as bytes, before decoding; the decoder holds back only an incomplete character, never a
     // newline, so the chunk's lines are the same in both.
     const risky = scanner?.riskyLines(chunk);
-    const batch = split(decode(chunk), false, risky);
+    const batch = split(decode(chunk), false, risky, envelopeScanner?.envelopes());
     if (batch && batch.lines.length > 0) yield batch;
   }
-  const batch = split(decode(undefined), true, undefined);
+  const batch = split(decode(undefined), true, undefined, envelopeScanner ? new Int32Array(0) : undefined);
   if (batch && batch.lines.length > 0) yield batch;
 }

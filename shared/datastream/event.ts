@@ -53,7 +53,7 @@ function invalid(
   );
 }
 
-function isObject(value: unknown): value is Fields {
+export function isObject(value: unknown): value is Fields {
   return (
     typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof JsonNumber)
   );
@@ -108,6 +108,11 @@ export function parseLsn(text: string | null): bigint | undefined {
   const hi = hexValue(text, 0, slash);
   const lo = hexValue(text, slash + 1, text.length);
   if (slash < 0 || hi < 0 || lo < 0) return undefined;
+  return lsnFromHalves(hi, lo);
+}
+
+/** (HI << 32) | LO of two unsigned 32-bit halves. */
+export function lsnFromHalves(hi: number, lo: number): bigint {
   // One bigint conversion while the result fits a double exactly (HI < 2^21), else exact bigint math.
   if (hi < 0x200000) return BigInt(hi * 4294967296 + lo);
   return (BigInt(hi) << 32n) | BigInt(lo);
@@ -207,7 +212,7 @@ export interface EnvelopeParts {
 const scratchParts: EnvelopeParts = { table: undefined, payload: undefined };
 
 /** The row of an event readEnvelope returns, until fillRow sets the real one. */
-const UNFILLED_ROW: Row = Object.freeze({});
+export const UNFILLED_ROW: Row = Object.freeze({});
 
 /** Validate one event and normalize it (readEnvelope, then fillRow). Throws DatastreamValidationError. */
 export function toChangeEvent(ctx: EventContext, input: unknown, options: EventOptions): ChangeEvent {

@@ -9,6 +9,7 @@
 
 import type { ChangeEvent } from '../changes/change-event.js';
 import type { LineBatch } from './byte-stream.js';
+import { RECORD_INTS } from './envelope-scan.js';
 import { DatastreamReadError } from './errors.js';
 import {
   fillRow,
@@ -19,6 +20,7 @@ import {
   type EventOptions,
 } from './event.js';
 import { JsonSyntaxError, parseJsonLossless } from './lossless-json.js';
+import { ScannedEnvelopes } from './scanned-envelope.js';
 import type { CompiledTable } from './table.js';
 
 /** Receives each event as soon as it is read; it should not keep the event object (copy what it needs). */
@@ -66,13 +68,18 @@ export class LineSteps {
   private readonly contexts = new Array<EventContext | undefined>(STEP_LINES).fill(undefined);
   private readonly tables = new Array<CompiledTable | undefined>(STEP_LINES).fill(undefined);
   private readonly payloads = new Array<Record<string, unknown> | undefined>(STEP_LINES).fill(undefined);
+  /** 1 where the line's event was read from its scanned envelope, in the first pass. */
+  private readonly scannedEvents = new Uint8Array(STEP_LINES);
   private readonly parts: EnvelopeParts = { table: undefined, payload: undefined };
+  private readonly scanned: ScannedEnvelopes;
 
   constructor(
     private readonly object: string,
     private readonly options: EventOptions,
     private readonly sink: EventSink,
-  ) {}
+  ) {
+    this.scanned = new ScannedEnvelopes(options);
+  }
 
   /** Read a batch of lines; returns how many events were handed over. Throws at the first bad line. */
   read(batch: LineBatch): number {
@@ -85,14 +92,37 @@ export class LineSteps {
   }
 
   private step(batch: LineBatch, from: number, to: number, risky: Uint8Array | undefined): number {
-    const { values, contexts, tables, payloads, parts, object, options } = this;
+    const { values, contexts, tables, payloads, parts, object, options, scannedEvents } = this;
+    const records = batch.envelopes;
     let taken = 0;
     for (let i = from; i < to; i++) {
       const line = batch.lines[i] as string;
       // Blank lines (a trailing newline, an empty file) carry no event.
       if (line.length === 0 || (line.charCodeAt(0) <= 0x20 && line.trim().length === 0)) continue;
       const lineNumber = batch.firstLine + i;
-      contexts[taken] = { object, line: lineNumber };
+      const context: EventContext = { object, line: lineNumber };
+      contexts[taken] = context;
+      // A recognized envelope: the event is read from the scan's record, the payload alone is parsed.
+      const at = i * RECORD_INTS;
+      if (records !== undefined && at < records.length && records[at] === 1) {
+        const event = this.scanned.read(
+          context,
+          line,
+          records,
+          at,
+          risky === undefined || risky[i] !== 0,
+          parts,
+        );
+        if (event !== undefined) {
+          values[taken] = event;
+          tables[taken] = parts.table;
+          payloads[taken] = parts.payload;
+          scannedEvents[taken] = 1;
+          taken++;
+          continue;
+        }
+      }
+      scannedEvents[taken] = 0;
       try {
         values[taken] = parseJsonLossless(line, risky !== undefined && risky[i] === 0);
       } catch (error) {
@@ -109,6 +139,7 @@ export class LineSteps {
     let failedAt = taken;
     let failure: unknown;
     for (let j = 0; j < taken; j++) {
+      if (scannedEvents[j] === 1) continue;
       const context = contexts[j] as EventContext;
       try {
         const value = values[j];

@@ -64,7 +64,8 @@ async function jsonlEvents(
 ): Promise<number> {
   const steps = new LineSteps(object, options, sink);
   let count = 0;
-  for await (const batch of lineBatches(object, chunks, { scanNumbers: true })) count += steps.read(batch);
+  for await (const batch of lineBatches(object, chunks, { scanNumbers: true, scanEnvelopes: true }))
+    count += steps.read(batch);
   return count;
 }
 

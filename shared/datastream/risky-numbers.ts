@@ -6,10 +6,10 @@
 import { RISKY_NUMBERS_WASM } from './risky-numbers-wasm.js';
 
 /** Bytes before the input that stay zero: every look back of the scan stops there. */
-const INPUT_OFFSET = 16;
+export const INPUT_OFFSET = 16;
 /** Zero bytes after the input: the last block's look ahead reads them. */
 const ZERO_PADDING = 32;
-const PAGE_BYTES = 65536;
+export const PAGE_BYTES = 65536;
 
 let compiled: WebAssembly.Module | null | undefined;
 
@@ -23,10 +23,16 @@ function scanModule(): WebAssembly.Module | null {
   return compiled;
 }
 
-/** One scanner per stream being read: it owns its WebAssembly memory, grown to the largest chunk. */
+/**
+ * One scanner per stream being read: it owns its WebAssembly memory, grown to the largest chunk. The
+ * envelope scan (envelope-scan.ts) reads the same copy of the chunk.
+ */
 export class RiskyNumberScanner {
-  private readonly memory: WebAssembly.Memory;
+  readonly memory: WebAssembly.Memory;
   private readonly scan: (length: number, out: number) => number;
+  /** Where the last chunk's bytes end, and the first free address after the scan's output. */
+  inputEnd = INPUT_OFFSET;
+  freeFrom = INPUT_OFFSET;
 
   constructor(module: WebAssembly.Module) {
     const instance = new WebAssembly.Instance(module);
@@ -51,6 +57,8 @@ export class RiskyNumberScanner {
     bytes.set(chunk, INPUT_OFFSET);
     bytes.fill(0, inputEnd, inputEnd + ZERO_PADDING);
     const count = this.scan(chunk.length, out);
+    this.inputEnd = inputEnd;
+    this.freeFrom = out + 4 * count;
     return new Int32Array(this.memory.buffer, out, count);
   }
 }

@@ -2,7 +2,8 @@
 // Mutates real fixture lines (bit flips, truncation, value type swaps, huge values, deep nesting,
 // spliced bytes, gzip wrapping) and reads each result as a Datastream object. The only acceptable
 // outcomes are events or a typed DatastreamError; any other exception is a failure and is printed
-// with the case that caused it. Accepted events must also survive a change-set round trip.
+// with the case that caused it. Accepted events must also survive a change-set round trip, and a JSONL
+// case must read the same with the envelope scan as with the exact path alone.
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import { DatastreamError } from '../../shared/datastream/errors.js';
 import { readChangeEvents, type ReadOptions } from '../../shared/datastream/read-object.js';
 import type { CompiledTable } from '../../shared/datastream/table.js';
 import { loadScenario, scenarioNames, SCENARIOS_DIR } from '../unit/datastream/scenario-fixtures.js';
+import { readBothWays } from '../support/read-both-ways.js';
 import { seeded } from '../support/random.js';
 
 export interface FuzzResult {
@@ -221,12 +223,21 @@ export async function runFuzz(cases: number, seed = 1): Promise<FuzzResult> {
       mutations.push(out.name);
     }
     const name = `fuzz/case-${n}.jsonl`;
+    const chunkSize = 1 + Math.floor(r() * 4096);
+    if (bytes[0] !== 0x1f) {
+      // The envelope scan must change nothing: the same events or the same error as the exact path.
+      const both = await readBothWays(name, bytes, options, chunkSize);
+      if (!isDeepStrictEqual(both.scanned, both.exact)) {
+        result.failures.push({
+          case: n,
+          mutations,
+          error: `the envelope scan read it differently: ${both.scanned.error} / ${both.exact.error}`,
+          input: decoder.decode(bytes.subarray(0, 300)),
+        });
+      }
+    }
     try {
-      const events: ChangeEvent[] = await readChangeEvents(
-        name,
-        stream(bytes, 1 + Math.floor(r() * 4096)),
-        options,
-      );
+      const events: ChangeEvent[] = await readChangeEvents(name, stream(bytes, chunkSize), options);
       result.accepted++;
       // Accepted events must round-trip through a change-set of their table.
       const byTable = new Map<string, ChangeEvent[]>();

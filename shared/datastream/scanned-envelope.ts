@@ -1,0 +1,137 @@
+// readEnvelope for a line whose envelope envelope-scan.wat recognized: the same event, built from the
+// scan's record and the line's text, with JSON.parse (or the exact parser) run on the payload alone.
+// It vouches only for what it can see is valid; any doubt (a change type that contradicts is_deleted,
+// an unknown table, a payload that does not parse to an object) returns
+// undefined, and the caller reads the line the exact way, which reports the problem as it always has.
+
+import { CHANGE_TYPES, type ChangeEvent, type ChangeOp, type TableRef } from '../changes/change-event.js';
+import { Field } from './envelope-scan.js';
+import {
+  isObject,
+  lsnFromHalves,
+  UNFILLED_ROW,
+  type EnvelopeParts,
+  type EventContext,
+  type EventOptions,
+} from './event.js';
+import { parseJsonLossless } from './lossless-json.js';
+import type { CompiledTable } from './table.js';
+
+/** Reads the scanned envelopes of one object; remembers the last table it read. */
+export class ScannedEnvelopes {
+  private schema = '';
+  private name = '';
+  private table: CompiledTable | undefined;
+  /** The records last read from, and the same bytes as float64s (the source timestamps). */
+  private records: Int32Array = new Int32Array(0);
+  private millis: Float64Array = new Float64Array(0);
+
+  constructor(private readonly options: EventOptions) {}
+
+  /**
+   * The event of `line`, whose record starts at `records[at]`, with its table and payload in `parts`;
+   * or undefined when the exact path must read the line. `riskyNumbers`: the line may hold a number
+   * JSON.parse would not keep exactly (see risky-numbers.ts).
+   */
+  read(
+    ctx: EventContext,
+    line: string,
+    records: Int32Array,
+    at: number,
+    riskyNumbers: boolean,
+    parts: EnvelopeParts,
+  ): ChangeEvent | undefined {
+    const backfill = records[at + Field.readMethod] === 1;
+    const changeType = CHANGE_TYPES[records[at + Field.changeType] as number];
+    if (changeType === undefined || (changeType === '' && !backfill)) return undefined;
+    const isDeleted = records[at + Field.isDeleted];
+    const typeSaysDelete = changeType === 'DELETE' || changeType === 'UPDATE-DELETE';
+    // is_deleted must agree with the change type (event.ts words the error).
+    if (isDeleted === 2 ? changeType !== '' && !typeSaysDelete : isDeleted === 1 && typeSaysDelete) {
+      return undefined;
+    }
+    const op: ChangeOp = isDeleted === 2 || typeSaysDelete ? 'delete' : 'upsert';
+
+    if (records !== this.records) {
+      this.records = records;
+      this.millis = new Float64Array(records.buffer, records.byteOffset, records.length >> 1);
+    }
+    const sourceTsMs = this.millis[(at + Field.sourceTimestampMs) >> 1] as number;
+    const lsn =
+      records[at + Field.lsnKind] === 0
+        ? 0n
+        : lsnFromHalves(
+            (records[at + Field.lsnHigh] as number) >>> 0,
+            (records[at + Field.lsnLow] as number) >>> 0,
+          );
+
+    const table = this.tableOf(
+      line,
+      records[at + Field.schemaStart] as number,
+      records[at + Field.schemaEnd] as number,
+      records[at + Field.tableStart] as number,
+      records[at + Field.tableEnd] as number,
+    );
+    if (!table) return undefined;
+
+    let payload: unknown;
+    try {
+      payload = parseJsonLossless(
+        line.slice(records[at + Field.payloadStart], line.length - 1),
+        !riskyNumbers,
+      );
+    } catch {
+      return undefined;
+    }
+    if (!isObject(payload)) return undefined;
+
+    parts.table = table;
+    parts.payload = payload;
+    // The same shape, property for property, as readEnvelope's events.
+    return {
+      table: table.ref,
+      op,
+      key: [],
+      order: { sourceTsMs, lsn },
+      uuid: line.slice(records[at + Field.uuidStart], records[at + Field.uuidEnd]),
+      row: UNFILLED_ROW,
+      changeType,
+      backfill,
+      source: { object: ctx.object, line: ctx.line },
+    };
+  }
+
+  /**
+   * The table of the event, resolved as readEnvelope resolves it; the last one is remembered with its
+   * names, which are compared in place in the line, so a run of events of one table makes no strings.
+   */
+  private tableOf(
+    line: string,
+    schemaStart: number,
+    schemaEnd: number,
+    nameStart: number,
+    nameEnd: number,
+  ): CompiledTable | undefined {
+    const { schema, name } = this;
+    if (
+      this.table !== undefined &&
+      schemaEnd - schemaStart === schema.length &&
+      nameEnd - nameStart === name.length &&
+      line.startsWith(schema, schemaStart) &&
+      line.startsWith(name, nameStart)
+    ) {
+      return this.table;
+    }
+    const ref: TableRef = {
+      schema: line.slice(schemaStart, schemaEnd),
+      name: line.slice(nameStart, nameEnd),
+    };
+    const table = this.options.resolveTable(ref);
+    if (table) {
+      this.schema = ref.schema;
+      this.name = ref.name;
+    }
+    this.table = table;
+    return table;
+  }
+}
