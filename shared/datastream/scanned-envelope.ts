@@ -29,16 +29,14 @@ export class ScannedEnvelopes {
   constructor(private readonly options: EventOptions) {}
 
   /**
-   * The event of `line`, whose record starts at `records[at]`, with its table and payload in `parts`;
-   * or undefined when the exact path must read the line. `riskyNumbers`: the line may hold a number
-   * JSON.parse would not keep exactly (see risky-numbers.ts).
+   * The event of `line`, whose record starts at `records[at]`, with its table in `parts`; or undefined
+   * when the exact path must read the line. The payload is read apart (`payload`).
    */
   read(
     ctx: EventContext,
     line: string,
     records: Int32Array,
     at: number,
-    riskyNumbers: boolean,
     parts: EnvelopeParts,
   ): ChangeEvent | undefined {
     const backfill = records[at + Field.readMethod] === 1;
@@ -74,19 +72,7 @@ export class ScannedEnvelopes {
     );
     if (!table) return undefined;
 
-    let payload: unknown;
-    try {
-      payload = parseJsonLossless(
-        line.slice(records[at + Field.payloadStart], line.length - 1),
-        !riskyNumbers,
-      );
-    } catch {
-      return undefined;
-    }
-    if (!isObject(payload)) return undefined;
-
     parts.table = table;
-    parts.payload = payload;
     // The same shape, property for property, as readEnvelope's events.
     return {
       table: table.ref,
@@ -99,6 +85,21 @@ export class ScannedEnvelopes {
       backfill,
       source: { object: ctx.object, line: ctx.line },
     };
+  }
+
+  /**
+   * The payload of a line whose envelope was read, from where the scan found it to the line's last
+   * character (the envelope's "}"); undefined if it is not a JSON object. `riskyNumbers`: the line may
+   * hold a number JSON.parse would not keep exactly (see risky-numbers.ts).
+   */
+  payload(line: string, start: number, riskyNumbers: boolean): Record<string, unknown> | undefined {
+    let payload: unknown;
+    try {
+      payload = parseJsonLossless(line.slice(start, line.length - 1), !riskyNumbers);
+    } catch {
+      return undefined;
+    }
+    return isObject(payload) ? payload : undefined;
   }
 
   /**
