@@ -6,8 +6,8 @@
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { DatastreamReadError } from './errors.js';
-import { EnvelopeScanner } from './envelope-scan.js';
-import { riskyNumberScanner } from './risky-numbers.js';
+import { EnvelopeScanner, Field, RECORD_INTS } from './envelope-scan.js';
+import { riskyNumberScanner, type RiskyNumberScanner } from './risky-numbers.js';
 
 export const GZIP_MAGIC = [0x1f, 0x8b] as const;
 export const AVRO_MAGIC = [0x4f, 0x62, 0x6a, 0x01] as const; // "Obj" 1
@@ -88,7 +88,8 @@ export interface LineBatch {
   /**
    * Asked for with `scanNumbers`, where the runtime can scan: one flag per line, 0 when JSON.parse
    * keeps every number of the line exactly, 1 when some number may need the exact parser (or the
-   * line spans chunks and was not scanned whole). See risky-numbers.ts.
+   * line spans chunks and was not scanned whole). See risky-numbers.ts. With `envelopes`, the flag of a
+   * line whose envelope was recognized covers its payload only.
    */
   riskyNumbers?: Uint8Array;
   /**
@@ -174,7 +175,14 @@ export async function* lineBatches(
     // Flagged whatever the scan says: a line that began in an earlier chunk, scanned in parts, and the
     // object's last line if it has no newline.
     const flags = new Uint8Array(lines.length);
-    if (risky === undefined) flags.fill(1);
+    if (envelopes !== undefined) {
+      // A recognized line's record says whether its payload holds a risky number; others are flagged.
+      for (let i = 0; i < lines.length; i++) {
+        const at = i * RECORD_INTS;
+        flags[i] =
+          at < envelopes.length && envelopes[at] === 1 ? (envelopes[at + Field.riskyNumbers] as number) : 1;
+      }
+    } else if (risky === undefined) flags.fill(1);
     else
       for (let i = 0; i < risky.length && (risky[i] as number) < completed; i++)
         flags[risky[i] as number] = 1;
@@ -189,8 +197,16 @@ export async function* lineBatches(
   for await (const chunk of source) {
     // Scanned as bytes, before decoding; the decoder holds back only an incomplete character, never a
     // newline, so the chunk's lines are the same in both.
-    const risky = scanner?.riskyLines(chunk);
-    const batch = split(decode(chunk), false, risky, envelopeScanner?.envelopes());
+    // With the envelope scan, only payloads are scanned for risky numbers (each record says).
+    let risky: Int32Array | undefined;
+    let envelopes: Int32Array | undefined;
+    if (envelopeScanner) {
+      (scanner as RiskyNumberScanner).load(chunk);
+      envelopes = envelopeScanner.envelopes();
+    } else {
+      risky = scanner?.riskyLines(chunk);
+    }
+    const batch = split(decode(chunk), false, risky, envelopes);
     if (batch && batch.lines.length > 0) yield batch;
   }
   const batch = split(decode(undefined), true, undefined, envelopeScanner ? new Int32Array(0) : undefined);

@@ -5,8 +5,8 @@
 import { ENVELOPE_SCAN_WASM } from './envelope-scan-wasm.js';
 import { INPUT_OFFSET, PAGE_BYTES, type RiskyNumberScanner } from './risky-numbers.js';
 
-/** Int32 fields per line (the WebAssembly writes 64-byte records). */
-export const RECORD_INTS = 16;
+/** Int32 fields per line (the WebAssembly writes 128-byte records). */
+export const RECORD_INTS = 32;
 
 /** Field indexes in a record. Text offsets count from the line's first character. */
 export const Field = {
@@ -32,6 +32,13 @@ export const Field = {
   lsnKind: 13,
   lsnHigh: 14,
   lsnLow: 15,
+  /** 1 when the payload may hold a number JSON.parse would not keep exactly (risky-numbers.wat). */
+  riskyNumbers: 16,
+  /** Where the envelope's closing "}" is, in bytes from the line's first byte. */
+  closeByte: 17,
+  /** Where the line starts and where its newline is, in bytes from the chunk's first byte. */
+  lineStartByte: 18,
+  newlineByte: 19,
 } as const;
 
 let compiled: WebAssembly.Module | undefined;
@@ -41,19 +48,16 @@ function scanModule(): WebAssembly.Module {
   return compiled;
 }
 
-/** Reads the envelopes of the chunk a RiskyNumberScanner last scanned, in that scanner's memory. */
+/** Reads the envelopes of the chunk a RiskyNumberScanner last loaded, in that scanner's memory. */
 export class EnvelopeScanner {
-  private readonly read: (from: number, end: number, out: number, capacity: number) => number;
+  private readonly read: (input: number, from: number, end: number, out: number, capacity: number) => number;
   private readonly resume: WebAssembly.Global;
 
   constructor(private readonly chunk: RiskyNumberScanner) {
-    const instance = new WebAssembly.Instance(scanModule(), { chunk: { memory: chunk.memory } });
-    this.read = instance.exports.envelopes as (
-      from: number,
-      end: number,
-      out: number,
-      capacity: number,
-    ) => number;
+    const instance = new WebAssembly.Instance(scanModule(), {
+      chunk: { memory: chunk.memory, riskyRange: chunk.riskyRange },
+    });
+    this.read = instance.exports.envelopes as typeof this.read;
     this.resume = instance.exports.resume as WebAssembly.Global;
   }
 
@@ -72,7 +76,7 @@ export class EnvelopeScanner {
       const needed = out + capacity * RECORD_INTS * 4;
       const have = memory.buffer.byteLength;
       if (needed > have) memory.grow(Math.ceil((needed - have) / PAGE_BYTES));
-      count += this.read(from, inputEnd, out + count * RECORD_INTS * 4, capacity - count);
+      count += this.read(INPUT_OFFSET, from, inputEnd, out + count * RECORD_INTS * 4, capacity - count);
       from = this.resume.value as number;
       if (count < capacity) break;
       capacity *= 2;

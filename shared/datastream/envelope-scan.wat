@@ -16,11 +16,13 @@
 ;;
 ;; Memory is the risky-number scan's (imported): the input starts at the address the caller passes and
 ;; is followed by at least 32 zero bytes, so a look ahead of 16 bytes past its end reads zeros. The
-;; output is one record of RECORD_BYTES per complete line, at the address the caller passes; see
+;; output is one record of 128 bytes per complete line, at the address the caller passes; see
 ;; envelope-scan.ts for the fields.
 
 (module
   (import "chunk" "memory" (memory 1))
+  ;; risky-numbers.wat's check of a byte range for numbers a double may not keep.
+  (import "chunk" "riskyRange" (func $riskyRange (param i32 i32) (result i32)))
 
   ;; Where the scan stopped when the output was full: the start of the first line without a record.
   (global $resume (export "resume") (mut i32) (i32.const 0))
@@ -32,7 +34,10 @@
   ;; 0 status (1 recognized, 0 not), 4 payload start, 8/12 uuid, 16 source_timestamp in ms (f64),
   ;; 24 read method (1 backfill, 2 CDC), 28/32 schema, 36/40 table, 44 is_deleted (0 absent or null,
   ;; 1 false, 2 true), 48 change type (index in CHANGE_TYPES), 52 LSN kind (0 none, 1 HI/LO),
-  ;; 56 LSN HI, 60 LSN LO. Offsets of text are from the line's first byte; spans are [start, end).
+  ;; 56 LSN HI, 60 LSN LO, 64 risky numbers in the payload (1 or 0), 68 the envelope's closing "}", 72 the
+  ;; line's first byte and 76 its newline (from the input's start). Other offsets of text are from the
+  ;; line's first byte; spans are [start, end). Fields past 60 are written for every line (72, 76) or
+  ;; for recognized ones (64, 68).
 
   ;; The first min($len, 8) bytes at $at as a little-endian integer.
   (func $word (param $at i32) (param $len i32) (result i64)
@@ -659,8 +664,9 @@
     (local.get $end))
 
 ;; Read the lines of the input $from..$end that end with a newline, one record each at $out (at most
-  ;; $capacity records). Returns how many; $resume is where the next line starts (or $end).
-  (func (export "envelopes") (param $from i32) (param $end i32) (param $out i32) (param $capacity i32) (result i32)
+  ;; $capacity records). Returns how many; $resume is where the next line starts (or $end). $in is where
+  ;; the input starts (line offsets in the records count from it).
+  (func (export "envelopes") (param $in i32) (param $from i32) (param $end i32) (param $out i32) (param $capacity i32) (result i32)
     (local $count i32)
     (local $payload i32)
     (local $newline i32)
@@ -670,7 +676,7 @@
     (block $stop
       (loop $lines
         (br_if $stop (i32.ge_u (local.get $count) (local.get $capacity)))
-        (local.set $record (i32.add (local.get $out) (i32.shl (local.get $count) (i32.const 6))))
+        (local.set $record (i32.add (local.get $out) (i32.shl (local.get $count) (i32.const 7))))
         (local.set $payload (call $envelope (local.get $from) (local.get $record)))
         ;; The newline is looked for from the payload on: the envelope's bytes were read already.
         (local.set $newline
@@ -691,6 +697,12 @@
                 (i32.eq (i32.load8_u (local.get $close)) (i32.const 125))
                 (i32.gt_u (local.get $close) (local.get $payload))))))
         (i32.store (local.get $record) (local.get $status))
+        (i32.store offset=72 (local.get $record) (i32.sub (local.get $from) (local.get $in)))
+        (i32.store offset=76 (local.get $record) (i32.sub (local.get $newline) (local.get $in)))
+        (if (local.get $status)
+          (then
+            (i32.store offset=64 (local.get $record) (call $riskyRange (local.get $payload) (local.get $close)))
+            (i32.store offset=68 (local.get $record) (i32.sub (local.get $close) (local.get $from)))))
         (local.set $count (i32.add (local.get $count) (i32.const 1)))
         (local.set $from (i32.add (local.get $newline) (i32.const 1)))
         (br $lines)))

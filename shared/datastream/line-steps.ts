@@ -134,6 +134,8 @@ export class LineSteps {
           tables[taken] = parts.table;
           payloadStarts[taken] = records[at + Field.payloadStart] as number;
           kinds[taken] = SCANNED;
+        } else {
+          riskyNumbers[taken] = 1; // its flag covered the payload only
         }
       }
       taken++;
@@ -149,6 +151,7 @@ export class LineSteps {
           continue;
         }
         kinds[j] = EXACT;
+        riskyNumbers[j] = 1; // its flag covered the payload only
       }
       try {
         values[j] = parseJsonLossless(line, riskyNumbers[j] === 0);

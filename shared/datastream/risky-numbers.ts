@@ -38,15 +38,14 @@ export class RiskyNumberScanner {
     const instance = new WebAssembly.Instance(module);
     this.memory = instance.exports.memory as WebAssembly.Memory;
     this.scan = instance.exports.scan as (length: number, out: number) => number;
+    this.riskyRange = instance.exports.riskyRange;
   }
 
-  /**
-   * Indexes, within the chunk and in ascending order, of the lines that hold a risky number token:
-   * line 0 ends at the chunk's first newline, the text after its last newline is one more line. A
-   * line that spans chunks is seen in parts here, so the caller must treat it as risky itself. The
-   * result is a view of the scanner's memory, valid until the next call.
-   */
-  riskyLines(chunk: Uint8Array): Int32Array {
+  /** The scan of one byte range (for the envelope scan, which imports it). */
+  readonly riskyRange: unknown;
+
+  /** Copy a chunk into the scanner's memory (what riskyLines and the envelope scan read). */
+  load(chunk: Uint8Array): void {
     const inputEnd = INPUT_OFFSET + chunk.length;
     const out = (inputEnd + ZERO_PADDING + 3) & ~3;
     // At most one index per line, and a chunk of n bytes has at most n + 1 lines.
@@ -56,8 +55,20 @@ export class RiskyNumberScanner {
     const bytes = new Uint8Array(this.memory.buffer);
     bytes.set(chunk, INPUT_OFFSET);
     bytes.fill(0, inputEnd, inputEnd + ZERO_PADDING);
-    const count = this.scan(chunk.length, out);
     this.inputEnd = inputEnd;
+    this.freeFrom = out;
+  }
+
+  /**
+   * Indexes, within the chunk and in ascending order, of the lines that hold a risky number token:
+   * line 0 ends at the chunk's first newline, the text after its last newline is one more line. A
+   * line that spans chunks is seen in parts here, so the caller must treat it as risky itself. The
+   * result is a view of the scanner's memory, valid until the next call.
+   */
+  riskyLines(chunk: Uint8Array): Int32Array {
+    this.load(chunk);
+    const out = this.freeFrom;
+    const count = this.scan(chunk.length, out);
     this.freeFrom = out + 4 * count;
     return new Int32Array(this.memory.buffer, out, count);
   }

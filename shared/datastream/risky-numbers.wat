@@ -187,4 +187,83 @@
         (local.set $offset (i32.add (local.get $offset) (i32.const 16)))
         (br $blocks)))
     (local.get $count))
+
+  ;; 1 if the bytes $from..$to hold a risky number token (the same tokens as "scan" finds), else 0: what
+  ;; the envelope scan asks of each payload it finds, so that only payloads are scanned. The look back
+  ;; of a token may read bytes before $from; candidates at or past $to are ignored.
+  (func (export "riskyRange") (param $from i32) (param $to i32) (result i32)
+    (local $at i32)
+    (local $block v128)
+    (local $inRange i32)
+    (local $digitsOrDots i32)
+    (local $runs i32)
+    (local $exponents i32)
+    (local $bit i32)
+    (local $next2 v128)
+    (local $next3 v128)
+    (local.set $at (local.get $from))
+    (block $end
+      (loop $blocks
+        (br_if $end (i32.ge_u (local.get $at) (local.get $to)))
+        (local.set $inRange
+          (if (result i32) (i32.ge_u (i32.sub (local.get $to) (local.get $at)) (i32.const 16))
+            (then (i32.const 0xffff))
+            (else (i32.sub (i32.shl (i32.const 1) (i32.sub (local.get $to) (local.get $at))) (i32.const 1)))))
+        (local.set $block (v128.load (local.get $at)))
+        (local.set $digitsOrDots
+          (i32.and
+            (local.get $inRange)
+            (i8x16.bitmask
+              (v128.or
+                (i8x16.lt_u (i8x16.sub (local.get $block) (i8x16.splat (i32.const 48))) (i8x16.splat (i32.const 10)))
+                (i8x16.eq (local.get $block) (i8x16.splat (i32.const 46)))))))
+        ;; A run of 16 covers one of any two consecutive groups of eight.
+        (local.set $runs (i32.const 0))
+        (if (i32.eq (i32.and (local.get $digitsOrDots) (i32.const 0xff)) (i32.const 0xff))
+          (then (local.set $runs (i32.const 1))))
+        (if (i32.eq (i32.shr_u (local.get $digitsOrDots) (i32.const 8)) (i32.const 0xff))
+          (then (local.set $runs (i32.or (local.get $runs) (i32.const 0x100)))))
+        (local.set $exponents
+          (i32.and
+            (local.get $inRange)
+            (i8x16.bitmask
+              (v128.and
+                (i8x16.eq
+                  (v128.or (local.get $block) (i8x16.splat (i32.const 32)))
+                  (i8x16.splat (i32.const 101)))
+                (i8x16.lt_u (i8x16.sub (v128.load (i32.sub (local.get $at) (i32.const 1))) (i8x16.splat (i32.const 48))) (i8x16.splat (i32.const 10)))))))
+        (if (local.get $exponents)
+          (then
+            (local.set $next2 (i8x16.lt_u (i8x16.sub (v128.load (i32.add (local.get $at) (i32.const 2))) (i8x16.splat (i32.const 48))) (i8x16.splat (i32.const 10))))
+            (local.set $next3 (i8x16.lt_u (i8x16.sub (v128.load (i32.add (local.get $at) (i32.const 3))) (i8x16.splat (i32.const 48))) (i8x16.splat (i32.const 10))))
+            (local.set $exponents
+              (i32.and
+                (local.get $exponents)
+                (i8x16.bitmask
+                  (v128.and
+                    (v128.and (local.get $next2) (local.get $next3))
+                    (v128.or
+                      (i8x16.lt_u (i8x16.sub (v128.load (i32.add (local.get $at) (i32.const 1))) (i8x16.splat (i32.const 48))) (i8x16.splat (i32.const 10)))
+                      (v128.and
+                        (v128.or
+                          (i8x16.eq (v128.load (i32.add (local.get $at) (i32.const 1))) (i8x16.splat (i32.const 43)))
+                          (i8x16.eq (v128.load (i32.add (local.get $at) (i32.const 1))) (i8x16.splat (i32.const 45))))
+                        (i8x16.lt_u (i8x16.sub (v128.load (i32.add (local.get $at) (i32.const 4))) (i8x16.splat (i32.const 48))) (i8x16.splat (i32.const 10)))))))))))
+        (block $checked
+          (loop $candidates
+            (br_if $checked (i32.eqz (local.get $runs)))
+            (local.set $bit (i32.ctz (local.get $runs)))
+            (local.set $runs (i32.and (local.get $runs) (i32.sub (local.get $runs) (i32.const 1))))
+            (if (call $riskyRun (i32.add (local.get $at) (local.get $bit))) (then (return (i32.const 1))))
+            (br $candidates)))
+        (block $checked
+          (loop $candidates
+            (br_if $checked (i32.eqz (local.get $exponents)))
+            (local.set $bit (i32.ctz (local.get $exponents)))
+            (local.set $exponents (i32.and (local.get $exponents) (i32.sub (local.get $exponents) (i32.const 1))))
+            (if (call $riskyExponent (i32.add (local.get $at) (local.get $bit))) (then (return (i32.const 1))))
+            (br $candidates)))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (br $blocks)))
+    (i32.const 0))
 )
