@@ -6,8 +6,7 @@
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { DatastreamReadError } from './errors.js';
-import { EnvelopeScanner, Field, RECORD_INTS } from './envelope-scan.js';
-import { riskyNumberScanner, type RiskyNumberScanner } from './risky-numbers.js';
+import { riskyNumberScanner } from './risky-numbers.js';
 
 export const GZIP_MAGIC = [0x1f, 0x8b] as const;
 export const AVRO_MAGIC = [0x4f, 0x62, 0x6a, 0x01] as const; // "Obj" 1
@@ -88,24 +87,22 @@ export interface LineBatch {
   /**
    * Asked for with `scanNumbers`, where the runtime can scan: one flag per line, 0 when JSON.parse
    * keeps every number of the line exactly, 1 when some number may need the exact parser (or the
-   * line spans chunks and was not scanned whole). See risky-numbers.ts. With `envelopes`, the flag of a
-   * line whose envelope was recognized covers its payload only.
+   * line spans chunks and was not scanned whole). See risky-numbers.ts.
    */
   riskyNumbers?: Uint8Array;
   /**
-   * Asked for with `scanEnvelopes` (which implies `scanNumbers`): RECORD_INTS fields per line, from the
-   * first, read by envelope-scan.wat (see envelope-scan.ts). A line without a record (the array is
-   * shorter) or whose status field is 0 was not recognized: the line that began in an earlier chunk,
-   * the object's last line when no newline ends it, and any line of another layout.
+   * Only from scannedLineBatches (scanned-lines.ts): RECORD_INTS fields per line, from the first, read by
+   * envelope-scan.wat (see envelope-scan.ts). A line whose record's status is 1 has '' in `lines` and is
+   * read from `bytes`; its `riskyNumbers` flag covers its payload only. Other lines are as usual.
    */
   envelopes?: Int32Array;
+  /** With `envelopes`: the chunk's bytes, which the records' byte offsets point into. */
+  bytes?: Buffer;
 }
 
 export interface LineOptions {
   /** Scan the bytes for numbers a double may not hold (LineBatch.riskyNumbers). */
   scanNumbers?: boolean;
-  /** Also read each line's envelope from its bytes (LineBatch.envelopes). */
-  scanEnvelopes?: boolean;
 }
 
 /**
@@ -117,8 +114,7 @@ export async function* lineBatches(
   source: AsyncIterable<Uint8Array>,
   options: LineOptions = {},
 ): AsyncGenerator<LineBatch> {
-  const scanner = options.scanNumbers || options.scanEnvelopes ? riskyNumberScanner() : undefined;
-  const envelopeScanner = scanner && options.scanEnvelopes ? new EnvelopeScanner(scanner) : undefined;
+  const scanner = options.scanNumbers ? riskyNumberScanner() : undefined;
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
   let partial: string[] = [];
   let lineNumber = 1;
@@ -133,12 +129,7 @@ export async function* lineBatches(
    * The complete lines of `text` (all of it when `final`); the rest waits in `partial`. `risky` holds
    * the chunk's risky line indexes (ascending) when its bytes were scanned.
    */
-  const split = (
-    text: string,
-    final: boolean,
-    risky: Int32Array | undefined,
-    envelopes: Int32Array | undefined,
-  ): LineBatch | undefined => {
+  const split = (text: string, final: boolean, risky: Int32Array | undefined): LineBatch | undefined => {
     let newline = text.indexOf('\n');
     if (newline < 0 && !final) {
       if (text.length > 0) partial.push(text);
@@ -175,40 +166,21 @@ export async function* lineBatches(
     // Flagged whatever the scan says: a line that began in an earlier chunk, scanned in parts, and the
     // object's last line if it has no newline.
     const flags = new Uint8Array(lines.length);
-    if (envelopes !== undefined) {
-      // A recognized line's record says whether its payload holds a risky number; others are flagged.
-      for (let i = 0; i < lines.length; i++) {
-        const at = i * RECORD_INTS;
-        flags[i] =
-          at < envelopes.length && envelopes[at] === 1 ? (envelopes[at + Field.riskyNumbers] as number) : 1;
-      }
-    } else if (risky === undefined) flags.fill(1);
+    if (risky === undefined) flags.fill(1);
     else
       for (let i = 0; i < risky.length && (risky[i] as number) < completed; i++)
         flags[risky[i] as number] = 1;
     if (firstBeganEarlier && lines.length > 0) flags[0] = 1;
     if (lines.length > completed) flags[completed] = 1;
-    // The record of a line that began in an earlier chunk describes only its end.
-    if (envelopes && firstBeganEarlier && envelopes.length > 0) envelopes[0] = 0;
-    return envelopes
-      ? { firstLine, lines, riskyNumbers: flags, envelopes }
-      : { firstLine, lines, riskyNumbers: flags };
+    return { firstLine, lines, riskyNumbers: flags };
   };
   for await (const chunk of source) {
     // Scanned as bytes, before decoding; the decoder holds back only an incomplete character, never a
     // newline, so the chunk's lines are the same in both.
-    // With the envelope scan, only payloads are scanned for risky numbers (each record says).
-    let risky: Int32Array | undefined;
-    let envelopes: Int32Array | undefined;
-    if (envelopeScanner) {
-      (scanner as RiskyNumberScanner).load(chunk);
-      envelopes = envelopeScanner.envelopes();
-    } else {
-      risky = scanner?.riskyLines(chunk);
-    }
-    const batch = split(decode(chunk), false, risky, envelopes);
+    const risky = scanner?.riskyLines(chunk);
+    const batch = split(decode(chunk), false, risky);
     if (batch && batch.lines.length > 0) yield batch;
   }
-  const batch = split(decode(undefined), true, undefined, envelopeScanner ? new Int32Array(0) : undefined);
+  const batch = split(decode(undefined), true, undefined);
   if (batch && batch.lines.length > 0) yield batch;
 }

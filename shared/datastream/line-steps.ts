@@ -22,7 +22,7 @@ import {
   type EventOptions,
 } from './event.js';
 import { JsonSyntaxError, parseJsonLossless } from './lossless-json.js';
-import { ScannedEnvelopes } from './scanned-envelope.js';
+import { ScannedEnvelopes, scannedLineText } from './scanned-envelope.js';
 import type { CompiledTable } from './table.js';
 
 /** Receives each event as soon as it is read; it should not keep the event object (copy what it needs). */
@@ -75,8 +75,8 @@ export class LineSteps {
   private readonly payloads = new Array<Record<string, unknown> | undefined>(STEP_LINES).fill(undefined);
   /** SCANNED where the line's envelope was read from the scan's record, else EXACT. */
   private readonly kinds = new Uint8Array(STEP_LINES);
-  /** Where the payload starts in a SCANNED line. */
-  private readonly payloadStarts = new Int32Array(STEP_LINES);
+  /** Where the record of a SCANNED line starts in the batch's envelopes. */
+  private readonly recordAt = new Int32Array(STEP_LINES);
   /** 1 where the line may hold a number JSON.parse would not keep exactly. */
   private readonly riskyNumbers = new Uint8Array(STEP_LINES);
   private readonly parts: EnvelopeParts = { table: undefined, payload: undefined };
@@ -108,51 +108,58 @@ export class LineSteps {
       tables,
       payloads,
       kinds,
-      payloadStarts,
+      recordAt,
       riskyNumbers,
       parts,
       object,
       options,
     } = this;
     const records = batch.envelopes;
+    const bytes = batch.bytes as Buffer;
     let taken = 0;
     // The envelopes the scan recognized (envelope-scan.wat): their events are read from its records.
     for (let i = from; i < to; i++) {
-      const line = batch.lines[i] as string;
+      const at = i * RECORD_INTS;
+      const recognized = records !== undefined && at < records.length && records[at + Field.status] === 1;
+      let line = batch.lines[i] as string;
       // Blank lines (a trailing newline, an empty file) carry no event.
-      if (line.length === 0 || (line.charCodeAt(0) <= 0x20 && line.trim().length === 0)) continue;
+      if (!recognized && (line.length === 0 || (line.charCodeAt(0) <= 0x20 && line.trim().length === 0))) {
+        continue;
+      }
       const context: EventContext = { object, line: batch.firstLine + i };
       contexts[taken] = context;
-      texts[taken] = line;
       riskyNumbers[taken] = risky === undefined || risky[i] !== 0 ? 1 : 0;
       kinds[taken] = EXACT;
-      const at = i * RECORD_INTS;
-      if (records !== undefined && at < records.length && records[at + Field.status] === 1) {
-        const event = this.scanned.read(context, line, records, at, parts);
+      if (recognized) {
+        const event = this.scanned.read(context, bytes, records, at, parts);
         if (event !== undefined) {
           values[taken] = event;
           tables[taken] = parts.table;
-          payloadStarts[taken] = records[at + Field.payloadStart] as number;
+          recordAt[taken] = at;
           kinds[taken] = SCANNED;
         } else {
+          line = scannedLineText(bytes, records, at);
           riskyNumbers[taken] = 1; // its flag covered the payload only
         }
       }
+      texts[taken] = line;
       taken++;
     }
     // JSON: the payload alone after a scanned envelope, the whole line otherwise (and where the payload
     // is not a JSON object: the exact path words the error).
     for (let j = 0; j < taken; j++) {
-      const line = texts[j] as string;
       if (kinds[j] === SCANNED) {
-        const payload = this.scanned.payload(line, payloadStarts[j] as number, riskyNumbers[j] === 1);
+        const at = recordAt[j] as number;
+        const payload = this.scanned.payload(bytes, records as Int32Array, at, riskyNumbers[j] === 1);
         if (payload !== undefined) {
           payloads[j] = payload;
           continue;
         }
         kinds[j] = EXACT;
+        texts[j] = scannedLineText(bytes, records as Int32Array, at);
         riskyNumbers[j] = 1; // its flag covered the payload only
       }
+      const line = texts[j] as string;
       try {
         values[j] = parseJsonLossless(line, riskyNumbers[j] === 0);
       } catch (error) {

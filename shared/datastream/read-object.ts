@@ -9,6 +9,7 @@ import { AVRO_MAGIC, GZIP_MAGIC, gunzip, lineBatches, peek, startsWith } from '.
 import { DatastreamReadError, DatastreamValidationError } from './errors.js';
 import { toChangeEvent, type EventOptions } from './event.js';
 import { LineSteps, type EventSink } from './line-steps.js';
+import { scannedLineBatches } from './scanned-lines.js';
 import { JsonSyntaxError, parseJsonLossless } from './lossless-json.js';
 
 const DATASTREAM_SUFFIXES = ['.jsonl', '.jsonl.gz', '.avro'];
@@ -64,8 +65,7 @@ async function jsonlEvents(
 ): Promise<number> {
   const steps = new LineSteps(object, options, sink);
   let count = 0;
-  for await (const batch of lineBatches(object, chunks, { scanNumbers: true, scanEnvelopes: true }))
-    count += steps.read(batch);
+  for await (const batch of scannedLineBatches(object, chunks)) count += steps.read(batch);
   return count;
 }
 

@@ -1,8 +1,9 @@
 // readEnvelope for a line whose envelope envelope-scan.wat recognized: the same event, built from the
-// scan's record and the line's text, with JSON.parse (or the exact parser) run on the payload alone.
+// scan's record and the line's bytes, with JSON.parse (or the exact parser) run on the payload alone.
 // It vouches only for what it can see is valid; any doubt (a change type that contradicts is_deleted,
-// an unknown table, a payload that does not parse to an object) returns
-// undefined, and the caller reads the line the exact way, which reports the problem as it always has.
+// an unknown table, a payload that does not parse to an object) returns undefined, and the caller
+// reads the line the exact way, which reports the problem as it always has. Everything before the
+// payload is printable ASCII (the scan checked), so its bytes are read as Latin-1.
 
 import { CHANGE_TYPES, type ChangeEvent, type ChangeOp, type TableRef } from '../changes/change-event.js';
 import { Field } from './envelope-scan.js';
@@ -17,6 +18,13 @@ import {
 import { parseJsonLossless } from './lossless-json.js';
 import type { CompiledTable } from './table.js';
 
+/** True if `bytes[from..from + text.length)` are the characters of `text` (which is ASCII). */
+function sameText(bytes: Buffer, from: number, to: number, text: string): boolean {
+  if (to - from !== text.length) return false;
+  for (let k = 0; k < text.length; k++) if (bytes[from + k] !== text.charCodeAt(k)) return false;
+  return true;
+}
+
 /** Reads the scanned envelopes of one object; remembers the last table it read. */
 export class ScannedEnvelopes {
   private schema = '';
@@ -29,12 +37,12 @@ export class ScannedEnvelopes {
   constructor(private readonly options: EventOptions) {}
 
   /**
-   * The event of `line`, whose record starts at `records[at]`, with its table in `parts`; or undefined
-   * when the exact path must read the line. The payload is read apart (`payload`).
+   * The event of the line whose record starts at `records[at]`, in `bytes`, with its table in `parts`;
+   * or undefined when the exact path must read the line. The payload is read apart (`payload`).
    */
   read(
     ctx: EventContext,
-    line: string,
+    bytes: Buffer,
     records: Int32Array,
     at: number,
     parts: EnvelopeParts,
@@ -63,12 +71,13 @@ export class ScannedEnvelopes {
             (records[at + Field.lsnLow] as number) >>> 0,
           );
 
+    const start = records[at + Field.lineStartByte] as number;
     const table = this.tableOf(
-      line,
-      records[at + Field.schemaStart] as number,
-      records[at + Field.schemaEnd] as number,
-      records[at + Field.tableStart] as number,
-      records[at + Field.tableEnd] as number,
+      bytes,
+      start + (records[at + Field.schemaStart] as number),
+      start + (records[at + Field.schemaEnd] as number),
+      start + (records[at + Field.tableStart] as number),
+      start + (records[at + Field.tableEnd] as number),
     );
     if (!table) return undefined;
 
@@ -79,7 +88,11 @@ export class ScannedEnvelopes {
       op,
       key: [],
       order: { sourceTsMs, lsn },
-      uuid: line.slice(records[at + Field.uuidStart], records[at + Field.uuidEnd]),
+      uuid: bytes.toString(
+        'latin1',
+        start + (records[at + Field.uuidStart] as number),
+        start + (records[at + Field.uuidEnd] as number),
+      ),
       row: UNFILLED_ROW,
       changeType,
       backfill,
@@ -88,14 +101,26 @@ export class ScannedEnvelopes {
   }
 
   /**
-   * The payload of a line whose envelope was read, from where the scan found it to the line's last
-   * character (the envelope's "}"); undefined if it is not a JSON object. `riskyNumbers`: the line may
-   * hold a number JSON.parse would not keep exactly (see risky-numbers.ts).
+   * The payload of the line whose record starts at `records[at]`: its bytes from where the scan found
+   * it to the envelope's closing "}", decoded (the reader checked they are UTF-8) and parsed; undefined
+   * if it is not a JSON object. `riskyNumbers`: it may hold a number JSON.parse would not keep exactly
+   * (see risky-numbers.ts).
    */
-  payload(line: string, start: number, riskyNumbers: boolean): Record<string, unknown> | undefined {
+  payload(
+    bytes: Buffer,
+    records: Int32Array,
+    at: number,
+    riskyNumbers: boolean,
+  ): Record<string, unknown> | undefined {
+    const start = records[at + Field.lineStartByte] as number;
+    const text = bytes.toString(
+      'utf8',
+      start + (records[at + Field.payloadStart] as number),
+      start + (records[at + Field.closeByte] as number),
+    );
     let payload: unknown;
     try {
-      payload = parseJsonLossless(line.slice(start, line.length - 1), !riskyNumbers);
+      payload = parseJsonLossless(text, !riskyNumbers);
     } catch {
       return undefined;
     }
@@ -104,28 +129,25 @@ export class ScannedEnvelopes {
 
   /**
    * The table of the event, resolved as readEnvelope resolves it; the last one is remembered with its
-   * names, which are compared in place in the line, so a run of events of one table makes no strings.
+   * names, which are compared in place in the bytes, so a run of events of one table makes no strings.
    */
   private tableOf(
-    line: string,
+    bytes: Buffer,
     schemaStart: number,
     schemaEnd: number,
     nameStart: number,
     nameEnd: number,
   ): CompiledTable | undefined {
-    const { schema, name } = this;
     if (
       this.table !== undefined &&
-      schemaEnd - schemaStart === schema.length &&
-      nameEnd - nameStart === name.length &&
-      line.startsWith(schema, schemaStart) &&
-      line.startsWith(name, nameStart)
+      sameText(bytes, schemaStart, schemaEnd, this.schema) &&
+      sameText(bytes, nameStart, nameEnd, this.name)
     ) {
       return this.table;
     }
     const ref: TableRef = {
-      schema: line.slice(schemaStart, schemaEnd),
-      name: line.slice(nameStart, nameEnd),
+      schema: bytes.toString('latin1', schemaStart, schemaEnd),
+      name: bytes.toString('latin1', nameStart, nameEnd),
     };
     const table = this.options.resolveTable(ref);
     if (table) {
@@ -135,4 +157,14 @@ export class ScannedEnvelopes {
     this.table = table;
     return table;
   }
+}
+
+/** The whole text of the line whose record starts at `records[at]` (without a CRLF's carriage return). */
+export function scannedLineText(bytes: Buffer, records: Int32Array, at: number): string {
+  const text = bytes.toString(
+    'utf8',
+    records[at + Field.lineStartByte] as number,
+    records[at + Field.newlineByte] as number,
+  );
+  return text.endsWith('\r') ? text.slice(0, -1) : text;
 }

@@ -8,10 +8,10 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { tableKey, type TableRef } from '../../../shared/changes/change-event.js';
-import { lineBatches } from '../../../shared/datastream/byte-stream.js';
+import { scannedLineBatches } from '../../../shared/datastream/scanned-lines.js';
 import { Field, RECORD_INTS } from '../../../shared/datastream/envelope-scan.js';
 import { compileTableDefinition, type CompiledTable } from '../../../shared/datastream/table.js';
-import { readBothWays } from '../../support/read-both-ways.js';
+import { readBothWays, sameOutcome } from '../../support/read-both-ways.js';
 import { seeded } from '../../support/random.js';
 import { SCENARIOS_DIR } from './scenario-fixtures.js';
 
@@ -51,7 +51,7 @@ async function statuses(text: string): Promise<number[]> {
   async function* whole() {
     yield encoder.encode(text);
   }
-  for await (const batch of lineBatches('x', whole(), { scanEnvelopes: true })) {
+  for await (const batch of scannedLineBatches('x', whole())) {
     const records = batch.envelopes as Int32Array;
     for (let i = 0; i * RECORD_INTS < records.length; i++)
       out.push(records[i * RECORD_INTS + Field.status] as number);
@@ -63,7 +63,7 @@ async function statuses(text: string): Promise<number[]> {
 async function sameBothWays(line: string, what: string): Promise<boolean> {
   const { scanned, exact } = await readBothWays('o.jsonl', encoder.encode(`${line}\n`), options);
   assert.ok(
-    isDeepStrictEqual(scanned, exact),
+    sameOutcome(scanned, exact),
     `${what}: ${JSON.stringify({ scanned, exact, line }, (_, v) => (typeof v === 'bigint' ? `${v}n` : v))}`,
   );
   return (await statuses(`${line}\n`))[0] === 1;
@@ -238,7 +238,7 @@ test('source timestamps: the milliseconds of the scan are those of the exact pat
       `${fraction === '' && random() < 0.9 ? '' : `.${fraction}`}${random() < 0.7 ? 'Z' : ''}`;
     const line = CANONICAL.replace('2026-11-24T09:00:16.965000Z', text);
     const { scanned, exact } = await readBothWays('o.jsonl', encoder.encode(`${line}\n`), options);
-    assert.ok(isDeepStrictEqual(scanned, exact), `${text}: ${scanned.error} / ${exact.error}`);
+    assert.ok(sameOutcome(scanned, exact), `${text}: ${scanned.error} / ${exact.error}`);
     if ((await statuses(`${line}\n`))[0] === 1) recognized++;
   }
   assert.ok(recognized > 1000, `${recognized} of 2,000 read by the scan`);
@@ -311,7 +311,7 @@ test('random envelope mutations read the same with and without the scan', async 
       }
     }
     const { scanned, exact } = await readBothWays('o.jsonl', encoder.encode(`${line}\n`), options);
-    assert.ok(isDeepStrictEqual(scanned, exact), `case ${n}: ${line}\n${scanned.error} / ${exact.error}`);
+    assert.ok(sameOutcome(scanned, exact), `case ${n}: ${line}\n${scanned.error} / ${exact.error}`);
     if (scanned.events.length === 1 && (await statuses(`${line}\n`))[0] === 1) recognizedEvents++;
   }
   assert.ok(recognizedEvents > 300, `${recognizedEvents} mutated lines read through the scan`);
@@ -336,11 +336,11 @@ test('many lines in chunks of any size: the same events, and a bad line stops bo
   for (const size of [1, 7, 100, 4096, good.length]) {
     const both = await readBothWays('o.jsonl', good, options, size);
     assert.equal(both.scanned.events.length, 150, `chunks of ${size}: ${both.scanned.error}`);
-    assert.ok(isDeepStrictEqual(both.scanned, both.exact), `chunks of ${size}`);
+    assert.ok(sameOutcome(both.scanned, both.exact), `chunks of ${size}`);
     const broken = await readBothWays('o.jsonl', bad, options, size);
     assert.equal(broken.scanned.events.length, 100);
     assert.match(broken.scanned.error ?? '', /o\.jsonl:101:/);
-    assert.ok(isDeepStrictEqual(broken.scanned, broken.exact), `bad line, chunks of ${size}`);
+    assert.ok(sameOutcome(broken.scanned, broken.exact), `bad line, chunks of ${size}`);
   }
 });
 
@@ -350,4 +350,23 @@ test('a chunk of many short lines: a record for every line ending in a newline',
   assert.equal(found.length, 50_001);
   assert.equal(found.filter((s) => s === 1).length, 1);
   assert.equal(found[50_000], 1);
+});
+
+test('invalid UTF-8 names its line, in a chunk or across chunks', async () => {
+  const good = `${CANONICAL.replace('"note":"ok"', '"note":"주문"')}\n`;
+  const bad = encoder.encode(`${CANONICAL}\n`);
+  bad[bad.length - 20] = 0xff; // inside the payload's last value
+  const bytes = Buffer.concat([encoder.encode(good.repeat(2)), bad, encoder.encode(good)]);
+  for (const size of [1, 5, 100, bytes.length]) {
+    const { scanned } = await readBothWays('o.jsonl', bytes, options, size);
+    assert.equal(scanned.error, 'DatastreamReadError: o.jsonl:3: is not valid UTF-8', `chunks of ${size}`);
+    assert.ok(scanned.events.length <= 2, `chunks of ${size}`);
+  }
+  // A byte order mark before the first line is dropped, in one chunk or split over three.
+  const marked = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), encoder.encode(good)]);
+  for (const size of [1, 2, marked.length]) {
+    const { scanned, exact } = await readBothWays('o.jsonl', marked, options, size);
+    assert.equal(scanned.error, undefined, `chunks of ${size}`);
+    assert.ok(isDeepStrictEqual(scanned, exact), `chunks of ${size}`);
+  }
 });
