@@ -77,6 +77,8 @@ export class LineSteps {
   private readonly kinds = new Uint8Array(STEP_LINES);
   /** Where the record of a SCANNED line starts in the batch's envelopes. */
   private readonly recordAt = new Int32Array(STEP_LINES);
+  /** Where the payload starts in a SCANNED line's text (which begins at its uuid). */
+  private readonly payloadOffsets = new Int32Array(STEP_LINES);
   /** 1 where the line may hold a number JSON.parse would not keep exactly. */
   private readonly riskyNumbers = new Uint8Array(STEP_LINES);
   private readonly parts: EnvelopeParts = { table: undefined, payload: undefined };
@@ -109,6 +111,7 @@ export class LineSteps {
       payloads,
       kinds,
       recordAt,
+      payloadOffsets,
       riskyNumbers,
       parts,
       object,
@@ -136,6 +139,8 @@ export class LineSteps {
           values[taken] = event;
           tables[taken] = parts.table;
           recordAt[taken] = at;
+          payloadOffsets[taken] = this.scanned.payloadOffset;
+          line = this.scanned.text;
           kinds[taken] = SCANNED;
         } else {
           line = scannedLineText(bytes, records, at);
@@ -150,7 +155,11 @@ export class LineSteps {
     for (let j = 0; j < taken; j++) {
       if (kinds[j] === SCANNED) {
         const at = recordAt[j] as number;
-        const payload = this.scanned.payload(bytes, records as Int32Array, at, riskyNumbers[j] === 1);
+        const payload = this.scanned.payload(
+          texts[j] as string,
+          payloadOffsets[j] as number,
+          riskyNumbers[j] === 1,
+        );
         if (payload !== undefined) {
           payloads[j] = payload;
           continue;
