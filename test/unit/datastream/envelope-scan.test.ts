@@ -342,6 +342,18 @@ test('many lines in chunks of any size: the same events, and a bad line stops bo
     assert.match(broken.scanned.error ?? '', /o\.jsonl:101:/);
     assert.ok(sameOutcome(broken.scanned, broken.exact), `bad line, chunks of ${size}`);
   }
+  // CRLF endings, blank lines between, and a last line without a newline.
+  const mixed = encoder.encode(
+    lines
+      .map((l, i) => (i % 7 === 0 ? `${l}\r\n\n` : `${l}\r\n`))
+      .join('')
+      .slice(0, -2),
+  );
+  for (const size of [1, 13, 4096, mixed.length]) {
+    const both = await readBothWays('o.jsonl', mixed, options, size);
+    assert.equal(both.scanned.events.length, 150, `mixed, chunks of ${size}: ${both.scanned.error}`);
+    assert.ok(sameOutcome(both.scanned, both.exact), `mixed, chunks of ${size}`);
+  }
 });
 
 test('a chunk of many short lines: a record for every line ending in a newline', async () => {
