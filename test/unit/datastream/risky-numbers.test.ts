@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { lineBatches } from '../../../shared/datastream/byte-stream.js';
 import { mayLosePrecision, parseJsonWithOwnParser } from '../../../shared/datastream/lossless-json.js';
-import { riskyNumberScanner } from '../../../shared/datastream/risky-numbers.js';
+import { INPUT_OFFSET, riskyNumberScanner } from '../../../shared/datastream/risky-numbers.js';
 import { readChangeEvents } from '../../../shared/datastream/read-object.js';
 import { compileTableDefinition } from '../../../shared/datastream/table.js';
 import { toChangeEvent } from '../../../shared/datastream/event.js';
@@ -113,6 +113,24 @@ test('random lines with strings: JSON.parse is exact on every line the scan does
     checked++;
   });
   assert.ok(checked > 2_000 && checked < 18_000, `a mix of both kinds: ${checked}`);
+});
+
+test('one byte range (riskyRange, what the envelope scan asks of a payload): the regex agrees', () => {
+  const scanner = riskyNumberScanner();
+  assert.ok(scanner);
+  const riskyRange = scanner.riskyRange as (from: number, to: number) => number;
+  const lines = randomLines(13, 5_000, false);
+  let named = 0;
+  for (const line of lines) {
+    // The line in the middle of other bytes, as a payload sits in its line: the range is the value only.
+    const value = line.slice('{"payload":'.length, line.lastIndexOf(',"n":'));
+    scanner.load(encoder.encode(`{"x":12345678901234567890,"payload":${value}}\n{"y":1e999}`));
+    const from = INPUT_OFFSET + '{"x":12345678901234567890,"payload":'.length;
+    const risky = riskyRange(from, from + encoder.encode(value).length);
+    assert.equal(risky, mayLosePrecision(`{"payload":${value}}`) ? 1 : 0, value);
+    named += risky;
+  }
+  assert.ok(named > 500 && named < 4_500, `a mix of both kinds: ${named}`);
 });
 
 test('line flags across chunk boundaries: a line that spans chunks is always flagged', async () => {
