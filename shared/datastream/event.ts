@@ -212,7 +212,7 @@ export interface EnvelopeParts {
 const scratchParts: EnvelopeParts = { table: undefined, payload: undefined };
 
 /** The row of an event readEnvelope returns, until fillRow sets the real one. */
-export const UNFILLED_ROW: Row = Object.freeze({});
+const UNFILLED_ROW: Row = Object.freeze({});
 
 /** Validate one event and normalize it (readEnvelope, then fillRow). Throws DatastreamValidationError. */
 export function toChangeEvent(ctx: EventContext, input: unknown, options: EventOptions): ChangeEvent {
@@ -347,6 +347,23 @@ export function readEnvelope(
 
   parts.table = table;
   parts.payload = payload;
+  return envelopeEvent(ctx, table, op, sourceTsMs, lsn, uuid, changeType, backfill);
+}
+
+/**
+ * The event readEnvelope returns (and scanned-envelope.ts, for lines the envelope scan read): made in
+ * one place, so every event has the same shape and the code that reads events stays monomorphic.
+ */
+export function envelopeEvent(
+  ctx: EventContext,
+  table: CompiledTable,
+  op: ChangeEvent['op'],
+  sourceTsMs: number,
+  lsn: bigint,
+  uuid: string,
+  changeType: ChangeType,
+  backfill: boolean,
+): ChangeEvent {
   return {
     table: table.ref,
     op,

@@ -8,9 +8,9 @@
 import { CHANGE_TYPES, type ChangeEvent, type ChangeOp, type TableRef } from '../changes/change-event.js';
 import { Field } from './envelope-scan.js';
 import {
+  envelopeEvent,
   isObject,
   lsnFromHalves,
-  UNFILLED_ROW,
   type EnvelopeParts,
   type EventContext,
   type EventOptions,
@@ -110,18 +110,8 @@ export class ScannedEnvelopes {
     this.payloadOffset = (records[at + Field.payloadStart] as number) - uuidStart;
 
     parts.table = table;
-    // The same shape, property for property, as readEnvelope's events.
-    return {
-      table: table.ref,
-      op,
-      key: [],
-      order: { sourceTsMs, lsn },
-      uuid: text.slice(0, (records[at + Field.uuidEnd] as number) - uuidStart),
-      row: UNFILLED_ROW,
-      changeType,
-      backfill,
-      source: { object: ctx.object, line: ctx.line },
-    };
+    const uuid = text.slice(0, (records[at + Field.uuidEnd] as number) - uuidStart);
+    return envelopeEvent(ctx, table, op, sourceTsMs, lsn, uuid, changeType, backfill);
   }
 
   /**
