@@ -7,12 +7,13 @@
 ;;
 ;; The scan recognizes the layout Datastream writes and nothing more: every key of the envelope and of
 ;; source_metadata known and present once, "payload" last, strings of printable ASCII without escapes,
-;; integers without a fraction or an exponent, and the line ending at the envelope's "}". A line it
+;; integers without a fraction or an exponent, a source timestamp YYYY-MM-DD[T| ]HH:MM:SS[.f…][Z], and
+;; the line ending at the envelope's "}". A line it
 ;; does not recognize is left to the exact path (JSON.parse of the whole line, then the field-by-field
 ;; validation of event.ts), which either reads it the same way or names what is wrong with it. So the
 ;; scan never rejects a line and never has to word an error: it only has to be right when it accepts.
-;; Because everything before the payload is ASCII, a byte offset there is also a UTF-16 offset in the
-;; decoded line.
+;; Because everything before the payload is ASCII, it can be read as Latin-1, and the payload starts at
+;; the same offset in bytes as in characters of the decoded text.
 ;;
 ;; Memory is the risky-number scan's (imported): the input starts at the address the caller passes and
 ;; is followed by at least 32 zero bytes, so a look ahead of 16 bytes past its end reads zeros. The
