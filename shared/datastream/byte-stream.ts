@@ -79,6 +79,20 @@ export async function* gunzip(object: string, source: AsyncIterable<Uint8Array>)
   }
 }
 
+/** A line's text without the carriage return of a CRLF ending. */
+export function withoutCr(text: string): string {
+  return text.endsWith('\r') ? text.slice(0, -1) : text;
+}
+
+/** The read error of bytes that are not UTF-8, at the line that holds them. */
+export function invalidUtf8(object: string, line: number, cause?: unknown): DatastreamReadError {
+  return new DatastreamReadError(
+    { object, line },
+    'is not valid UTF-8',
+    cause === undefined ? undefined : { cause },
+  );
+}
+
 export interface LineBatch {
   /** 1-based number of the first line of the batch. */
   firstLine: number;
@@ -122,7 +136,7 @@ export async function* lineBatches(
     try {
       return chunk === undefined ? decoder.decode() : decoder.decode(chunk, { stream: true });
     } catch (error) {
-      throw new DatastreamReadError({ object, line: lineNumber }, 'is not valid UTF-8', { cause: error });
+      throw invalidUtf8(object, lineNumber, error);
     }
   };
   /**
@@ -146,7 +160,7 @@ export async function* lineBatches(
         line = partial.join('');
         partial = [];
       }
-      lines.push(line.endsWith('\r') ? line.slice(0, -1) : line);
+      lines.push(withoutCr(line));
       start = newline + 1;
       newline = text.indexOf('\n', start);
     }
@@ -156,7 +170,7 @@ export async function* lineBatches(
       partial.push(rest);
       const last = partial.join('');
       partial = [];
-      if (last.length > 0) lines.push(last.endsWith('\r') ? last.slice(0, -1) : last);
+      if (last.length > 0) lines.push(withoutCr(last));
     } else if (rest.length > 0) {
       partial.push(rest);
     }

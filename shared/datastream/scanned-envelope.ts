@@ -6,6 +6,7 @@
 // payload is printable ASCII (the scan checked), so its bytes are read as Latin-1.
 
 import { CHANGE_TYPES, type ChangeEvent, type ChangeOp, type TableRef } from '../changes/change-event.js';
+import { withoutCr } from './byte-stream.js';
 import { Field } from './envelope-scan.js';
 import {
   envelopeEvent,
@@ -164,10 +165,11 @@ export class ScannedEnvelopes {
 
 /** The whole text of the line whose record starts at `records[at]` (without a CRLF's carriage return). */
 export function scannedLineText(bytes: Buffer, records: Int32Array, at: number): string {
-  const text = utf8Slice.call(
-    bytes,
-    records[at + Field.lineStartByte] as number,
-    records[at + Field.newlineByte] as number,
+  return withoutCr(
+    utf8Slice.call(
+      bytes,
+      records[at + Field.lineStartByte] as number,
+      records[at + Field.newlineByte] as number,
+    ),
   );
-  return text.endsWith('\r') ? text.slice(0, -1) : text;
 }

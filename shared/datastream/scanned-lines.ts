@@ -9,9 +9,8 @@
 // line split across chunks when it is whole. Invalid UTF-8 is an error naming its line.
 
 import { isUtf8 } from 'node:buffer';
-import { lineBatches, type LineBatch } from './byte-stream.js';
+import { invalidUtf8, lineBatches, withoutCr, type LineBatch } from './byte-stream.js';
 import { EnvelopeScanner, Field, RECORD_INTS } from './envelope-scan.js';
-import { DatastreamReadError } from './errors.js';
 import { riskyNumberScanner } from './risky-numbers.js';
 
 const BOM = [0xef, 0xbb, 0xbf] as const;
@@ -20,23 +19,10 @@ function asBuffer(chunk: Uint8Array): Buffer {
   return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
-/** A line's text without the carriage return of a CRLF ending. */
-function withoutCr(text: string): string {
-  return text.endsWith('\r') ? text.slice(0, -1) : text;
-}
-
-function invalidUtf8(object: string, line: number, cause?: unknown): DatastreamReadError {
-  return new DatastreamReadError(
-    { object, line },
-    'is not valid UTF-8',
-    cause === undefined ? undefined : { cause },
-  );
-}
-
 /**
  * The lines of a JSONL object, in batches (one per chunk), each with `envelopes` and `bytes`. In a
  * batch, `lines[i]` is the line's text unless its record's status is 1: then it is '' and the line is
- * read from `bytes` through the record. Without WebAssembly SIMD, lineBatches' batches (no records).
+ * read from `bytes` through the record. Without WebAssembly SIMD, lineBatches' plain batches.
  */
 export async function* scannedLineBatches(
   object: string,
@@ -44,7 +30,8 @@ export async function* scannedLineBatches(
 ): AsyncGenerator<LineBatch> {
   const scanner = riskyNumberScanner();
   if (!scanner) {
-    yield* lineBatches(object, source, { scanNumbers: true });
+    // No WebAssembly SIMD, so no scan at all: every line takes the exact path.
+    yield* lineBatches(object, source);
     return;
   }
   const envelopes = new EnvelopeScanner(scanner);
