@@ -148,13 +148,15 @@ async function scanJsonl(
   chunks: AsyncIterable<Uint8Array>,
   visitor: RawEventVisitor,
 ): Promise<void> {
-  for await (const batch of lineBatches(object, chunks)) {
+  // The number scan's flags spare the exact parser's regex on each line, as in the validating read.
+  for await (const batch of lineBatches(object, chunks, { scanNumbers: true })) {
+    const risky = batch.riskyNumbers;
     for (let i = 0; i < batch.lines.length; i++) {
       const line = batch.lines[i] as string;
       if (line.trim().length === 0) continue;
       let value: unknown;
       try {
-        value = parseJsonLossless(line);
+        value = parseJsonLossless(line, risky !== undefined && risky[i] === 0);
       } catch (error) {
         // The full read reports the bad line with its position; the scan only stops.
         if (error instanceof JsonSyntaxError) return;
