@@ -3,10 +3,10 @@
 // snapshot with its file and row counts.
 
 import { ORDER_COLUMNS } from '../../shared/cow/table-properties.js';
-import type { TableMetadata } from '../../shared/iceberg/metadata-types.js';
-import { currentSnapshot } from '../../shared/iceberg/snapshot.js';
+import type { TableMetadata } from '../../shared/iceberg/spec/metadata-types.js';
+import { currentSnapshot } from '../../shared/iceberg/spec/snapshot.js';
 import { currentSchema, defaultSpec } from '../../shared/iceberg/table-writer.js';
-import { parseDecimal, type IcebergType } from '../../shared/iceberg/types.js';
+import { parseDecimal, type IcebergType } from '../../shared/iceberg/spec/types.js';
 import { PG_TYPES_PROPERTY, PRIMARY_KEY_PROPERTY } from '../../shared/pipeline/table-directory.js';
 
 export interface ColumnDescription {

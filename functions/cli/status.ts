@@ -1,8 +1,8 @@
 // `datastream-iceberg status`: per table the last snapshot, the lag and what waits; the files that failed.
 
 import { NEWEST_SOURCE_TS_SUMMARY_KEY } from '../../shared/cow/table-properties.js';
-import type { Snapshot } from '../../shared/iceberg/metadata-types.js';
-import { currentSnapshot } from '../../shared/iceberg/snapshot.js';
+import type { Snapshot } from '../../shared/iceberg/spec/metadata-types.js';
+import { currentSnapshot } from '../../shared/iceberg/spec/snapshot.js';
 import { silentLogger } from '../../shared/log.js';
 import { tableIdentifier } from '../../shared/pipeline/commit-table.js';
 import { NoSuchTableError } from '../../shared/ports/catalog.js';

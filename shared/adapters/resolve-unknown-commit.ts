@@ -5,9 +5,9 @@
 //   moved       absent, and main moved on: handle as a conflict (rebuild on the new base)
 
 import type { Catalog, TableIdentifier } from '../ports/catalog.js';
-import type { Int64 } from '../iceberg/metadata-types.js';
-import { int64Equal } from '../iceberg/metadata-json.js';
-import { MAIN_BRANCH, refSnapshotId } from '../iceberg/metadata-updates.js';
+import type { Int64 } from '../iceberg/spec/metadata-types.js';
+import { int64Equal } from '../iceberg/spec/metadata-json.js';
+import { MAIN_BRANCH, refSnapshotId } from '../iceberg/spec/metadata-updates.js';
 
 /** The snapshot summary key that carries the id of the change set a snapshot applied. */
 export const CHANGESET_SUMMARY_KEY = 'cdc.batch-id';

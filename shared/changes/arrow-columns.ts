@@ -4,10 +4,10 @@
 // two's complement, dates as int32 days.
 
 import * as arrow from 'apache-arrow';
-import { decimalAt, decimalHalves } from '../iceberg/arrow-rows.js';
-import { parseDecimal, parseFixed, type IcebergType } from '../iceberg/types.js';
-import { writeUuidBytes } from '../iceberg/single-value.js';
-import type { IcebergValue } from '../iceberg/values.js';
+import { decimalAt, decimalHalves } from '../iceberg/arrow/arrow-rows.js';
+import { parseDecimal, parseFixed, type IcebergType } from '../iceberg/spec/types.js';
+import { writeUuidBytes } from '../iceberg/spec/single-value.js';
+import type { IcebergValue } from '../iceberg/spec/values.js';
 
 const encoder = new TextEncoder();
 // ignoreBOM: keep a leading U+FEFF as part of the text (the default strips it, changing the value)

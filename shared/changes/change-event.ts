@@ -1,7 +1,7 @@
 // The normalized change every reader produces and every writer consumes: one row-level change of one
 // table, with the order key that decides which of two changes to the same primary key wins.
 
-import type { IcebergValue, Row } from '../iceberg/values.js';
+import type { IcebergValue, Row } from '../iceberg/spec/values.js';
 
 export interface TableRef {
   /** Source schema (PostgreSQL namespace), e.g. `public`. */

@@ -6,9 +6,9 @@
 
 import { createHash } from 'node:crypto';
 import * as arrow from 'apache-arrow';
-import { icebergToArrowField } from '../iceberg/arrow-schema.js';
-import type { Schema } from '../iceberg/types.js';
-import type { IcebergValue, Row } from '../iceberg/values.js';
+import { icebergToArrowField } from '../iceberg/arrow/arrow-schema.js';
+import type { Schema } from '../iceberg/spec/types.js';
+import type { IcebergValue, Row } from '../iceberg/spec/values.js';
 import { columnReader } from './arrow-columns.js';
 import { columnAccumulator, epochMillisColumn, type ColumnAccumulator } from './column-accumulator.js';
 import {

@@ -8,9 +8,9 @@
 // more than the write).
 
 import * as arrow from 'apache-arrow';
-import { parseDecimal, parseFixed, type IcebergType } from '../iceberg/types.js';
-import { writeUuidBytes } from '../iceberg/single-value.js';
-import type { IcebergValue } from '../iceberg/values.js';
+import { parseDecimal, parseFixed, type IcebergType } from '../iceberg/spec/types.js';
+import { writeUuidBytes } from '../iceberg/spec/single-value.js';
+import type { IcebergValue } from '../iceberg/spec/values.js';
 import { buildData } from './arrow-columns.js';
 
 const MASK64 = (1n << 64n) - 1n;

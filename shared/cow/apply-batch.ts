@@ -11,11 +11,11 @@
 
 import type * as arrow from 'apache-arrow';
 import type { ChangeEvent } from '../changes/change-event.js';
-import type { TableMetadata } from '../iceberg/metadata-types.js';
-import type { DataFile } from '../iceberg/parquet-data-file.js';
-import { columnsToArrowTable } from '../iceberg/arrow-rows.js';
-import { readArrowDataFile } from '../iceberg/parquet-data-file.js';
-import { BoundPartitionSpec } from '../iceberg/partitioning.js';
+import type { TableMetadata } from '../iceberg/spec/metadata-types.js';
+import type { DataFile } from '../iceberg/io/parquet-data-file.js';
+import { columnsToArrowTable } from '../iceberg/arrow/arrow-rows.js';
+import { readArrowDataFile } from '../iceberg/io/parquet-data-file.js';
+import { BoundPartitionSpec } from '../iceberg/spec/partitioning.js';
 import {
   currentSchema,
   defaultSpec,
@@ -25,8 +25,8 @@ import {
   type FileStore,
   type LiveDataFile,
 } from '../iceberg/table-writer.js';
-import type { NestedField } from '../iceberg/types.js';
-import type { IcebergValue, Row } from '../iceberg/values.js';
+import type { NestedField } from '../iceberg/spec/types.js';
+import type { IcebergValue, Row } from '../iceberg/spec/values.js';
 import { candidateFiles, sortedValues } from './candidate-files.js';
 import { conformKey, conformRow, needsConforming, widenedFields } from './conform.js';
 import { compareKey } from './keys.js';

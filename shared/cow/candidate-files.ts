@@ -3,10 +3,10 @@
 // column (files are written sorted by key, so their bounds are narrow). A file without bounds for the
 // column is always a candidate. Candidates are then confirmed by reading their key columns.
 
-import { fromSingleValueBytes } from '../iceberg/single-value.js';
+import { fromSingleValueBytes } from '../iceberg/spec/single-value.js';
 import type { LiveDataFile } from '../iceberg/table-writer.js';
-import type { NestedField } from '../iceberg/types.js';
-import type { IcebergValue } from '../iceberg/values.js';
+import type { NestedField } from '../iceberg/spec/types.js';
+import type { IcebergValue } from '../iceberg/spec/values.js';
 import { compareValue } from './keys.js';
 
 /** `sorted`: the batch's first key values in compareValue order (sortedValues). */

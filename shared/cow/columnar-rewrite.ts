@@ -6,11 +6,16 @@
 // updates onto the stored row).
 
 import * as arrow from 'apache-arrow';
-import { concatRangeList, concatRanges, RangeListBuilder, type DataRange } from '../iceberg/arrow-concat.js';
-import { arrowTableToRows } from '../iceberg/arrow-rows.js';
-import { FIELD_ID_KEY, icebergToArrowSchema } from '../iceberg/arrow-schema.js';
-import type { Schema } from '../iceberg/types.js';
-import type { Row } from '../iceberg/values.js';
+import {
+  concatRangeList,
+  concatRanges,
+  RangeListBuilder,
+  type DataRange,
+} from '../iceberg/arrow/arrow-concat.js';
+import { arrowTableToRows } from '../iceberg/arrow/arrow-rows.js';
+import { FIELD_ID_KEY, icebergToArrowSchema } from '../iceberg/arrow/arrow-schema.js';
+import type { Schema } from '../iceberg/spec/types.js';
+import type { Row } from '../iceberg/spec/values.js';
 
 /**
  * Whether a file read as Arrow can be rewritten column-wise under `schema`: the same columns (by field

@@ -2,8 +2,8 @@
 // where the table now holds a bigint), and so do changes staged before it. Both are brought to the
 // table's current types before keys are compared and rows written.
 
-import type { NestedField } from '../iceberg/types.js';
-import type { IcebergValue, Row } from '../iceberg/values.js';
+import type { NestedField } from '../iceberg/spec/types.js';
+import type { IcebergValue, Row } from '../iceberg/spec/values.js';
 
 function conformValue(field: NestedField, value: IcebergValue): IcebergValue {
   if (field.type === 'long' && typeof value === 'number') return BigInt(value);

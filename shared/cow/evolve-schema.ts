@@ -3,10 +3,10 @@
 // float→double, a larger decimal precision). Anything else (a narrowing, an incompatible type, a new
 // required column that is not nullable) fails with a SchemaEvolutionError naming the column and types.
 
-import type { TableMetadata, TableUpdate } from '../iceberg/metadata-types.js';
-import { addOptionalColumn, canPromote, SchemaEvolutionError, widenColumn } from '../iceberg/schema.js';
+import type { TableMetadata, TableUpdate } from '../iceberg/spec/metadata-types.js';
+import { addOptionalColumn, canPromote, SchemaEvolutionError, widenColumn } from '../iceberg/spec/schema.js';
 import { currentSchema } from '../iceberg/table-writer.js';
-import type { IcebergType, PrimitiveType, Schema } from '../iceberg/types.js';
+import type { IcebergType, PrimitiveType, Schema } from '../iceberg/spec/types.js';
 
 export interface EvolvedSchema {
   /** The metadata as it will be once the updates are applied (used to write the files). */

@@ -3,8 +3,8 @@
 // newest change's order key, as setRowOrder writes it.
 
 import type { ChangeEvent } from '../changes/change-event.js';
-import type { NestedField } from '../iceberg/types.js';
-import type { IcebergValue, Row } from '../iceberg/values.js';
+import type { NestedField } from '../iceberg/spec/types.js';
+import type { IcebergValue, Row } from '../iceberg/spec/values.js';
 import { afterLastDelete, foldedValue } from './merge.js';
 import { LSN_COLUMN, SOURCE_TS_COLUMN } from './table-properties.js';
 

@@ -2,7 +2,7 @@
 // numbers, bigints, strings, booleans, byte arrays. The string form is exact (bigints keep every digit)
 // and tagged by kind so 1 and 1n and "1" never collide.
 
-import type { IcebergValue } from '../iceberg/values.js';
+import type { IcebergValue } from '../iceberg/spec/values.js';
 
 export function keyString(key: readonly IcebergValue[]): string {
   let out = '';

@@ -8,10 +8,10 @@
 
 import type * as arrow from 'apache-arrow';
 import type { OrderKey } from '../changes/change-event.js';
-import { FIELD_ID_KEY } from '../iceberg/arrow-schema.js';
-import { arrowDataToValues } from '../iceberg/arrow-rows.js';
-import type { NestedField } from '../iceberg/types.js';
-import type { IcebergValue } from '../iceberg/values.js';
+import { FIELD_ID_KEY } from '../iceberg/arrow/arrow-schema.js';
+import { arrowDataToValues } from '../iceberg/arrow/arrow-rows.js';
+import type { NestedField } from '../iceberg/spec/types.js';
+import type { IcebergValue } from '../iceberg/spec/values.js';
 import { keyString } from './keys.js';
 import { LSN_COLUMN, SOURCE_TS_COLUMN } from './table-properties.js';
 

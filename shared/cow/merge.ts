@@ -7,7 +7,7 @@
 //   - a delete removes the row and leaves a tombstone at its order key.
 
 import { compareOrder, type ChangeEvent, type OrderKey } from '../changes/change-event.js';
-import type { IcebergValue, Row } from '../iceberg/values.js';
+import type { IcebergValue, Row } from '../iceberg/spec/values.js';
 import { keyString } from './keys.js';
 import { LSN_COLUMN, SOURCE_TS_COLUMN } from './table-properties.js';
 

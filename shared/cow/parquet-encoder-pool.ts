@@ -6,8 +6,8 @@
 
 import { Worker } from 'node:worker_threads';
 import * as arrow from 'apache-arrow';
-import type { WrittenDataFile } from '../iceberg/parquet-data-file.js';
-import type { Schema } from '../iceberg/types.js';
+import type { WrittenDataFile } from '../iceberg/io/parquet-data-file.js';
+import type { Schema } from '../iceberg/spec/types.js';
 
 export interface EncodeRequest {
   id: number;

@@ -3,7 +3,7 @@
 
 import { parentPort } from 'node:worker_threads';
 import * as arrow from 'apache-arrow';
-import { writeArrowDataFile } from '../iceberg/parquet-data-file.js';
+import { writeArrowDataFile } from '../iceberg/io/parquet-data-file.js';
 import type { EncodeRequest, EncodeResponse } from './parquet-encoder-pool.js';
 
 parentPort!.on('message', (request: EncodeRequest) => {

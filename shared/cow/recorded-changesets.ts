@@ -1,9 +1,9 @@
 // Which change-sets the table already applied, read from the snapshot summaries along main's ancestry
 // (the table is the truth; the state store's "committed" marker is only the fast path).
 
-import { int64Equal } from '../iceberg/metadata-json.js';
-import type { Snapshot, TableMetadata } from '../iceberg/metadata-types.js';
-import { currentSnapshot } from '../iceberg/snapshot.js';
+import { int64Equal } from '../iceberg/spec/metadata-json.js';
+import type { Snapshot, TableMetadata } from '../iceberg/spec/metadata-types.js';
+import { currentSnapshot } from '../iceberg/spec/snapshot.js';
 import { CHANGESETS_SUMMARY_KEY } from './table-properties.js';
 
 /** change-set id → id of the snapshot that applied it, over the newest `depth` snapshots of main. */

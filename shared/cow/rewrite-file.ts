@@ -6,10 +6,10 @@
 
 import * as arrow from 'apache-arrow';
 import type { ChangeEvent } from '../changes/change-event.js';
-import { arrowTableToRows, columnsToArrowTable } from '../iceberg/arrow-rows.js';
-import type { TableMetadata } from '../iceberg/metadata-types.js';
-import type { DataFile } from '../iceberg/parquet-data-file.js';
-import type { BoundPartitionSpec } from '../iceberg/partitioning.js';
+import { arrowTableToRows, columnsToArrowTable } from '../iceberg/arrow/arrow-rows.js';
+import type { TableMetadata } from '../iceberg/spec/metadata-types.js';
+import type { DataFile } from '../iceberg/io/parquet-data-file.js';
+import type { BoundPartitionSpec } from '../iceberg/spec/partitioning.js';
 import {
   putWrittenDataFile,
   tableWriteOptions,
@@ -18,8 +18,8 @@ import {
   type FileStore,
   type LiveDataFile,
 } from '../iceberg/table-writer.js';
-import type { NestedField, Schema } from '../iceberg/types.js';
-import type { IcebergValue, Row } from '../iceberg/values.js';
+import type { NestedField, Schema } from '../iceberg/spec/types.js';
+import type { IcebergValue, Row } from '../iceberg/spec/values.js';
 import { columnarCompatible, rowsAt, spliceRows, type RowEdit } from './columnar-rewrite.js';
 import { conformRow } from './conform.js';
 import { foldedColumns, lacksAnyColumn, type FoldedColumn, type FoldedUpsert } from './folded-columns.js';

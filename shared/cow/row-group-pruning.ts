@@ -3,12 +3,12 @@
 // copied as bytes (row-group-rewrite.ts). Changes to the newest keys of a table sorted by key touch one
 // group of its newest file, so the rest of that file is neither decoded nor encoded.
 
-import { readParquetFooter } from '../iceberg/parquet-footer.js';
-import { spliceableLayout, type ParquetLayout } from '../iceberg/parquet-splice.js';
-import { fromSingleValueBytes } from '../iceberg/single-value.js';
-import { columnBounds } from '../iceberg/statistics-bounds.js';
-import type { NestedField } from '../iceberg/types.js';
-import type { IcebergValue } from '../iceberg/values.js';
+import { readParquetFooter } from '../iceberg/io/parquet-footer.js';
+import { spliceableLayout, type ParquetLayout } from '../iceberg/io/parquet-splice.js';
+import { fromSingleValueBytes } from '../iceberg/spec/single-value.js';
+import { columnBounds } from '../iceberg/io/statistics-bounds.js';
+import type { NestedField } from '../iceberg/spec/types.js';
+import type { IcebergValue } from '../iceberg/spec/values.js';
 import { someWithin } from './candidate-files.js';
 
 export interface PrunedGroups {

@@ -10,7 +10,7 @@ import {
   describeDataFileFromFooter,
   type WriteOptions,
   type WrittenDataFile,
-} from '../iceberg/parquet-data-file.js';
+} from '../iceberg/io/parquet-data-file.js';
 import {
   parquetLayout,
   SpliceRefused,
@@ -18,8 +18,8 @@ import {
   spliceRowGroups,
   type ParquetLayout,
   type SplicedGroup,
-} from '../iceberg/parquet-splice.js';
-import type { Schema } from '../iceberg/types.js';
+} from '../iceberg/io/parquet-splice.js';
+import type { Schema } from '../iceberg/spec/types.js';
 import type { RowEdit } from './columnar-rewrite.js';
 import type { PrunedGroups } from './row-group-pruning.js';
 

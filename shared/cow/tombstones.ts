@@ -6,9 +6,9 @@
 
 import { randomUUID } from 'node:crypto';
 import type { OrderKey } from '../changes/change-event.js';
-import { readRowsDataFile, writeRowsDataFile } from '../iceberg/parquet-data-file.js';
-import type { NestedField, Schema } from '../iceberg/types.js';
-import type { IcebergValue, Row } from '../iceberg/values.js';
+import { readRowsDataFile, writeRowsDataFile } from '../iceberg/io/parquet-data-file.js';
+import type { NestedField, Schema } from '../iceberg/spec/types.js';
+import type { IcebergValue, Row } from '../iceberg/spec/values.js';
 import type { FileStore } from '../iceberg/table-writer.js';
 import { conformRow, widenedFields } from './conform.js';
 import { keyString } from './keys.js';

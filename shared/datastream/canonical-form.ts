@@ -8,8 +8,8 @@ import { JsonNumber, parseJsonLossless, type JsonValue } from './lossless-json.j
 import { formatUnscaled } from './exact-number.js';
 import { formatDate, formatTime, formatTimestamp } from './temporal.js';
 import type { ColumnPlan } from './table.js';
-import { parseDecimal, type IcebergType } from '../iceberg/types.js';
-import type { IcebergValue, Row } from '../iceberg/values.js';
+import { parseDecimal, type IcebergType } from '../iceberg/spec/types.js';
+import type { IcebergValue, Row } from '../iceberg/spec/values.js';
 
 /** JSON text with object keys sorted and numbers written exactly (JsonNumber as its text). */
 export function sortedJsonText(value: JsonValue): string {

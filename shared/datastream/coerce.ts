@@ -19,8 +19,8 @@
 // "infinity"/"-infinity" for dates and timestamps are refused with a reason that says so: Iceberg has
 // no infinite date, and silently mapping them to a far date would change query results.
 
-import { parseDecimal, parseFixed, type IcebergType } from '../iceberg/types.js';
-import type { IcebergValue } from '../iceberg/values.js';
+import { parseDecimal, parseFixed, type IcebergType } from '../iceberg/spec/types.js';
+import type { IcebergValue } from '../iceberg/spec/values.js';
 import { CoercionFailure } from './errors.js';
 import {
   exactFromNumber,

@@ -3,7 +3,7 @@
 // checked for type when present. See the project docs for the event layout (gcp-facts §1.2–1.5).
 
 import { CHANGE_TYPES, type ChangeEvent, type ChangeType, type TableRef } from '../changes/change-event.js';
-import type { IcebergValue, Row } from '../iceberg/values.js';
+import type { IcebergValue, Row } from '../iceberg/spec/values.js';
 import {
   CoercionFailure,
   DatastreamValidationError,

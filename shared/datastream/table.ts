@@ -3,9 +3,9 @@
 // PostgreSQL-style definition (as in a config file) or an Iceberg schema (as loaded from the catalog).
 
 import type { TableRef } from '../changes/change-event.js';
-import { postgresToIceberg } from '../iceberg/postgres-types.js';
-import type { IcebergType, NestedField, Schema } from '../iceberg/types.js';
-import type { Row } from '../iceberg/values.js';
+import { postgresToIceberg } from './postgres-types.js';
+import type { IcebergType, NestedField, Schema } from '../iceberg/spec/types.js';
+import type { Row } from '../iceberg/spec/values.js';
 import { expectedTypeName, makeCoercer, type Coercer } from './coerce.js';
 
 /** A table as declared in config: PostgreSQL column types in source order, and the primary key. */

@@ -2,12 +2,12 @@
 // (maintenance/replace-snapshot.ts): writing its manifests under metadata/ with their manifest-list
 // records, and carrying a manifest's entries forward with the removed files marked DELETED.
 
-import { EntryStatus, partitionFieldTypes, writeManifest, type ManifestEntry } from './manifest.js';
-import { countEntries, summarizePartitions, type ManifestFile } from './manifest-list.js';
-import type { Int64, PartitionSpec, TableMetadata } from './metadata-types.js';
-import type { DataFile } from './parquet-data-file.js';
+import { EntryStatus, partitionFieldTypes, writeManifest, type ManifestEntry } from './manifests/manifest.js';
+import { countEntries, summarizePartitions, type ManifestFile } from './manifests/manifest-list.js';
+import type { Int64, PartitionSpec, TableMetadata } from './spec/metadata-types.js';
+import type { DataFile } from './io/parquet-data-file.js';
 import type { FileStore, SnapshotFileChanges } from './table-writer.js';
-import type { Schema } from './types.js';
+import type { Schema } from './spec/types.js';
 
 /** Writes the manifests of one snapshot: `<commitId>-m<n>.avro` under the table's metadata folder. */
 export class SnapshotManifestWriter {

@@ -6,18 +6,24 @@
 
 import { randomUUID } from 'node:crypto';
 import type * as arrow from 'apache-arrow';
-import { rowsToArrowTable } from './arrow-rows.js';
-import { EntryStatus, readManifest, type ManifestEntry } from './manifest.js';
-import { readManifestList, writeManifestList, type ManifestFile } from './manifest-list.js';
-import type { Int64, PartitionSpec, Snapshot, SnapshotSummary, TableMetadata } from './metadata-types.js';
+import { rowsToArrowTable } from './arrow/arrow-rows.js';
+import { EntryStatus, readManifest, type ManifestEntry } from './manifests/manifest.js';
+import { readManifestList, writeManifestList, type ManifestFile } from './manifests/manifest-list.js';
+import type {
+  Int64,
+  PartitionSpec,
+  Snapshot,
+  SnapshotSummary,
+  TableMetadata,
+} from './spec/metadata-types.js';
 import {
   readRowsDataFile,
   writeArrowDataFile,
   type DataFile,
   type WriteOptions,
   type WrittenDataFile,
-} from './parquet-data-file.js';
-import { BoundPartitionSpec } from './partitioning.js';
+} from './io/parquet-data-file.js';
+import { BoundPartitionSpec } from './spec/partitioning.js';
 import { RemovedFiles, SnapshotManifestWriter } from './snapshot-manifests.js';
 import {
   buildSummary,
@@ -26,9 +32,9 @@ import {
   nextSequenceNumber,
   snapshotCommit,
   type SnapshotCommit,
-} from './snapshot.js';
-import type { NestedField, Schema } from './types.js';
-import type { Row } from './values.js';
+} from './spec/snapshot.js';
+import type { NestedField, Schema } from './spec/types.js';
+import type { Row } from './spec/values.js';
 import type { ObjectStore } from '../ports/object-store.js';
 
 /** The part of the object store the format layer uses. */

@@ -8,11 +8,11 @@
 import { compareKey } from '../cow/keys.js';
 import { conformRow, widenedFields } from '../cow/conform.js';
 import { LEASE_TOKEN_SUMMARY_KEY } from '../cow/table-properties.js';
-import { EntryStatus } from '../iceberg/manifest.js';
-import type { Int64, TableMetadata } from '../iceberg/metadata-types.js';
-import { readRowsDataFile, type DataFile } from '../iceberg/parquet-data-file.js';
-import { BoundPartitionSpec } from '../iceberg/partitioning.js';
-import { currentSnapshot } from '../iceberg/snapshot.js';
+import { EntryStatus } from '../iceberg/manifests/manifest.js';
+import type { Int64, TableMetadata } from '../iceberg/spec/metadata-types.js';
+import { readRowsDataFile, type DataFile } from '../iceberg/io/parquet-data-file.js';
+import { BoundPartitionSpec } from '../iceberg/spec/partitioning.js';
+import { currentSnapshot } from '../iceberg/spec/snapshot.js';
 import {
   currentSchema,
   defaultSpec,
@@ -20,7 +20,7 @@ import {
   readManifestEntries,
   writeDataFiles,
 } from '../iceberg/table-writer.js';
-import type { Row } from '../iceberg/values.js';
+import type { Row } from '../iceberg/spec/values.js';
 import type { Logger } from '../log.js';
 import { PRIMARY_KEY_PROPERTY } from '../pipeline/table-directory.js';
 import { resolveUnknownCommit } from '../adapters/resolve-unknown-commit.js';

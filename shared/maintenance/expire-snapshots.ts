@@ -4,8 +4,13 @@
 // snapshots reached. The files still needed are computed from ALL snapshots the committed table keeps,
 // so a manifest or data file shared with a kept snapshot stays.
 
-import type { Snapshot, TableMetadata, TableRequirement, TableUpdate } from '../iceberg/metadata-types.js';
-import { currentSnapshot } from '../iceberg/snapshot.js';
+import type {
+  Snapshot,
+  TableMetadata,
+  TableRequirement,
+  TableUpdate,
+} from '../iceberg/spec/metadata-types.js';
+import { currentSnapshot } from '../iceberg/spec/snapshot.js';
 import type { Logger } from '../log.js';
 import {
   CommitConflictError,

@@ -5,8 +5,8 @@
 
 import { randomUUID } from 'node:crypto';
 import { recordedChangesets } from '../cow/recorded-changesets.js';
-import { currentSnapshot } from '../iceberg/snapshot.js';
-import type { TableMetadata } from '../iceberg/metadata-types.js';
+import { currentSnapshot } from '../iceberg/spec/snapshot.js';
+import type { TableMetadata } from '../iceberg/spec/metadata-types.js';
 import type { Logger } from '../log.js';
 import { tableIdentifier } from '../pipeline/commit-table.js';
 import type { Catalog } from '../ports/catalog.js';

@@ -2,7 +2,7 @@
 // table property of the same meaning when the caller leaves it unset, then to Iceberg's default, so a
 // table configured for Iceberg Java's maintenance behaves the same here.
 
-import type { TableMetadata } from '../iceberg/metadata-types.js';
+import type { TableMetadata } from '../iceberg/spec/metadata-types.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 

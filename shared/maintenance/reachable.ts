@@ -6,9 +6,9 @@
 
 import { fileURLToPath } from 'node:url';
 import { TOMBSTONES_PROPERTY } from '../cow/table-properties.js';
-import { EntryStatus, readManifest } from '../iceberg/manifest.js';
-import { readManifestList, type ManifestFile } from '../iceberg/manifest-list.js';
-import type { Snapshot } from '../iceberg/metadata-types.js';
+import { EntryStatus, readManifest } from '../iceberg/manifests/manifest.js';
+import { readManifestList, type ManifestFile } from '../iceberg/manifests/manifest-list.js';
+import type { Snapshot } from '../iceberg/spec/metadata-types.js';
 import type { FileStore } from '../iceberg/table-writer.js';
 import type { LoadedTable } from '../ports/catalog.js';
 

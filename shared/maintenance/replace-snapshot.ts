@@ -5,12 +5,12 @@
 // small commits built it — rewriting manifests is part of compacting a table.
 
 import { randomUUID } from 'node:crypto';
-import type { ManifestEntry } from '../iceberg/manifest.js';
-import type { ManifestFile } from '../iceberg/manifest-list.js';
-import type { PartitionSpec, TableMetadata } from '../iceberg/metadata-types.js';
-import type { DataFile } from '../iceberg/parquet-data-file.js';
-import { BoundPartitionSpec } from '../iceberg/partitioning.js';
-import { newSnapshotId, nextSequenceNumber } from '../iceberg/snapshot.js';
+import type { ManifestEntry } from '../iceberg/manifests/manifest.js';
+import type { ManifestFile } from '../iceberg/manifests/manifest-list.js';
+import type { PartitionSpec, TableMetadata } from '../iceberg/spec/metadata-types.js';
+import type { DataFile } from '../iceberg/io/parquet-data-file.js';
+import { BoundPartitionSpec } from '../iceberg/spec/partitioning.js';
+import { newSnapshotId, nextSequenceNumber } from '../iceberg/spec/snapshot.js';
 import { RemovedFiles, SnapshotManifestWriter } from '../iceberg/snapshot-manifests.js';
 import {
   currentSchema,

@@ -25,11 +25,11 @@ import {
   ORDER_COLUMNS,
   TOMBSTONES_PROPERTY,
 } from '../cow/table-properties.js';
-import type { TableMetadata, TableRequirement, TableUpdate } from '../iceberg/metadata-types.js';
-import { SchemaEvolutionError } from '../iceberg/schema.js';
-import { currentSnapshot } from '../iceberg/snapshot.js';
+import type { TableMetadata, TableRequirement, TableUpdate } from '../iceberg/spec/metadata-types.js';
+import { SchemaEvolutionError } from '../iceberg/spec/schema.js';
+import { currentSnapshot } from '../iceberg/spec/snapshot.js';
 import { writeSnapshot } from '../iceberg/table-writer.js';
-import type { NestedField, Schema } from '../iceberg/types.js';
+import type { NestedField, Schema } from '../iceberg/spec/types.js';
 import type { Logger } from '../log.js';
 import {
   CommitConflictError,

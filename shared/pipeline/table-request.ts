@@ -6,8 +6,8 @@
 
 import { ORDER_COLUMNS } from '../cow/table-properties.js';
 import type { ColumnPlan } from '../datastream/table.js';
-import { buildSortOrder } from '../iceberg/partitioning.js';
-import type { IcebergType, Schema } from '../iceberg/types.js';
+import { buildSortOrder } from '../iceberg/spec/partitioning.js';
+import type { IcebergType, Schema } from '../iceberg/spec/types.js';
 import type { CreateTableRequest } from '../ports/catalog.js';
 import { PG_TYPES_PROPERTY, PRIMARY_KEY_PROPERTY, SCHEMA_SOURCE_PROPERTY } from './table-directory.js';
 

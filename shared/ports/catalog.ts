@@ -2,9 +2,9 @@
 // SQLite catalog in the JDBC catalog schema. A commit is atomic: requirements are checked against the
 // current metadata and the updates applied, or nothing happens.
 
-import type { TableMetadata, TableRequirement, TableUpdate } from '../iceberg/metadata-types.js';
-import type { Schema } from '../iceberg/types.js';
-import type { PartitionSpec, SortOrder } from '../iceberg/metadata-types.js';
+import type { TableMetadata, TableRequirement, TableUpdate } from '../iceberg/spec/metadata-types.js';
+import type { Schema } from '../iceberg/spec/types.js';
+import type { PartitionSpec, SortOrder } from '../iceberg/spec/metadata-types.js';
 
 export interface TableIdentifier {
   namespace: string[];

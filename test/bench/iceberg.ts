@@ -6,10 +6,10 @@
 
 import * as arrow from 'apache-arrow';
 import * as pw from 'parquet-wasm';
-import { arrowTableToRows, rowsToArrowTable } from '../../shared/iceberg/arrow-rows.js';
-import { readArrowDataFile, writeArrowDataFile } from '../../shared/iceberg/parquet-data-file.js';
-import { buildSchema } from '../../shared/iceberg/schema.js';
-import type { Row } from '../../shared/iceberg/values.js';
+import { arrowTableToRows, rowsToArrowTable } from '../../shared/iceberg/arrow/arrow-rows.js';
+import { readArrowDataFile, writeArrowDataFile } from '../../shared/iceberg/io/parquet-data-file.js';
+import { buildSchema } from '../../shared/iceberg/spec/schema.js';
+import type { Row } from '../../shared/iceberg/spec/values.js';
 
 const ROWS = Number(process.argv[2] ?? 1_000_000);
 const RUNS = 5;

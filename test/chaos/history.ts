@@ -10,8 +10,8 @@ import {
   type OrderKey,
   type TableRef,
 } from '../../shared/changes/change-event.js';
-import type { Schema } from '../../shared/iceberg/types.js';
-import type { Row } from '../../shared/iceberg/values.js';
+import type { Schema } from '../../shared/iceberg/spec/types.js';
+import type { Row } from '../../shared/iceberg/spec/values.js';
 import { keyString } from '../../shared/cow/keys.js';
 
 import type { Random } from '../support/random.js';

@@ -22,7 +22,7 @@ import { encodeChangeSet } from '../../shared/changes/change-set.js';
 import { keyString } from '../../shared/cow/keys.js';
 import { CHANGESETS_SUMMARY_KEY, LEASE_TOKEN_SUMMARY_KEY } from '../../shared/cow/table-properties.js';
 import { readTableRows, ROW_GROUP_LIMIT_PROPERTY } from '../../shared/iceberg/table-writer.js';
-import type { TableRequirement, TableUpdate } from '../../shared/iceberg/metadata-types.js';
+import type { TableRequirement, TableUpdate } from '../../shared/iceberg/spec/metadata-types.js';
 import { silentLogger } from '../../shared/log.js';
 import {
   commitTable,

@@ -14,11 +14,11 @@ import {
   buildPartitionSpec,
   BoundPartitionSpec,
   UNPARTITIONED_SPEC,
-} from '../../shared/iceberg/partitioning.js';
-import type { TableMetadata } from '../../shared/iceberg/metadata-types.js';
+} from '../../shared/iceberg/spec/partitioning.js';
+import type { TableMetadata } from '../../shared/iceberg/spec/metadata-types.js';
 import { readLiveDataFiles, readTableRows, writeTableCommit } from '../../shared/iceberg/table-writer.js';
-import type { Schema } from '../../shared/iceberg/types.js';
-import type { Row } from '../../shared/iceberg/values.js';
+import type { Schema } from '../../shared/iceberg/spec/types.js';
+import type { Row } from '../../shared/iceberg/spec/values.js';
 import { LocalObjectStore } from '../../shared/adapters/embedded/local-object-store.js';
 import { applyCommit, newTableMetadata, writeMetadataFile } from './support/metadata-file.js';
 import { readWithDuckDb, readWithPyIceberg } from './support/readers.js';

@@ -10,7 +10,7 @@ import type {
   LoadedTable,
   TableIdentifier,
 } from '../../shared/ports/catalog.js';
-import type { TableRequirement, TableUpdate } from '../../shared/iceberg/metadata-types.js';
+import type { TableRequirement, TableUpdate } from '../../shared/iceberg/spec/metadata-types.js';
 
 export class BucketWarehouseCatalog implements Catalog {
   readonly name: string;

@@ -16,10 +16,10 @@ import {
   type TableIdentifier,
 } from '../../ports/catalog.js';
 import type { ObjectStore } from '../../ports/object-store.js';
-import type { TableMetadata, TableRequirement, TableUpdate } from '../../iceberg/metadata-types.js';
-import { parseJson, stringifyJson } from '../../iceberg/metadata-json.js';
-import { applyCommit, RequirementFailedError } from '../../iceberg/metadata-updates.js';
-import { newTableMetadata } from '../../iceberg/new-table-metadata.js';
+import type { TableMetadata, TableRequirement, TableUpdate } from '../../iceberg/spec/metadata-types.js';
+import { parseJson, stringifyJson } from '../../iceberg/spec/metadata-json.js';
+import { applyCommit, RequirementFailedError } from '../../iceberg/spec/metadata-updates.js';
+import { newTableMetadata } from '../../iceberg/spec/new-table-metadata.js';
 
 // The DDL SQLAlchemy emits for PyIceberg 0.12's SqlCatalog (schema "v1", with iceberg_type), which is
 // also Iceberg Java's JdbcCatalog V1 schema. PyIceberg detects v1 by the iceberg_type column.

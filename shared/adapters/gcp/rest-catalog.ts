@@ -14,8 +14,8 @@ import {
   type LoadedTable,
   type TableIdentifier,
 } from '../../ports/catalog.js';
-import type { TableMetadata, TableRequirement, TableUpdate } from '../../iceberg/metadata-types.js';
-import { parseJson, stringifyJson } from '../../iceberg/metadata-json.js';
+import type { TableMetadata, TableRequirement, TableUpdate } from '../../iceberg/spec/metadata-types.js';
+import { parseJson, stringifyJson } from '../../iceberg/spec/metadata-json.js';
 
 /** Extra headers for every request (auth, billing project); called per request so tokens stay fresh. */
 export type HeaderProvider = () => Promise<Record<string, string>> | Record<string, string>;

@@ -2,11 +2,11 @@
 // new v2 table metadata with the schema's own field ids, a snapshot commit applied by the engine's own
 // commit rules, and the result written as `metadata/vN.metadata.json` (lossless: ids beyond 2^53 stay).
 
-import type { TableMetadata } from '../../../shared/iceberg/metadata-types.js';
-import type { PartitionSpec, SortOrder } from '../../../shared/iceberg/metadata-types.js';
-import { stringifyJson } from '../../../shared/iceberg/metadata-json.js';
-import { newTableMetadata as newCatalogTableMetadata } from '../../../shared/iceberg/new-table-metadata.js';
-import type { Schema } from '../../../shared/iceberg/types.js';
+import type { TableMetadata } from '../../../shared/iceberg/spec/metadata-types.js';
+import type { PartitionSpec, SortOrder } from '../../../shared/iceberg/spec/metadata-types.js';
+import { stringifyJson } from '../../../shared/iceberg/spec/metadata-json.js';
+import { newTableMetadata as newCatalogTableMetadata } from '../../../shared/iceberg/spec/new-table-metadata.js';
+import type { Schema } from '../../../shared/iceberg/spec/types.js';
 import type { FileStore } from '../../../shared/iceberg/table-writer.js';
 
 export function newTableMetadata(
@@ -21,7 +21,7 @@ export function newTableMetadata(
   );
 }
 
-export { applyCommit } from '../../../shared/iceberg/metadata-updates.js';
+export { applyCommit } from '../../../shared/iceberg/spec/metadata-updates.js';
 
 let version = 0;
 

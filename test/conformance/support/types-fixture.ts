@@ -4,11 +4,11 @@
 
 import { readFileSync } from 'node:fs';
 import { JSONParse, JSONStringify } from 'json-with-bigint';
-import { postgresToIceberg } from '../../../shared/iceberg/postgres-types.js';
-import { buildSchema } from '../../../shared/iceberg/schema.js';
-import { formatDecimal } from '../../../shared/iceberg/transforms.js';
-import { parseDecimal, type IcebergType, type Schema } from '../../../shared/iceberg/types.js';
-import type { IcebergValue, Row } from '../../../shared/iceberg/values.js';
+import { postgresToIceberg } from '../../../shared/datastream/postgres-types.js';
+import { buildSchema } from '../../../shared/iceberg/spec/schema.js';
+import { formatDecimal } from '../../../shared/iceberg/spec/transforms.js';
+import { parseDecimal, type IcebergType, type Schema } from '../../../shared/iceberg/spec/types.js';
+import type { IcebergValue, Row } from '../../../shared/iceberg/spec/values.js';
 import type { CanonicalValue } from './readers.js';
 
 const FIXTURES = new URL('../../../../test/fixtures/iceberg/types/', import.meta.url);

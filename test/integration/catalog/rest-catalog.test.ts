@@ -16,9 +16,9 @@ import {
   type CreateTableRequest,
   type TableIdentifier,
 } from '../../../shared/ports/catalog.js';
-import type { Int64, Snapshot, TableUpdate } from '../../../shared/iceberg/metadata-types.js';
-import { applyCommit } from '../../../shared/iceberg/metadata-updates.js';
-import { newTableMetadata } from '../../../shared/iceberg/new-table-metadata.js';
+import type { Int64, Snapshot, TableUpdate } from '../../../shared/iceberg/spec/metadata-types.js';
+import { applyCommit } from '../../../shared/iceberg/spec/metadata-updates.js';
+import { newTableMetadata } from '../../../shared/iceberg/spec/new-table-metadata.js';
 import { googleAuthHeaders } from '../../../shared/adapters/gcp/google-auth-headers.js';
 import type { GoogleAuth } from 'google-auth-library';
 import { startFailingProxy, type FailingProxy } from './failing-proxy.js';

@@ -18,7 +18,7 @@ import {
   TableAlreadyExistsError,
   type CreateTableRequest,
 } from '../../../shared/ports/catalog.js';
-import type { Snapshot } from '../../../shared/iceberg/metadata-types.js';
+import type { Snapshot } from '../../../shared/iceberg/spec/metadata-types.js';
 
 let dir: string;
 let dbPath: string;

@@ -14,7 +14,7 @@ import {
   type ChangeSetHeader,
 } from '../../../shared/changes/change-set.js';
 import { compileTableDefinition } from '../../../shared/datastream/table.js';
-import { FIELD_ID_KEY } from '../../../shared/iceberg/arrow-schema.js';
+import { FIELD_ID_KEY } from '../../../shared/iceberg/arrow/arrow-schema.js';
 
 const table = compileTableDefinition(
   { schema: 'public', name: 'orders' },

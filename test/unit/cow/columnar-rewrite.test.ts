@@ -18,20 +18,20 @@ import { SqliteStateStore } from '../../../shared/adapters/embedded/sqlite-state
 import { compareKey, keyString } from '../../../shared/cow/keys.js';
 import { spliceRows, type RowEdit } from '../../../shared/cow/columnar-rewrite.js';
 import { indexKeys, locateKeys } from '../../../shared/cow/locate-keys.js';
-import { concatRanges, type DataRange } from '../../../shared/iceberg/arrow-concat.js';
-import { arrowTableToRows, rowsToArrowTable } from '../../../shared/iceberg/arrow-rows.js';
-import { icebergToArrowSchema } from '../../../shared/iceberg/arrow-schema.js';
-import { computeBoundsAndNaNs } from '../../../shared/iceberg/column-metrics.js';
+import { concatRanges, type DataRange } from '../../../shared/iceberg/arrow/arrow-concat.js';
+import { arrowTableToRows, rowsToArrowTable } from '../../../shared/iceberg/arrow/arrow-rows.js';
+import { icebergToArrowSchema } from '../../../shared/iceberg/arrow/arrow-schema.js';
+import { computeBoundsAndNaNs } from '../../../shared/iceberg/io/column-metrics.js';
 import {
   READ_BATCH_ROWS,
   readArrowDataFile,
   readRowsDataFile,
   writeArrowDataFile,
   writeRowsDataFile,
-} from '../../../shared/iceberg/parquet-data-file.js';
+} from '../../../shared/iceberg/io/parquet-data-file.js';
 import { readTableRows } from '../../../shared/iceberg/table-writer.js';
-import type { Schema } from '../../../shared/iceberg/types.js';
-import type { IcebergValue, Row } from '../../../shared/iceberg/values.js';
+import type { Schema } from '../../../shared/iceberg/spec/types.js';
+import type { IcebergValue, Row } from '../../../shared/iceberg/spec/values.js';
 import { silentLogger } from '../../../shared/log.js';
 import { commitTable, type CommitDependencies } from '../../../shared/pipeline/commit-table.js';
 import { runPython } from '../../support/python.js';

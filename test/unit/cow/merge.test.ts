@@ -15,8 +15,8 @@ import {
 } from '../../../shared/cow/merge.js';
 import { foldedColumns, lacksAnyColumn, type FoldedUpsert } from '../../../shared/cow/folded-columns.js';
 import { LSN_COLUMN, SOURCE_TS_COLUMN } from '../../../shared/cow/table-properties.js';
-import type { NestedField } from '../../../shared/iceberg/types.js';
-import type { Row } from '../../../shared/iceberg/values.js';
+import type { NestedField } from '../../../shared/iceberg/spec/types.js';
+import type { Row } from '../../../shared/iceberg/spec/values.js';
 import { seeded } from '../../support/random.js';
 import { change } from './support/stage.js';
 

@@ -5,8 +5,8 @@
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readRowsDataFile } from '../../../shared/iceberg/parquet-data-file.js';
-import { BoundPartitionSpec } from '../../../shared/iceberg/partitioning.js';
+import { readRowsDataFile } from '../../../shared/iceberg/io/parquet-data-file.js';
+import { BoundPartitionSpec } from '../../../shared/iceberg/spec/partitioning.js';
 import { currentSchema, defaultSpec, readLiveDataFiles } from '../../../shared/iceberg/table-writer.js';
 import { commitTable } from '../../../shared/pipeline/commit-table.js';
 import {

@@ -9,7 +9,7 @@ import { toChangeEvent } from '../../../shared/datastream/event.js';
 import { JsonNumber, parseJsonLossless } from '../../../shared/datastream/lossless-json.js';
 import { compileIcebergSchema, compileTableDefinition } from '../../../shared/datastream/table.js';
 import { daysFromCivil } from '../../../shared/datastream/temporal.js';
-import { postgresToIceberg } from '../../../shared/iceberg/postgres-types.js';
+import { postgresToIceberg } from '../../../shared/datastream/postgres-types.js';
 
 function coerce(pgType: string, value: unknown): unknown {
   return makeCoercer(postgresToIceberg(pgType).iceberg, pgType)(value);

@@ -16,7 +16,7 @@ import {
 import { parseJsonLossless, type JsonValue } from '../../../shared/datastream/lossless-json.js';
 import { isDatastreamObject, readChangeEvents } from '../../../shared/datastream/read-object.js';
 import type { CompiledTable } from '../../../shared/datastream/table.js';
-import type { Row } from '../../../shared/iceberg/values.js';
+import type { Row } from '../../../shared/iceberg/spec/values.js';
 import { canonicalText, sortedJsonText } from '../../../shared/datastream/canonical-form.js';
 import {
   expectedLines,

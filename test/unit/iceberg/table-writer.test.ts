@@ -4,9 +4,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EntryStatus, readManifest } from '../../../shared/iceberg/manifest.js';
-import { buildPartitionSpec } from '../../../shared/iceberg/partitioning.js';
-import { buildSchema } from '../../../shared/iceberg/schema.js';
+import { EntryStatus, readManifest } from '../../../shared/iceberg/manifests/manifest.js';
+import { buildPartitionSpec } from '../../../shared/iceberg/spec/partitioning.js';
+import { buildSchema } from '../../../shared/iceberg/spec/schema.js';
 import {
   readCurrentManifests,
   readLiveDataFiles,
@@ -15,7 +15,7 @@ import {
   writeTableCommit,
   type FileStore,
 } from '../../../shared/iceberg/table-writer.js';
-import type { TableMetadata } from '../../../shared/iceberg/metadata-types.js';
+import type { TableMetadata } from '../../../shared/iceberg/spec/metadata-types.js';
 import { applyCommit, newTableMetadata } from '../../conformance/support/metadata-file.js';
 
 class MemoryStore implements FileStore {

@@ -4,10 +4,10 @@
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readRowsDataFile } from '../../../shared/iceberg/parquet-data-file.js';
-import { currentSnapshot } from '../../../shared/iceberg/snapshot.js';
+import { readRowsDataFile } from '../../../shared/iceberg/io/parquet-data-file.js';
+import { currentSnapshot } from '../../../shared/iceberg/spec/snapshot.js';
 import { readLiveDataFiles } from '../../../shared/iceberg/table-writer.js';
-import { readManifestList } from '../../../shared/iceberg/manifest-list.js';
+import { readManifestList } from '../../../shared/iceberg/manifests/manifest-list.js';
 import { maintainTable } from '../../../shared/maintenance/maintain-table.js';
 import { listTableFiles } from '../../../shared/maintenance/remove-orphans.js';
 import { KEY, readWithPyIceberg, removeWarehouses, warehouse } from './support.js';

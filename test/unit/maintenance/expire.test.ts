@@ -5,8 +5,8 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readManifestList } from '../../../shared/iceberg/manifest-list.js';
-import { currentSnapshot } from '../../../shared/iceberg/snapshot.js';
+import { readManifestList } from '../../../shared/iceberg/manifests/manifest-list.js';
+import { currentSnapshot } from '../../../shared/iceberg/spec/snapshot.js';
 import { readLiveDataFiles } from '../../../shared/iceberg/table-writer.js';
 import { maintainTable } from '../../../shared/maintenance/maintain-table.js';
 import { commitTable } from '../../../shared/pipeline/commit-table.js';

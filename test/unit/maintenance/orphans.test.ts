@@ -5,7 +5,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { utimesSync } from 'node:fs';
-import { currentSnapshot } from '../../../shared/iceberg/snapshot.js';
+import { currentSnapshot } from '../../../shared/iceberg/spec/snapshot.js';
 import { maintainTable } from '../../../shared/maintenance/maintain-table.js';
 import { listTableFiles } from '../../../shared/maintenance/remove-orphans.js';
 import { KEY, readWithPyIceberg, removeWarehouses, warehouse } from './support.js';

@@ -4,8 +4,8 @@
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BoundPartitionSpec } from '../../../shared/iceberg/partitioning.js';
-import { readRowsDataFile } from '../../../shared/iceberg/parquet-data-file.js';
+import { BoundPartitionSpec } from '../../../shared/iceberg/spec/partitioning.js';
+import { readRowsDataFile } from '../../../shared/iceberg/io/parquet-data-file.js';
 import { currentSchema, defaultSpec, readLiveDataFiles } from '../../../shared/iceberg/table-writer.js';
 import { maintainTable } from '../../../shared/maintenance/maintain-table.js';
 import { createPartitionedTable, KEY, readWithPyIceberg, removeWarehouses, warehouse } from './support.js';

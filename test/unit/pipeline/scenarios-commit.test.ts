@@ -8,7 +8,7 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareTablesWithPyIceberg, type CompareJob } from '../../support/pyiceberg-compare.js';
 import { loadScenario, scenarioNames } from '../../support/scenarios.js';
-import { embeddedPipeline } from '../cow/support/embedded-pipeline.js';
+import { embeddedPipeline } from './support/embedded-pipeline.js';
 
 const scenarios = scenarioNames().filter((name) => existsSync(join(loadScenario(name).root, 'expected')));
 

@@ -10,10 +10,10 @@ import Database from 'better-sqlite3';
 import { LocalObjectStore } from '../../../../shared/adapters/embedded/local-object-store.js';
 import { SqliteCatalog } from '../../../../shared/adapters/embedded/sqlite-catalog.js';
 import { SqliteStateStore } from '../../../../shared/adapters/embedded/sqlite-state-store.js';
-import type { TableMetadata } from '../../../../shared/iceberg/metadata-types.js';
-import { readRowsDataFile, writeRowsDataFile } from '../../../../shared/iceberg/parquet-data-file.js';
+import type { TableMetadata } from '../../../../shared/iceberg/spec/metadata-types.js';
+import { readRowsDataFile, writeRowsDataFile } from '../../../../shared/iceberg/io/parquet-data-file.js';
 import { currentSchema, readLiveDataFiles } from '../../../../shared/iceberg/table-writer.js';
-import type { Row } from '../../../../shared/iceberg/values.js';
+import type { Row } from '../../../../shared/iceberg/spec/values.js';
 import { silentLogger } from '../../../../shared/log.js';
 import type { CommitDependencies, CommitOptions } from '../../../../shared/pipeline/commit-table.js';
 

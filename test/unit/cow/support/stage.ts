@@ -3,8 +3,8 @@
 
 import { encodeChangeSet, readChangeSetInfo } from '../../../../shared/changes/change-set.js';
 import type { ChangeEvent, TableRef } from '../../../../shared/changes/change-event.js';
-import type { Schema } from '../../../../shared/iceberg/types.js';
-import type { Row } from '../../../../shared/iceberg/values.js';
+import type { Schema } from '../../../../shared/iceberg/spec/types.js';
+import type { Row } from '../../../../shared/iceberg/spec/values.js';
 import { changesetLocation } from '../../../../shared/pipeline/ingest-file.js';
 import type { ObjectStore } from '../../../../shared/ports/object-store.js';
 import type { StateStore } from '../../../../shared/ports/state-store.js';
