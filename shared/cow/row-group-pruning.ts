@@ -3,7 +3,7 @@
 // copied as bytes (row-group-rewrite.ts). Changes to the newest keys of a table sorted by key touch one
 // group of its newest file, so the rest of that file is neither decoded nor encoded.
 
-import { readParquetFooter } from '../iceberg/io/parquet-footer.js';
+import { footerFacts } from '../iceberg/io/parquet-footer.js';
 import { spliceableLayout, type ParquetLayout } from '../iceberg/io/parquet-splice.js';
 import { fromSingleValueBytes } from '../iceberg/spec/single-value.js';
 import { columnBounds } from '../iceberg/io/statistics-bounds.js';
@@ -30,7 +30,7 @@ export function groupsHoldingKeys(
 ): PrunedGroups | undefined {
   const layout = spliceableLayout(bytes, file);
   if (!layout || layout.groups.length < 2 || typeof firstKeyField.type !== 'string') return undefined;
-  const leaf = readParquetFooter(bytes, file).leaves.findIndex(
+  const leaf = footerFacts(layout.footer).leaves.findIndex(
     (l) => l.fieldId === firstKeyField.id && l.path.length === 1,
   );
   if (leaf < 0) return undefined;

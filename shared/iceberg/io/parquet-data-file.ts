@@ -113,7 +113,7 @@ export function writeArrowDataFile(
  */
 export function describeDataFileFromFooter(bytes: Uint8Array, schema: Schema): WrittenDataFile | undefined {
   const footer = readParquetFooter(bytes);
-  const fromStatistics = boundsFromStatistics(bytes, schema.fields, footer.leaves);
+  const fromStatistics = boundsFromStatistics(footer, schema.fields);
   if (!schema.fields.every((f) => fromStatistics.covered.has(f.id))) return undefined;
   return {
     bytes,
@@ -139,7 +139,7 @@ export function describeDataFile(bytes: Uint8Array, table: arrow.Table, schema: 
   }
   // Bounds from the footer's statistics where they are exact (statistics-bounds.ts), the rest from the
   // Arrow data.
-  const fromStatistics = boundsFromStatistics(bytes, schema.fields, footer.leaves);
+  const fromStatistics = boundsFromStatistics(footer, schema.fields);
   const rest = schema.fields.flatMap((field, k) =>
     fromStatistics.covered.has(field.id)
       ? []

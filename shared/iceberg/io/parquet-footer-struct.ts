@@ -1,9 +1,11 @@
-// A Parquet footer as a Thrift struct tree (thrift-compact.ts), for code that edits a footer or reads
-// fields hyparquet's decoder does not keep exactly (parquet-splice.ts, statistics-bounds.ts): locating
-// and decoding it, the field ids of parquet.thrift this project uses, and the walk to column chunks.
+// A Parquet footer as a Thrift struct tree (thrift-compact.ts), the one footer decoder of the project:
+// parquet-footer.ts reads the manifest's facts from it, statistics-bounds.ts the min/max statistics and
+// parquet-splice.ts edits and re-encodes it. Locating and decoding it, the field ids of parquet.thrift
+// this project uses, and the walk to column chunks.
 
 import {
   decodeThriftStruct,
+  ThriftDecodeError,
   requiredField,
   ThriftType,
   type ThriftList,
@@ -12,8 +14,17 @@ import {
 
 export const PARQUET_MAGIC = [0x50, 0x41, 0x52, 0x31]; // PAR1
 
-// FileMetaData, RowGroup, ColumnChunk, ColumnMetaData and Statistics field ids (parquet.thrift).
-export const FILE = { schema: 2, numRows: 3, rowGroups: 4, encryption: 8 } as const;
+// FileMetaData, SchemaElement, RowGroup, ColumnChunk, ColumnMetaData and Statistics field ids
+// (parquet.thrift).
+export const FILE = { schema: 2, numRows: 3, rowGroups: 4, keyValueMetadata: 5, encryption: 8 } as const;
+export const SCHEMA = {
+  type: 1,
+  typeLength: 2,
+  name: 4,
+  numChildren: 5,
+  fieldId: 9,
+  logicalType: 10,
+} as const;
 export const GROUP = { columns: 1, numRows: 3, fileOffset: 5, ordinal: 7 } as const;
 export const CHUNK = {
   filePath: 1,
@@ -25,7 +36,9 @@ export const CHUNK = {
 } as const;
 export const META = {
   type: 1,
+  pathInSchema: 3,
   numValues: 5,
+  totalUncompressedSize: 6,
   totalCompressedSize: 7,
   dataPageOffset: 9,
   indexPageOffset: 10,
@@ -54,7 +67,12 @@ export function decodeFooterStruct(
   const footerLength = new DataView(bytes.buffer, bytes.byteOffset + n - 8, 4).getUint32(0, true);
   const footerStart = n - 8 - footerLength;
   if (footerStart < 4) throw new Error(`${file}: Parquet footer length ${footerLength} is too large`);
-  return { footer: decodeThriftStruct(bytes.subarray(footerStart, n - 8)).struct, footerStart };
+  try {
+    return { footer: decodeThriftStruct(bytes.subarray(footerStart, n - 8)).struct, footerStart };
+  } catch (e) {
+    if (e instanceof ThriftDecodeError) throw new Error(`${file}: unreadable Parquet footer: ${e.message}`);
+    throw e;
+  }
 }
 
 export function rowGroupStructs(footer: ThriftStruct): ThriftStruct[] {

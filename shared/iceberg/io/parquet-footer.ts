@@ -1,9 +1,21 @@
-// What the manifest needs from a Parquet footer, read with hyparquet's thrift decoder: per leaf column
-// (keyed by its Parquet field_id) the compressed size summed over row groups, the value count (nulls
-// included) and the null count; the row-group start offsets (`split_offsets`); the top-level columns.
-// Statistics min/max are not used: hyparquet decodes them lossily, bounds come from the Arrow data.
+// What the manifest needs from a Parquet footer: per leaf column (keyed by its Parquet field_id) the
+// compressed size summed over row groups, the value count (nulls included) and the null count; the
+// row-group start offsets (`split_offsets`); the top-level columns. The footer is decoded once, by the
+// Thrift codec the splice needs anyway (parquet-footer-struct.ts), and its row-group structs are kept so
+// statistics-bounds.ts reads min/max from the same decoded footer.
 
-import { parquetMetadata, type SchemaElement } from 'hyparquet';
+import {
+  chunkMetaData,
+  columnChunkStructs,
+  decodeFooterStruct,
+  FILE,
+  GROUP,
+  META,
+  rowGroupStructs,
+  SCHEMA,
+  STATS,
+} from './parquet-footer-struct.js';
+import { thriftField, ThriftType, type ThriftList, type ThriftStruct } from './thrift-compact.js';
 
 export interface LeafColumnFacts {
   fieldId: number | undefined;
@@ -15,6 +27,18 @@ export interface LeafColumnFacts {
   nullCount: number | undefined;
 }
 
+/** One element of the Parquet schema (depth-first, the root first). */
+export interface ParquetSchemaElement {
+  name: string;
+  /** Physical type (parquet.thrift Type), leaves only. */
+  physicalType: number | undefined;
+  typeLength: number | undefined;
+  fieldId: number | undefined;
+  numChildren: number;
+  /** The LogicalType union as decoded, when the writer set one. */
+  logicalType: ThriftStruct | undefined;
+}
+
 export interface ParquetFooterFacts {
   rowCount: number;
   splitOffsets: number[];
@@ -22,88 +46,117 @@ export interface ParquetFooterFacts {
   /** Top-level columns in file order, with their field ids. */
   columns: { name: string; fieldId: number | undefined }[];
   /** The full Parquet schema elements (depth-first), for inspection. */
-  schema: SchemaElement[];
+  schema: ParquetSchemaElement[];
   keyValueMetadata: Map<string, string>;
+  /** The decoded RowGroup structs, for the statistics (statistics-bounds.ts). */
+  rowGroups: ThriftStruct[];
 }
 
-function asArrayBuffer(bytes: Uint8Array): ArrayBuffer {
-  if (
-    bytes.byteOffset === 0 &&
-    bytes.byteLength === bytes.buffer.byteLength &&
-    bytes.buffer instanceof ArrayBuffer
-  ) {
-    return bytes.buffer;
-  }
-  // Copy into a fresh array: Buffer.prototype.slice makes a view, not a copy, and a Buffer from a
-  // network read often sits inside Node's shared pool, whose .buffer holds other data too.
-  const copy = new Uint8Array(bytes.byteLength);
-  copy.set(bytes);
-  return copy.buffer;
+const utf8 = new TextDecoder();
+
+function int(struct: ThriftStruct, id: number): number | undefined {
+  const v = thriftField(struct, id)?.value;
+  return typeof v === 'number' || typeof v === 'bigint' ? Number(v) : undefined;
+}
+
+function text(struct: ThriftStruct, id: number): string | undefined {
+  const v = thriftField(struct, id)?.value;
+  return v instanceof Uint8Array ? utf8.decode(v) : undefined;
+}
+
+function structs(struct: ThriftStruct, id: number): ThriftStruct[] {
+  const f = thriftField(struct, id);
+  return f?.type === ThriftType.List ? ((f.value as ThriftList).items as ThriftStruct[]) : [];
+}
+
+function strings(struct: ThriftStruct, id: number): string[] {
+  const f = thriftField(struct, id);
+  if (f?.type !== ThriftType.List) return [];
+  return (f.value as ThriftList).items.map((v) => (v instanceof Uint8Array ? utf8.decode(v) : ''));
+}
+
+function schemaElement(el: ThriftStruct): ParquetSchemaElement {
+  const logical = thriftField(el, SCHEMA.logicalType);
+  return {
+    name: text(el, SCHEMA.name) ?? '',
+    physicalType: int(el, SCHEMA.type),
+    typeLength: int(el, SCHEMA.typeLength),
+    fieldId: int(el, SCHEMA.fieldId),
+    numChildren: int(el, SCHEMA.numChildren) ?? 0,
+    logicalType: logical?.type === ThriftType.Struct ? (logical.value as ThriftStruct) : undefined,
+  };
 }
 
 /** Facts of a whole Parquet file's bytes. `file` names it in errors. */
 export function readParquetFooter(bytes: Uint8Array, file = '<parquet>'): ParquetFooterFacts {
-  // Only the footer is handed to the decoder, so no copy of the whole file is made.
-  if (bytes.length < 12) throw new Error(`${file}: not a Parquet file (${bytes.length} bytes)`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const footerLength = view.getUint32(bytes.length - 8, true);
-  if (footerLength + 8 > bytes.length)
-    throw new Error(`${file}: Parquet footer length ${footerLength} is too large`);
-  const footer = bytes.subarray(bytes.length - footerLength - 8);
-  let meta;
-  try {
-    meta = parquetMetadata(asArrayBuffer(footer));
-  } catch (e) {
-    throw new Error(`${file}: unreadable Parquet footer: ${(e as Error).message}`);
-  }
+  return footerFacts(decodeFooterStruct(bytes, file).footer);
+}
+
+/** Facts of an already decoded footer (FileMetaData struct). */
+export function footerFacts(footer: ThriftStruct): ParquetFooterFacts {
+  const schema = structs(footer, FILE.schema).map(schemaElement);
   // Leaf field ids in column-chunk order: the depth-first leaves of the schema.
   const leafIds: (number | undefined)[] = [];
   const columns: { name: string; fieldId: number | undefined }[] = [];
   let i = 1;
   const walk = (depth: number): void => {
-    const el = meta.schema[i++]!;
-    if (depth === 0) columns.push({ name: el.name, fieldId: el.field_id });
-    const children = el.num_children ?? 0;
-    if (children === 0) leafIds.push(el.field_id);
-    for (let c = 0; c < children; c++) walk(depth + 1);
+    const el = schema[i++];
+    if (!el) throw new Error(`the Parquet schema ends before its declared children`);
+    if (depth === 0) columns.push({ name: el.name, fieldId: el.fieldId });
+    if (el.numChildren === 0) leafIds.push(el.fieldId);
+    for (let c = 0; c < el.numChildren; c++) walk(depth + 1);
   };
-  const rootChildren = meta.schema[0]?.num_children ?? 0;
+  const rootChildren = schema[0]?.numChildren ?? 0;
   for (let c = 0; c < rootChildren; c++) walk(0);
 
-  const leaves: LeafColumnFacts[] = leafIds.map((fieldId, k) => ({
-    fieldId,
-    path: meta.row_groups[0]?.columns[k]?.meta_data?.path_in_schema ?? [],
-    compressedSize: 0,
-    uncompressedSize: 0,
-    valueCount: 0,
-    nullCount: 0,
-  }));
+  const rowGroups = rowGroupStructs(footer);
+  const firstChunks = rowGroups[0] ? columnChunkStructs(rowGroups[0]) : [];
+  const leaves: LeafColumnFacts[] = leafIds.map((fieldId, k) => {
+    const chunk = firstChunks[k];
+    return {
+      fieldId,
+      path: chunk ? strings(chunkMetaData(chunk), META.pathInSchema) : [],
+      compressedSize: 0,
+      uncompressedSize: 0,
+      valueCount: 0,
+      nullCount: 0,
+    };
+  });
   const splitOffsets: number[] = [];
-  for (const rg of meta.row_groups) {
-    const first = rg.columns[0]?.meta_data;
-    const start = rg.file_offset ?? first?.dictionary_page_offset ?? first?.data_page_offset;
-    if (start !== undefined) splitOffsets.push(Number(start));
-    rg.columns.forEach((chunk, k) => {
+  for (const group of rowGroups) {
+    const chunks = columnChunkStructs(group);
+    const first = chunks[0] ? chunkMetaData(chunks[0]) : undefined;
+    const start =
+      int(group, GROUP.fileOffset) ??
+      (first && (int(first, META.dictionaryPageOffset) ?? int(first, META.dataPageOffset)));
+    if (start !== undefined) splitOffsets.push(start);
+    chunks.forEach((chunk, k) => {
       const leaf = leaves[k];
-      const md = chunk.meta_data;
-      if (!leaf || !md) return;
-      leaf.compressedSize += Number(md.total_compressed_size);
-      leaf.uncompressedSize += Number(md.total_uncompressed_size);
-      leaf.valueCount += Number(md.num_values);
-      const nulls = md.statistics?.null_count;
+      if (!leaf) return;
+      const md = chunkMetaData(chunk);
+      leaf.compressedSize += int(md, META.totalCompressedSize) ?? 0;
+      leaf.uncompressedSize += int(md, META.totalUncompressedSize) ?? 0;
+      leaf.valueCount += int(md, META.numValues) ?? 0;
+      const stats = thriftField(md, META.statistics);
+      const nulls =
+        stats?.type === ThriftType.Struct ? int(stats.value as ThriftStruct, STATS.nullCount) : undefined;
       leaf.nullCount =
-        nulls === undefined || leaf.nullCount === undefined ? undefined : leaf.nullCount + Number(nulls);
+        nulls === undefined || leaf.nullCount === undefined ? undefined : leaf.nullCount + nulls;
     });
   }
   splitOffsets.sort((a, b) => a - b);
   const keyValueMetadata = new Map<string, string>();
-  for (const kv of meta.key_value_metadata ?? []) keyValueMetadata.set(kv.key, kv.value ?? '');
+  for (const kv of structs(footer, FILE.keyValueMetadata)) {
+    const key = text(kv, 1);
+    if (key !== undefined) keyValueMetadata.set(key, text(kv, 2) ?? '');
+  }
   return {
-    rowCount: Number(meta.num_rows),
+    rowCount: int(footer, FILE.numRows) ?? 0,
     splitOffsets,
     leaves,
     columns,
-    schema: meta.schema,
+    schema,
     keyValueMetadata,
+    rowGroups,
   };
 }

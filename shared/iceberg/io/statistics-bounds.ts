@@ -6,16 +6,8 @@
 // and −0.0, binaries, uuids, booleans, structs) and any column whose statistics are missing or inexact
 // is left to column-metrics.ts.
 
-import {
-  chunkMetaData,
-  columnChunkStructs,
-  decodeFooterStruct,
-  META,
-  PHYSICAL,
-  rowGroupStructs,
-  STATS,
-} from './parquet-footer-struct.js';
-import type { LeafColumnFacts } from './parquet-footer.js';
+import { chunkMetaData, columnChunkStructs, META, PHYSICAL, STATS } from './parquet-footer-struct.js';
+import type { ParquetFooterFacts } from './parquet-footer.js';
 import { stringBoundBytes, toSingleValueBytes } from '../spec/single-value.js';
 import { thriftField, ThriftType, type ThriftStruct } from './thrift-compact.js';
 import { parseDecimal, type IcebergType, type NestedField } from '../spec/types.js';
@@ -55,19 +47,15 @@ function less(a: bigint | Uint8Array, b: bigint | Uint8Array): boolean {
   return typeof a === 'bigint' ? a < (b as bigint) : Buffer.compare(a, b as Uint8Array) < 0;
 }
 
-/**
- * Bounds of the eligible top-level columns of a Parquet file from its footer statistics. `leaves` are the
- * footer's leaf columns in column-chunk order (parquet-footer.ts).
- */
+/** Bounds of the eligible top-level columns of a Parquet file from its footer statistics. */
 export function boundsFromStatistics(
-  bytes: Uint8Array,
+  footer: ParquetFooterFacts,
   fields: readonly NestedField[],
-  leaves: readonly LeafColumnFacts[],
 ): StatisticsBounds {
   const result: StatisticsBounds = { lowerBounds: new Map(), upperBounds: new Map(), covered: new Set() };
-  const groups = rowGroupStructs(decodeFooterStruct(bytes).footer);
+  const groups = footer.rowGroups;
   for (const field of fields) {
-    const leaf = leaves.findIndex((l) => l.fieldId === field.id && l.path.length === 1);
+    const leaf = footer.leaves.findIndex((l) => l.fieldId === field.id && l.path.length === 1);
     if (leaf < 0 || typeof field.type !== 'string') continue;
     const bounds = columnBounds(field.type, groups, leaf);
     if (!bounds) continue;

@@ -1,7 +1,7 @@
 // A generic Thrift compact-protocol codec, enough to edit a Parquet footer (FileMetaData) and write it
 // back: structs decode into their fields in wire order with each field's wire type kept, so encoding an
 // unedited tree gives back the same bytes, and fields this code knows nothing of pass through untouched.
-// (hyparquet's decoder, used to read footers, keeps values but not wire types, so it cannot re-encode.)
+// It is also the one decoder every footer is read with (parquet-footer.ts, statistics-bounds.ts).
 
 /** Compact-protocol wire types. */
 export const enum ThriftType {

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildSchema } from '../../../../shared/iceberg/spec/schema.js';
 import { readParquetFooter } from '../../../../shared/iceberg/io/parquet-footer.js';
+import { thriftField, ThriftType, type ThriftStruct } from '../../../../shared/iceberg/io/thrift-compact.js';
 import {
   dataFileReadOptions,
   READ_BATCH_ROWS,
@@ -148,11 +149,24 @@ test('every Parquet column carries its Iceberg field id, nested ones too, and th
     JSON.stringify(ids),
   );
   const el = (name: string) => footer.schema.find((e) => e.name === name)!;
-  assert.equal(el('dec').type, 'INT64');
-  assert.equal(el('big').type, 'FIXED_LEN_BYTE_ARRAY');
-  assert.equal(el('big').type_length, 16);
-  assert.deepEqual(el('ts').logical_type, { type: 'TIMESTAMP', isAdjustedToUTC: false, unit: 'MICROS' });
-  assert.deepEqual(el('tstz').logical_type, { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MICROS' });
+  assert.equal(el('dec').physicalType, 2); // INT64
+  assert.equal(el('big').physicalType, 7); // FIXED_LEN_BYTE_ARRAY
+  assert.equal(el('big').typeLength, 16);
+  // LogicalType union: TIMESTAMP is field 8, a TimestampType { 1: isAdjustedToUTC, 2: unit (2: MICROS) }
+  const timestamp = (name: string) => {
+    const logical = el(name).logicalType!;
+    assert.deepEqual(
+      logical.fields.map((f) => f.id),
+      [8],
+    );
+    const t = logical.fields[0]!.value as ThriftStruct;
+    return {
+      adjustedToUtc: thriftField(t, 1)!.type === ThriftType.True,
+      unit: (thriftField(t, 2)!.value as ThriftStruct).fields.map((f) => f.id),
+    };
+  };
+  assert.deepEqual(timestamp('ts'), { adjustedToUtc: false, unit: [2] });
+  assert.deepEqual(timestamp('tstz'), { adjustedToUtc: true, unit: [2] });
   assert.equal(footer.keyValueMetadata.has('iceberg.schema'), true);
   assert.deepEqual(JSON.parse(footer.keyValueMetadata.get('iceberg.schema')!), schema);
 });

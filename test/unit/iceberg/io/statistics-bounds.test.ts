@@ -68,7 +68,7 @@ test('bounds from the footer statistics equal the bounds computed from the data'
     const maxRowGroupSize = 1 + Math.floor(random() * 200);
     const { bytes } = writeRowsDataFile(rows, SCHEMA, { maxRowGroupSize });
     const footer = readParquetFooter(bytes);
-    const fromStatistics = boundsFromStatistics(bytes, SCHEMA.fields, footer.leaves);
+    const fromStatistics = boundsFromStatistics(footer, SCHEMA.fields);
     const table = rowsToArrowTable(SCHEMA, rows);
     const fromData = computeBoundsAndNaNs(
       SCHEMA.fields,
