@@ -41,7 +41,6 @@ import {
   type KeyChanges,
   type KeyOutcome,
 } from './merge.js';
-import { ParquetEncoderPool } from './parquet-encoder-pool.js';
 import { rewriteFile, type FileEdit, type RewriteContext } from './rewrite-file.js';
 import { groupsHoldingKeys } from './row-group-pruning.js';
 import {
@@ -57,12 +56,6 @@ export interface ApplyOptions {
   targetFileSizeBytes?: number;
   /** Source-time window a tombstone is kept (default 7 days). */
   tombstoneRetentionMs?: number;
-  /**
-   * Worker threads encoding rewritten files while the next is read, when more than one file is a
-   * candidate (default 0: inline). Measured on 2 shared cores it was slower (the threads compete with
-   * the main thread for the same cores); worth measuring where more cores are free.
-   */
-  encoderThreads?: number;
 }
 
 export interface ApplyCounts {
@@ -205,8 +198,6 @@ export async function applyBatch(
   const storedKeys = new Set<string>();
   const added: DataFile[] = [];
   const removed: string[] = [];
-  const threads = options.encoderThreads ?? 0;
-  if (candidates.length > 1 && threads > 0) ctx.encoder = new ParquetEncoderPool(threads);
   // the batch keys a read holds and the edits of those with applicable changes, edits by row
   const editsOf = (table: arrow.Table, path: string): { edits: FileEdit[]; stale: number } => {
     const edits: FileEdit[] = [];
@@ -223,44 +214,35 @@ export async function applyBatch(
     edits.sort((a, b) => a.row - b.row);
     return { edits, stale };
   };
-  // files being encoded: at most `threads` wait while the next is read (each holds a decoded file)
-  const writes: Promise<DataFile[]>[] = [];
-  try {
-    for (const file of candidates) {
-      const path = file.dataFile.filePath;
-      const bytes = await store.get(path);
-      // only the row groups whose key statistics admit a batch key, when that leaves some out
-      const pruned = ctx.encoder ? undefined : groupsHoldingKeys(bytes, path, keyFields[0]!, sortedFirstKeys);
-      if (pruned && pruned.groups.length === 0) continue; // no group can hold a batch key
-      let table = readArrowDataFile(bytes, schema.fields, path, pruned?.groups);
-      let { edits, stale } = editsOf(table, path);
-      if (edits.length === 0) {
-        counts.stale += stale;
-        continue;
-      }
-      let rewritten = await rewriteFile(ctx, file, bytes, table, edits, pruned);
-      if (rewritten && pruned) counts.unreadRowGroups += pruned.layout.groups.length - pruned.groups.length;
-      if (!rewritten) {
-        // the groups read cannot be spliced back: the whole file, read and rewritten
-        table = readArrowDataFile(bytes, schema.fields, path);
-        ({ edits, stale } = editsOf(table, path));
-        rewritten = (await rewriteFile(ctx, file, bytes, table, edits))!;
-      }
+  for (const file of candidates) {
+    const path = file.dataFile.filePath;
+    const bytes = await store.get(path);
+    // only the row groups whose key statistics admit a batch key, when that leaves some out
+    const pruned = groupsHoldingKeys(bytes, path, keyFields[0]!, sortedFirstKeys);
+    if (pruned && pruned.groups.length === 0) continue; // no group can hold a batch key
+    let table = readArrowDataFile(bytes, schema.fields, path, pruned?.groups);
+    let { edits, stale } = editsOf(table, path);
+    if (edits.length === 0) {
       counts.stale += stale;
-      counts.rewrittenFiles++;
-      counts.rewrittenBytes += file.dataFile.fileSizeInBytes;
-      if (rewritten.byRows) counts.rewrittenByRows++;
-      counts.copiedRowGroups += rewritten.copiedRowGroups;
-      counts.updated += rewritten.updated;
-      counts.deleted += rewritten.deleted;
-      removed.push(path);
-      rewritten.added.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
-      writes.push(rewritten.added);
-      if (writes.length > threads) await writes[writes.length - 1 - threads];
+      continue;
     }
-    for (const files of writes) added.push(...(await files));
-  } finally {
-    await ctx.encoder?.close();
+    let rewritten = await rewriteFile(ctx, file, bytes, table, edits, pruned);
+    if (rewritten && pruned) counts.unreadRowGroups += pruned.layout.groups.length - pruned.groups.length;
+    if (!rewritten) {
+      // the groups read cannot be spliced back: the whole file, read and rewritten
+      table = readArrowDataFile(bytes, schema.fields, path);
+      ({ edits, stale } = editsOf(table, path));
+      rewritten = (await rewriteFile(ctx, file, bytes, table, edits))!;
+    }
+    counts.stale += stale;
+    counts.rewrittenFiles++;
+    counts.rewrittenBytes += file.dataFile.fileSizeInBytes;
+    if (rewritten.byRows) counts.rewrittenByRows++;
+    counts.copiedRowGroups += rewritten.copiedRowGroups;
+    counts.updated += rewritten.updated;
+    counts.deleted += rewritten.deleted;
+    removed.push(path);
+    added.push(...(await rewritten.added));
   }
 
   // 4b. keys the table does not hold: inserts (sorted by key) or tombstones only

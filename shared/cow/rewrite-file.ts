@@ -24,7 +24,6 @@ import { columnarCompatible, rowsAt, spliceRows, type RowEdit } from './columnar
 import { conformRow } from './conform.js';
 import { foldedColumns, lacksAnyColumn, type FoldedColumn, type FoldedUpsert } from './folded-columns.js';
 import { foldChanges, foldedOutcome, needsStoredRow, type KeyOutcome } from './merge.js';
-import type { ParquetEncoderPool } from './parquet-encoder-pool.js';
 import type { PrunedGroups } from './row-group-pruning.js';
 import { rewriteRowGroups } from './row-group-rewrite.js';
 
@@ -49,12 +48,10 @@ export interface RewriteContext {
   perFile: number;
   /** Called with the outcome of every changed key (tombstones). */
   record(k: string, outcome: Pick<KeyOutcome, 'kind' | 'order'>, key: IcebergValue[]): void;
-  /** Worker threads for the Parquet encoding of column-wise rewrites; inline without. */
-  encoder?: ParquetEncoderPool;
 }
 
 export interface RewrittenFile {
-  /** The new files; settles once they are encoded and stored (in a worker, the caller goes on meanwhile). */
+  /** The new files; settles once they are encoded and stored. */
   added: Promise<DataFile[]>;
   updated: number;
   deleted: number;
@@ -84,9 +81,8 @@ export async function rewriteFile(
     if (staysInPartition(ctx.spec, partition, folded)) {
       const out = spliceRows(table, ctx.schema, folded.rowEdits, folded.replacements);
       const rowsLeft = file.dataFile.recordCount - table.numRows + (out?.numRows ?? 0);
-      // Only the row groups holding an edit are encoded again when the result stays one file (inline:
-      // the encoder pool's workers encode whole files).
-      if (!ctx.encoder && rowsLeft <= ctx.perFile) {
+      // Only the row groups holding an edit are encoded again when the result stays one file.
+      if (rowsLeft <= ctx.perFile) {
         const path = file.dataFile.filePath;
         const options = tableWriteOptions(ctx.metadata);
         const spliced = rewriteRowGroups(bytes, path, out, folded.rowEdits, ctx.schema, options, pruned);
@@ -163,8 +159,8 @@ function foldToColumns(
   };
 }
 
-/** The rewritten rows as files of at most `perFile` rows, encoded inline or in the worker pool. */
-function writeParts(
+/** The rewritten rows as files of at most `perFile` rows. */
+async function writeParts(
   ctx: RewriteContext,
   out: arrow.RecordBatch | undefined,
   partition: DataFile['partition'],
@@ -173,20 +169,9 @@ function writeParts(
   for (let start = 0; out && start < out.numRows; start += ctx.perFile) {
     parts.push(new arrow.Table([out.slice(start, Math.min(out.numRows, start + ctx.perFile))]));
   }
-  const encoder = ctx.encoder;
-  if (encoder) {
-    return Promise.all(
-      parts.map(async (part) =>
-        putWrittenDataFile(ctx.metadata, ctx.store, await encoder.encode(part, ctx.schema), partition),
-      ),
-    );
-  }
-  return (async () => {
-    const files: DataFile[] = [];
-    for (const part of parts)
-      files.push(await writeArrowAsDataFile(ctx.metadata, ctx.store, part, partition));
-    return files;
-  })();
+  const files: DataFile[] = [];
+  for (const part of parts) files.push(await writeArrowAsDataFile(ctx.metadata, ctx.store, part, partition));
+  return files;
 }
 
 /**

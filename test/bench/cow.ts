@@ -1,5 +1,5 @@
 // Copy-on-write benchmark: `npm run bench -- cow [--rows 2000000] [--changes 20000] [--rows-per-file 250000]
-// [--per-event 500] [--per-event-seconds 60] [--threads N] [--repeat 3] [--large] [--skip-pyiceberg]`. Needs DSI_PYTHON,
+// [--per-event 500] [--per-event-seconds 60] [--repeat 3] [--large] [--skip-pyiceberg]`. Needs DSI_PYTHON,
 // the readers' venv, which `npm run bench` installs and sets when no stack is loaded. `--large` is 10M rows /
 // 100k changes.
 //
@@ -65,8 +65,6 @@ const skipPy = args.includes('--skip-pyiceberg');
 // Each case (uniform, hot keys) is run this many times, each time on new changes of the same kind, and
 // its median reported: single runs of the same build on this kind of shared machine ranged over ±25%.
 const REPEAT = Math.max(1, num('repeat', large ? 1 : 3));
-// worker threads encoding rewritten files (default: the engine's own choice)
-const THREADS = args.includes('--threads') ? num('threads', 2) : undefined;
 
 const T = { schema: 'bench', name: 'products' };
 const DATA_FIELDS: Schema['fields'] = [
@@ -123,7 +121,7 @@ async function main(): Promise<void> {
     objects,
     state,
     log: silentLogger,
-    options: THREADS === undefined ? {} : { encoderThreads: THREADS },
+    options: {},
   };
   const workRoot = join(dir, 'work');
   await catalog.createNamespace(['bench']);

@@ -7,14 +7,9 @@
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
-import Database from 'better-sqlite3';
-import { LocalObjectStore } from '../../../shared/adapters/embedded/local-object-store.js';
-import { SqliteCatalog } from '../../../shared/adapters/embedded/sqlite-catalog.js';
-import { SqliteStateStore } from '../../../shared/adapters/embedded/sqlite-state-store.js';
 import { compareKey, keyString } from '../../../shared/cow/keys.js';
 import { spliceRows, type RowEdit } from '../../../shared/cow/columnar-rewrite.js';
 import { indexKeys, locateKeys } from '../../../shared/cow/locate-keys.js';
@@ -29,11 +24,9 @@ import {
   writeArrowDataFile,
   writeRowsDataFile,
 } from '../../../shared/iceberg/io/parquet-data-file.js';
-import { readTableRows } from '../../../shared/iceberg/table-writer.js';
 import type { Schema } from '../../../shared/iceberg/spec/types.js';
 import type { IcebergValue, Row } from '../../../shared/iceberg/spec/values.js';
-import { silentLogger } from '../../../shared/log.js';
-import { commitTable, type CommitDependencies } from '../../../shared/pipeline/commit-table.js';
+import { commitTable } from '../../../shared/pipeline/commit-table.js';
 import { runPython } from '../../support/python.js';
 import { seeded } from '../../support/random.js';
 import { assertMetricsMatchRows, embeddedCommit } from './support/embedded-commit.js';
@@ -417,48 +410,3 @@ function decimal2(v: bigint): string {
   const abs = v < 0n ? -v : v;
   return `${v < 0n ? '-' : ''}${abs / 100n}.${String(abs % 100n).padStart(2, '0')}`;
 }
-
-test('rewritten files encoded in worker threads hold the same rows as inline', async () => {
-  const results: Row[][] = [];
-  for (const encoderThreads of [0, 2]) {
-    const dir = mkdtempSync(join(tmpdir(), 'dsi-columnar-threads-'));
-    dirs.push(dir);
-    const db = new Database(join(dir, 'catalog.db'));
-    const objects = new LocalObjectStore();
-    const catalog = new SqliteCatalog({
-      database: db,
-      warehouse: join(dir, 'warehouse'),
-      objectStore: objects,
-    });
-    const state = new SqliteStateStore(db);
-    // before any data a row is estimated at 64 bytes: files of 1,000 rows
-    const options = { targetFileSizeBytes: 64_000, encoderThreads };
-    const deps: CommitDependencies = { catalog, objects, state, log: silentLogger, options };
-    const stage = (events: ReturnType<typeof change>[]) =>
-      stageChangeset({ objects, state, workRoot: join(dir, 'work') }, T, SCHEMA, PK, events);
-    const row = (id: number, v: number): Row => ({
-      region: 'r',
-      id,
-      name: `n${id}v${v}`,
-      price: BigInt(v),
-      active: null,
-      note: null,
-    });
-    await stage(Array.from({ length: 3000 }, (_, id) => change(T, PK, 'upsert', row(id, 0), 1000)));
-    await commitTable(deps, 'shop.stock');
-    await stage([
-      ...[0, 999, 1000, 1999, 2500].map((id) => change(T, PK, 'upsert', row(id, 1), 2000)),
-      change(T, PK, 'delete', { region: 'r', id: 2999 }, 2000),
-    ]);
-    const result = await commitTable(deps, 'shop.stock');
-    assert.ok(result.status === 'committed');
-    assert.equal(result.counts.rewrittenFiles, 3);
-    const { metadata } = await catalog.loadTable({ namespace: ['shop'], name: 'stock' });
-    const rows = await readTableRows(metadata, objects, SCHEMA.fields);
-    results.push(rows.sort((a, b) => Number(a.id) - Number(b.id)));
-    db.close();
-  }
-  assert.equal(results[1]!.length, 2999);
-  assert.equal(results[1]!.filter((r) => r.price === 1n).length, 5);
-  assert.deepEqual(results[1], results[0]);
-});
