@@ -1,6 +1,7 @@
 // `datastream-iceberg show`: a table's rows as JSON lines in the canonical row form, sorted by key.
 
 import { silentLogger } from '../../shared/log.js';
+import { canonicalTableRows } from '../../shared/pipeline/table-info.js';
 import { NoSuchTableError } from '../../shared/ports/catalog.js';
 import { createEmbeddedRuntime } from '../../shared/runtime/embedded.js';
 import {
@@ -13,7 +14,6 @@ import {
   UsageError,
 } from './args.js';
 import type { CliCommand } from './command.js';
-import { canonicalTableRows } from './table-rows.js';
 
 const USAGE = `usage: datastream-iceberg show <namespace.table> --warehouse <dir> [--limit <n>]
 

@@ -1,10 +1,8 @@
 // `datastream-iceberg status`: per table the last snapshot, the lag and what waits; the files that failed.
 
-import { NEWEST_SOURCE_TS_SUMMARY_KEY } from '../../shared/cow/table-properties.js';
-import type { Snapshot } from '../../shared/iceberg/spec/metadata-types.js';
-import { currentSnapshot } from '../../shared/iceberg/spec/snapshot.js';
 import { silentLogger } from '../../shared/log.js';
 import { tableIdentifier } from '../../shared/pipeline/commit-table.js';
+import { newestSourceTs, tableSnapshot, type Snapshot } from '../../shared/pipeline/table-info.js';
 import { NoSuchTableError } from '../../shared/ports/catalog.js';
 import { loadCloudConfig } from '../../shared/config.js';
 import type { Catalog } from '../../shared/ports/catalog.js';
@@ -99,11 +97,11 @@ async function statusOf(
   for (const key of [...keys].sort()) {
     let snapshot: Snapshot | undefined;
     try {
-      snapshot = currentSnapshot((await ports.catalog.loadTable(tableIdentifier(key))).metadata);
+      snapshot = tableSnapshot((await ports.catalog.loadTable(tableIdentifier(key))).metadata);
     } catch (error) {
       if (!(error instanceof NoSuchTableError)) throw error;
     }
-    const newest = snapshot?.summary[NEWEST_SOURCE_TS_SUMMARY_KEY];
+    const newest = newestSourceTs(snapshot);
     tables.push({
       table: key,
       snapshotId: snapshot ? String(snapshot['snapshot-id']) : null,

@@ -3,6 +3,7 @@
 
 import { compileTableDefinition } from '../../shared/datastream/table.js';
 import { silentLogger } from '../../shared/log.js';
+import { describeTable } from '../../shared/pipeline/table-info.js';
 import { engineTableRequest } from '../../shared/pipeline/table-request.js';
 import { NoSuchTableError, TableAlreadyExistsError } from '../../shared/ports/catalog.js';
 import { createEmbeddedRuntime } from '../../shared/runtime/embedded.js';
@@ -15,7 +16,7 @@ import {
   UsageError,
 } from './args.js';
 import type { CliCommand } from './command.js';
-import { describeTable, formatDescription } from './describe-table.js';
+import { formatDescription } from './describe-table.js';
 import { readTablesFile, TABLES_FILE } from './tables-file.js';
 
 const USAGE = `usage: datastream-iceberg tables create <namespace.table> --warehouse <dir> --tables <${TABLES_FILE}> [--if-not-exists] [--json]
