@@ -79,8 +79,37 @@ class Reader {
   }
 
   zigzag(): bigint {
-    const n = this.varint();
-    return (n >> 1n) ^ -(n & 1n);
+    // Most values fit in 7 bytes (49 bits), which a number holds exactly: BigInt only for the rest.
+    const start = this.pos;
+    let n = 0;
+    let scale = 1;
+    for (let i = 0; i < 7; i++) {
+      const b = this.byte();
+      n += (b & 0x7f) * scale;
+      if ((b & 0x80) === 0) return BigInt(n % 2 === 0 ? n / 2 : -(n + 1) / 2);
+      scale *= 128;
+    }
+    this.pos = start;
+    const big = this.varint();
+    return (big >> 1n) ^ -(big & 1n);
+  }
+
+  /** A zigzag i16/i32 or an unsigned length: at most 5 bytes, exact as a number. */
+  smallZigzag(): number {
+    const n = this.smallVarint();
+    return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
+  }
+
+  smallVarint(): number {
+    let n = 0;
+    let scale = 1;
+    for (let i = 0; i < 5; i++) {
+      const b = this.byte();
+      n += (b & 0x7f) * scale;
+      if ((b & 0x80) === 0) return n;
+      scale *= 128;
+    }
+    throw new ThriftDecodeError('varint too long for 32 bits', this.pos);
   }
 
   take(length: number): Uint8Array {
@@ -102,13 +131,13 @@ class Reader {
         return (this.byte() << 24) >> 24;
       case ThriftType.I16:
       case ThriftType.I32:
-        return Number(this.zigzag());
+        return this.smallZigzag();
       case ThriftType.I64:
         return this.zigzag();
       case ThriftType.Double:
         return new DataView(this.take(8).slice().buffer).getFloat64(0, true);
       case ThriftType.Binary:
-        return this.take(Number(this.varint()));
+        return this.take(this.smallVarint());
       case ThriftType.List:
       case ThriftType.Set:
         return this.list(type, depth + 1);
@@ -131,7 +160,7 @@ class Reader {
     if (depth > MAX_DEPTH) throw new ThriftDecodeError('nesting too deep', this.pos);
     const head = this.byte();
     const elementType = (head & 0x0f) as ThriftType;
-    const size = head >> 4 === 0x0f ? Number(this.varint()) : head >> 4;
+    const size = head >> 4 === 0x0f ? this.smallVarint() : head >> 4;
     const items: ThriftValue[] = [];
     for (let i = 0; i < size; i++) items.push(this.element(elementType, depth));
     return { kind, elementType, items };
@@ -139,7 +168,7 @@ class Reader {
 
   map(depth: number): ThriftMap {
     if (depth > MAX_DEPTH) throw new ThriftDecodeError('nesting too deep', this.pos);
-    const size = Number(this.varint());
+    const size = this.smallVarint();
     if (size === 0) return { keyType: ThriftType.Stop, valueType: ThriftType.Stop, entries: [] };
     const types = this.byte();
     const keyType = (types >> 4) as ThriftType;
@@ -159,7 +188,7 @@ class Reader {
       if (head === ThriftType.Stop) return { fields };
       const type = (head & 0x0f) as ThriftType;
       const delta = head >> 4;
-      const id = delta === 0 ? Number(this.zigzag()) : lastId + delta;
+      const id = delta === 0 ? this.smallZigzag() : lastId + delta;
       fields.push({ id, type, value: this.value(type, depth) });
       lastId = id;
     }
