@@ -177,8 +177,8 @@ export function buildData(
 
 /**
  * A reader of one column's values: readValue with the type's dispatch done once, for the columns a
- * change-set decode reads value by value (measured: the per-value dispatch, decimal type parsing and
- * TextDecoder calls on short strings were most of decoding 20,000 events).
+ * change-set decode reads value by value (the per-value dispatch, decimal type parsing and TextDecoder
+ * calls on short strings were most of a change-set's decoding).
  */
 export function columnReader(type: IcebergType, data: arrow.Data): (index: number) => IcebergValue {
   if (data.offset !== 0) return (index) => readValue(type, data, index);

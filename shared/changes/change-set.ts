@@ -319,8 +319,8 @@ const rowBuilders = new Map<string, RowBuilder>();
 /**
  * A function building row `index` of a decoded change-set, generated per column list: properties are
  * added by constant names in one order, so every row shares one hidden class, and a column absent from
- * the event (its presence bit clear) is left out. Measured: the generic loop was about half of decoding
- * 20,000 events. Names enter the code only as JSON string literals.
+ * the event (its presence bit clear) is left out: the generic loop was a large share of decoding a
+ * change-set (shared/cow/README.md, Measured). Names enter the code only as JSON string literals.
  */
 function rowBuilder(names: readonly string[]): RowBuilder {
   const cacheKey = JSON.stringify(names);

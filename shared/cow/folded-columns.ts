@@ -55,7 +55,7 @@ export function foldedColumns(
 }
 
 // The order columns are written as 64-bit integers straight into a typed array: a bigint made per row
-// (BigInt(ms), BigInt.asIntN(64, lsn)) was about 30 ms of a 14,000-update fold.
+// (BigInt(ms), BigInt.asIntN(64, lsn)) was a visible share of a fold (README.md, Measured).
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
@@ -94,8 +94,8 @@ const copiers = new Map<string, RowCopier>();
 /**
  * A function copying a row's values of the given columns into `columns[j][index]`, absent ones as
  * undefined, returning how many were absent. Generated per column list so each property is read by a
- * constant name (monomorphic): a loop over names made the reads megamorphic, about half of folding
- * 14,000 updates. Names enter the code only as JSON string literals.
+ * constant name (monomorphic): a loop over names made the reads megamorphic, a large share of folding
+ * (README.md, Measured). Names enter the code only as JSON string literals.
  */
 function rowCopier(names: readonly string[]): RowCopier {
   const key = JSON.stringify(names);
@@ -122,8 +122,8 @@ const absenceCheckers = new Map<string, (row: Row) => boolean>();
 
 /**
  * A function telling whether a row lacks any of the given columns (some value undefined), generated per
- * column list for constant-name property reads, as rowCopier is: needsStoredRow's loop over names was
- * about 4% of a 20,000-change commit.
+ * column list for constant-name property reads, as rowCopier is: needsStoredRow's loop over names
+ * showed in a commit's profile (README.md, Measured).
  */
 export function lacksAnyColumn(names: readonly string[]): (row: Row) => boolean {
   const key = JSON.stringify(names);

@@ -38,12 +38,10 @@ export class JsonSyntaxError extends Error {
 // runs there count: hex ids and hashes inside strings (uuids, schema keys) do not trip the check. Risky: a
 // run of 16 digits-or-dots (≥ 16 digits, or 15 and a dot: a harmless false positive), or an exponent of
 // three or more digits (overflow/underflow). A string holding such a pattern after one of those
-// characters only costs the slow path. (Measured on the ingest benchmark's lines: anchoring on the
-// separators and not on whitespace makes this scan about 20% cheaper than anchoring on either; a
-// hand-written character loop was slower than JSON.parse itself; a loop over the undecoded bytes, one
-// scan per chunk instead of per line, and reshaped patterns were no faster either: any pattern that
-// starts with a character class costs about 1 ns a character here, this one about twice that.) A
-// document that is itself a number has no separator before it and is checked apart.
+// characters only costs the slow path. (Anchoring on the separators and not on whitespace makes this
+// scan cheaper than anchoring on either; a hand-written character loop, a loop over the undecoded
+// bytes, one scan per chunk instead of per line and reshaped patterns were all no faster: README.md,
+// Measured.) A document that is itself a number has no separator before it and is checked apart.
 const RISKY_NUMBER = /[:,[]\s*-?\d(?:[\d.]{15}|[\d.]*[eE][+-]?\d{3})/g;
 
 /** One JSON number token, anchored where the scan points. */
@@ -100,8 +98,8 @@ const MARKER_CODE = 0;
 const MARKER_ESCAPE = '\\u0000';
 
 /**
- * The middle path for a text with risky-looking numbers (measured: the JS parser costs about ten times
- * JSON.parse per line): each risky number token is rewritten as a marked string, the text goes through
+ * The middle path for a text with risky-looking numbers (the JS parser costs many times JSON.parse per
+ * line): each risky number token is rewritten as a marked string, the text goes through
  * JSON.parse, and the marked strings are turned back into exact numbers. Returns undefined whenever the
  * text is anything but plain valid JSON of that shape (invalid, a marked token in key position, deeper
  * than MAX_JSON_DEPTH): the JS parser then gives the exact value or the precise error.
@@ -115,8 +113,7 @@ function parseWithMarkedNumbers(text: string, first: RegExpExecArray | null): Js
   let rewritten = '';
   let copied = 0; // text before this offset is already in `rewritten`
   let marked = 0;
-  // The scan goes on from the first match the caller found: the text before it is not scanned again
-  // (measured: risky lines parse about 10% faster).
+  // The scan goes on from the first match the caller found: the text before it is not scanned again.
   for (let match: RegExpExecArray | null = first; match !== null; match = RISKY_NUMBER.exec(text)) {
     let start = match.index + 1;
     while (isJsonWhitespace(text.charCodeAt(start))) start++;

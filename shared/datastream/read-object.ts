@@ -26,7 +26,7 @@ export type ReadOptions = EventOptions;
 /**
  * An object's events are of one table or a few: remember the lookups. Checked by a scan of a few
  * entries (an object of two interleaved tables missed a one-entry memo on every other event, and the
- * lookup behind it builds a key string each time: about 2% of the ingest benchmark's profile).
+ * lookup behind it builds a key string each time, which showed in the ingest benchmark's profile).
  */
 const MEMO_ENTRIES = 8;
 

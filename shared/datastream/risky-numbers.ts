@@ -1,6 +1,6 @@
 // Which lines of a chunk of JSONL bytes hold a number that JSON.parse may not keep exactly: the
 // WebAssembly scan of risky-numbers.wat, which finds the same tokens as the regex of lossless-json.ts
-// for a fraction of its cost (measured on the ingest benchmark's 50 MB: about 30 ms against 100-150 ms).
+// for a fraction of its cost (README.md, Measured).
 // A line it does not name goes straight to JSON.parse; a line it names takes the exact path. The same
 // check of one byte range (riskyRange) is what the envelope scan (envelope-scan.wat) asks of each
 // payload it finds, with the chunk loaded here (`load`) once for both.

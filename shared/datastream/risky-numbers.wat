@@ -1,14 +1,15 @@
 ;; Finds the lines of a chunk of UTF-8 JSONL bytes that hold a number token a double may not keep
 ;; exactly: the same tokens as RISKY_NUMBER in lossless-json.ts, [:,[] ws* -? digit, then 15 more of
 ;; [0-9.] or an exponent of three or more digits. Every other line can go through JSON.parse as it is.
-;; The regex costs about 2 ns a character; this scan looks at 16 bytes at a time (SIMD) and costs a
-;; fraction of that, because both kinds of token leave a trace that a few vector compares find:
+;; The regex looks at every character; this scan looks at 16 bytes at a time (SIMD) and costs a
+;; fraction of it (README.md, Measured), because both kinds of token leave a trace that a few vector
+;; compares find:
 ;;
 ;; - 16 or more [0-9.] in a row always cover one 8-byte-aligned group of eight such bytes;
 ;; - an exponent is e or E with a digit before it and [+-]? three digits after it.
 ;;
 ;; (The digit test is written out at each use: V8 does not inline one WebAssembly function into another,
-;; and a call per vector compare cost a third of the scan.)
+;; and a call per vector compare made the scan markedly slower.)
 ;;
 ;; Each such place is then checked byte by byte: the whole run of [0-9.] around it, and the anchor
 ;; before the run (optional "-", JSON whitespace other than newline, then ":", "," or "["). Digits in

@@ -1,9 +1,9 @@
 // JSONL bytes → line batches for the validating read, with each line's envelope read by
 // envelope-scan.wat. A line whose envelope the scan recognized is not decoded at all here: its event is
 // read from the scan's record and its payload decoded from the chunk's bytes (scanned-envelope.ts), so
-// three quarters of a Datastream line never become a string. Every other line is decoded as it is.
-// Measured on the ingest benchmark's 50 MB: decoding every chunk cost about 65 ms, decoding the
-// payloads alone about 30 ms, and no 2 MB string per chunk is made for the garbage collector.
+// most of a Datastream line never becomes a string. Every other line is decoded as it is. Decoding the
+// payloads alone costs much less than decoding every chunk (README.md, Measured), and no string of a
+// whole chunk is made for the garbage collector.
 //
 // UTF-8 is still checked for every byte: each chunk's complete lines at once (`isUtf8`, native), a
 // line split across chunks when it is whole. Invalid UTF-8 is an error naming its line.

@@ -63,7 +63,8 @@ const PER_EVENT = num('per-event', 500);
 const PER_EVENT_SECONDS = num('per-event-seconds', 60);
 const skipPy = args.includes('--skip-pyiceberg');
 // Each case (uniform, hot keys) is run this many times, each time on new changes of the same kind, and
-// its median reported: single runs of the same build on this kind of shared machine ranged over ±25%.
+// its median reported: single runs of the same build on a shared machine spread widely
+// (shared/cow/README.md, Measured).
 const REPEAT = Math.max(1, num('repeat', large ? 1 : 3));
 
 const T = { schema: 'bench', name: 'products' };

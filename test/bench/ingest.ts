@@ -200,10 +200,10 @@ async function main(): Promise<void> {
   console.log(`generated ${generatedEvents} events, ${mb.toFixed(1)} MB: ${path}`);
 
   // No forced garbage collection between runs: a full collection ages and flushes compiled code and
-  // shrinks the young generation, which a long-running instance never does (measured: it made the
-  // ingest run look up to 1.8× slower). Warm both paths first (3 × 8 MB): a function instance ingests file after file, so the steady,
-  // JIT-compiled state is what matters (measured: the first 20 MB run costs about 1.8× the fourth),
-  // and neither path should pay the other's warm-up.
+  // shrinks the young generation, which a long-running instance never does (it made the ingest run look
+  // much slower: shared/datastream/README.md, Measured). Warm both paths first (3 × 8 MB): a function
+  // instance ingests file after file, so the steady, JIT-compiled state is what matters (a first run
+  // costs far more than later ones), and neither path should pay the other's warm-up.
   const warmPath = join(tmpdir(), `datastream-ingest-bench-warm-${process.pid}.jsonl`);
   await generate(warmPath, 8 * 1024 * 1024);
   for (let i = 0; i < 3; i++) {
@@ -217,8 +217,8 @@ async function main(): Promise<void> {
     // Wall time and CPU time (user + system of the process) of each run. The ratio is taken on CPU
     // time, which other load on the machine disturbs far less than wall time; both are reported. The two
     // paths run interleaved, ROUNDS times each, and each keeps its best run: load from other processes
-    // only ever adds time, so the minimum is the estimate least disturbed by it (measured on a loaded
-    // machine: single runs of the same build gave ratios from 0.40 to 0.47).
+    // only ever adds time, so the minimum is the estimate least disturbed by it (single runs of one
+    // build spread widely on a loaded machine: shared/datastream/README.md, Measured).
     const cpuSeconds = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1e6;
     const timed = async <T>(run: () => Promise<T>) => {
       const started = process.hrtime.bigint();

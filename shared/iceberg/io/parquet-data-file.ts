@@ -40,9 +40,9 @@ export interface DataFile {
 /**
  * Rows per row group of every data file unless told otherwise (parquet-wasm's own default is 1,048,576).
  * A copy-on-write rewrite encodes again only the row groups that hold a changed row and copies the rest
- * (parquet-splice.ts), so smaller groups make a change to a few recent keys cheaper: measured on a
- * 250,000-row file whose changes sit in its newest 20,000 rows, one group of 53,392 rows was encoded
- * instead of the whole file. 65,536 rows is also one record batch when read (READ_BATCH_ROWS).
+ * (parquet-splice.ts), so smaller groups make a change to a few recent keys cheaper: one group is
+ * encoded instead of the whole file (README.md, Measured). 65,536 rows is also one record batch when
+ * read (READ_BATCH_ROWS).
  */
 export const DEFAULT_ROW_GROUP_ROWS = 65_536;
 
@@ -62,9 +62,8 @@ export interface WrittenDataFile {
 /**
  * Dictionary page size per column chunk, at most; past it the column falls back to plain encoding.
  * parquet-wasm's default (1 MiB) dictionary-encodes unique keys and timestamps, which ZSTD then
- * compresses worse than their plain values. Measured on 250,000 rows of the copy-on-write bench table,
- * 65,536-row groups: 1 MiB gave 3.04 MB written in 477 ms, 32 KiB 1.37 MB in 239 ms; a low-cardinality
- * column (1,000 distinct values) still fits its dictionary.
+ * compresses worse than their plain values: the smaller limit writes smaller files in less time
+ * (README.md, Measured), and a low-cardinality column still fits its dictionary.
  */
 export const DICTIONARY_PAGE_BYTES = 32 * 1024;
 

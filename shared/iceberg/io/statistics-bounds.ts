@@ -1,10 +1,10 @@
 // Lower/upper bounds taken from the min/max statistics the Parquet writer already put in the footer,
 // for the top-level columns whose statistics say exactly what Iceberg's bounds say: integers, dates,
 // times, timestamps and decimals stored as INT32/INT64 (signed order), and strings (unsigned byte order,
-// then truncated as column-metrics.ts truncates them). Scanning the Arrow data for them again cost about
-// 280 ms per 2,000,000 rows of the copy-on-write bench. Every other column (floats for their NaN counts
-// and −0.0, binaries, uuids, booleans, structs) and any column whose statistics are missing or inexact
-// is left to column-metrics.ts.
+// then truncated as column-metrics.ts truncates them): scanning the Arrow data for them again was a
+// visible share of writing a file (shared/cow/README.md, Measured). Every other column (floats for
+// their NaN counts and −0.0, binaries, uuids, booleans, structs) and any column whose statistics are
+// missing or inexact is left to column-metrics.ts.
 
 import { chunkMetaData, columnChunkStructs, META, PHYSICAL, STATS } from './parquet-footer-struct.js';
 import type { ParquetFooterFacts } from './parquet-footer.js';
