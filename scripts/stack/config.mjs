@@ -12,6 +12,7 @@ export const CACHE_DIR = join(REPO_ROOT, '.cache');
 export const BIN_DIR = join(CACHE_DIR, 'bin');
 export const VENV_DIR = join(CACHE_DIR, 'venv');
 export const ICEBERG_DIR = join(CACHE_DIR, 'iceberg');
+export const JAVA_READER_DIR = join(CACHE_DIR, 'java-reader');
 
 export const PINS = {
   fakeGcsServer: {
@@ -26,6 +27,12 @@ export const PINS = {
   },
   icebergOpenApi: { groupId: 'org.apache.iceberg', artifactId: 'iceberg-open-api', version: '1.10.1' },
   pythonRequirements: join(STACK_DIR, 'requirements.txt'),
+  // Iceberg Java's generic reader, a witness beside PyIceberg and DuckDB: its libraries are those Maven
+  // resolves for this pom at the iceberg-open-api version above; the program is compiled once.
+  javaReader: {
+    pom: join(STACK_DIR, 'java-reader', 'pom.xml'),
+    source: join(STACK_DIR, 'java-reader', 'IcebergJavaReader.java'),
+  },
 };
 
 /** The project id every emulator and client agrees on; emulators accept any id. */

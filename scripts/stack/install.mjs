@@ -14,7 +14,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
-import { BIN_DIR, ICEBERG_DIR, PINS, VENV_DIR } from './config.mjs';
+import { BIN_DIR, ICEBERG_DIR, JAVA_READER_DIR, PINS, VENV_DIR } from './config.mjs';
 import { exec } from './exec.mjs';
 
 function readStamp(path) {
@@ -77,6 +77,41 @@ async function ensureIcebergCatalogJar() {
   if (!existsSync(jar)) throw new Error(`mvn reported success but ${jar} is missing`);
   writeFileSync(stampPath, JSON.stringify({ installed: wanted }) + '\n');
   return jar;
+}
+
+/**
+ * The Iceberg Java reader (IcebergJavaReader.java): iceberg-data and iceberg-parquet with their Maven
+ * dependencies in .cache/java-reader/lib, the program compiled into .cache/java-reader/classes. Its class
+ * path ends with the REST catalog jar, which brings the GCS FileIO, Hadoop's classes and SQLite's driver.
+ */
+async function ensureJavaReader(catalogJar) {
+  const { pom, source } = PINS.javaReader;
+  const version = PINS.icebergOpenApi.version;
+  const lib = join(JAVA_READER_DIR, 'lib');
+  const classes = join(JAVA_READER_DIR, 'classes');
+  const classpath = [classes, join(lib, '*'), catalogJar].join(delimiter);
+  const stampPath = join(JAVA_READER_DIR, 'stamp.json');
+  const wanted = createHash('sha256')
+    .update(`${version}\0${readFileSync(pom, 'utf8')}\0${readFileSync(source, 'utf8')}`)
+    .digest('hex');
+  if (existsSync(classes) && readStamp(stampPath)?.installed === wanted) return classpath;
+
+  log(`installing the Iceberg Java reader (iceberg-data ${version}) …`);
+  rmSync(JAVA_READER_DIR, { recursive: true, force: true });
+  mkdirSync(classes, { recursive: true });
+  await exec('mvn', [
+    '-B',
+    '-q',
+    '-f',
+    pom,
+    'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies',
+    `-Diceberg.version=${version}`,
+    '-DincludeScope=runtime',
+    `-DoutputDirectory=${lib}`,
+  ]);
+  await exec('javac', ['-d', classes, '-cp', classpath, source]);
+  writeFileSync(stampPath, JSON.stringify({ installed: wanted }) + '\n');
+  return classpath;
 }
 
 // Loads DuckDB's iceberg extension from the duckdb-ext-iceberg package with every automatic download
@@ -204,7 +239,8 @@ export async function installStack() {
   await Promise.all([
     ensureJava(),
     ensureTool('go', ['version'], 'fake-gcs-server and cloud-tasks-emulator'),
-    ensureTool('mvn', ['-v'], 'the Iceberg REST catalog'),
+    ensureTool('mvn', ['-v'], 'the Iceberg REST catalog and the Iceberg Java reader'),
+    ensureTool('javac', ['-version'], 'the Iceberg Java reader'),
   ]);
   const gcloud = await findGcloudEmulators();
   // Go builds are CPU-bound and run one after the other; the jar and the venv mostly wait on the network,
@@ -213,10 +249,10 @@ export async function installStack() {
     fakeGcsServer: await ensureGoBinary(PINS.fakeGcsServer),
     cloudTasksEmulator: await ensureGoBinary(PINS.cloudTasksEmulator),
   }))();
-  const [go, catalogJar, readers] = await Promise.all([
-    goBinaries,
-    ensureIcebergCatalogJar(),
-    ensureReadersVenv(),
-  ]);
-  return { ...go, catalogJar, ...gcloud, ...readers };
+  const catalogAndJavaReader = (async () => {
+    const catalogJar = await ensureIcebergCatalogJar();
+    return { catalogJar, javaReaderClasspath: await ensureJavaReader(catalogJar) };
+  })();
+  const [go, java, readers] = await Promise.all([goBinaries, catalogAndJavaReader, ensureReadersVenv()]);
+  return { ...go, ...java, ...gcloud, ...readers };
 }

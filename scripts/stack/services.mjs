@@ -90,6 +90,7 @@ export function testEnvironment(installed, ports, warehouseDir) {
     ICEBERG_REST_WAREHOUSE: warehouseDir,
     DSI_PYTHON: installed.python,
     DSI_DUCKDB_EXTENSION_DIR: installed.duckdbExtensionDir,
+    DSI_JAVA_READER_CLASSPATH: installed.javaReaderClasspath,
     GOOGLE_CLOUD_PROJECT: PROJECT_ID,
     // google-auth-library would otherwise probe the GCE metadata server (a link-local address, off this
     // machine) while looking for a project or credentials; the emulators need neither.

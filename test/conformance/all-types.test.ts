@@ -1,7 +1,7 @@
 // The Iceberg types the Datastream fixtures do not reach (int, float, time, timestamp without zone,
 // uuid, fixed, binary, struct, map, list of structs), and schema evolution (a column added later, int
-// widened to long) over files written before it: PyIceberg and DuckDB must read the exact values, with
-// old files resolved by field id under the new schema.
+// widened to long) over files written before it: PyIceberg, DuckDB and Iceberg Java must read the exact
+// values, with old files resolved by field id under the new schema.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,6 +18,7 @@ import type { Row } from '../../shared/iceberg/spec/values.js';
 import { LocalObjectStore } from '../../shared/adapters/embedded/local-object-store.js';
 import { applyCommit, newTableMetadata, writeMetadataFile } from './support/metadata-file.js';
 import { readWithDuckDb, readWithPyIceberg, type CanonicalRow } from './support/readers.js';
+import { readWithJava } from '../support/java-reader.js';
 import { canonicalRow } from './support/types-fixture.js';
 
 const store = new LocalObjectStore();
@@ -144,6 +145,8 @@ test('nested and remaining primitive types read back exactly', async () => {
   const { location: metadataFile } = await commit(newTableMetadata(location, schema, spec), rows);
   const duck = await readWithDuckDb(metadataFile);
   assert.deepEqual(sortByK(duck), expected(schema, rows));
+  const java = await readWithJava<CanonicalRow>({ metadata: metadataFile });
+  assert.deepEqual(sortByK(java), expected(schema, rows));
   const py = await readWithPyIceberg(metadataFile, ['k == 2']);
   // PyIceberg 0.12 rebuilds a null list<struct> as an empty list when it reads (apache/iceberg-python
   // issue 3833, open); pyarrow and DuckDB read our file's null. Only that value is adjusted.
@@ -153,6 +156,32 @@ test('nested and remaining primitive types read back exactly', async () => {
     py.filtered[0]!.rows.map((r) => r.k),
     ['2'],
   );
+});
+
+test('identity, year, month and void partitions read back by all three readers', async () => {
+  // With hour, day, bucket and truncate above and in iceberg-readers.test.ts, every transform of the spec.
+  const location = pathToFileURL(join(root, 'other_transforms')).href;
+  const spec = buildPartitionSpec(schema, [
+    { source: 'small', transform: 'identity' },
+    { source: 'ts', transform: 'year' },
+    { source: 'ts', transform: 'month' },
+    { source: 'bin', transform: 'void' },
+  ]);
+  const { location: metadataFile } = await commit(newTableMetadata(location, schema, spec), rows);
+  const want = expected(schema, rows);
+  assert.deepEqual(sortByK(await readWithDuckDb(metadataFile)), want);
+  assert.deepEqual(sortByK(await readWithJava<CanonicalRow>({ metadata: metadataFile })), want);
+  const py = await readWithPyIceberg(metadataFile, ['small == -1']);
+  // PyIceberg's null list<struct> as above.
+  assert.deepEqual(
+    sortByK(py.rows),
+    want.map((r) => (r.events === null ? { ...r, events: [] } : r)),
+  );
+  assert.deepEqual(
+    py.filtered[0]!.rows.map((r) => r.k),
+    ['3'],
+  );
+  assert.equal(py.filtered[0]!.planned_files, 1, 'identity(small) prunes to the one file of small = -1');
 });
 
 test('schema evolution: older files read under an added column and a widened type', async () => {
@@ -185,4 +214,5 @@ test('schema evolution: older files read under an added column and a widened typ
   const py = await readWithPyIceberg(after.location);
   assert.deepEqual(sortByK(py.rows), want);
   assert.deepEqual(sortByK(await readWithDuckDb(after.location)), want);
+  assert.deepEqual(sortByK(await readWithJava<CanonicalRow>({ metadata: after.location })), want);
 });

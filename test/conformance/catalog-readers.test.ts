@@ -1,7 +1,7 @@
 // The same partitioned table history committed through each catalog — the Iceberg REST reference catalog
 // and our embedded SQLite catalog (JDBC schema) — and read back by PyIceberg through that catalog
-// (RestCatalog, SqlCatalog), by PyIceberg as a StaticTable on the committed metadata file, and by DuckDB's
-// iceberg_scan on the same file. Every type of the `types` scenario; partitioned by day, bucket and
+// (RestCatalog, SqlCatalog), by Iceberg Java through it (RESTCatalog, JdbcCatalog), by PyIceberg and
+// Iceberg Java as a static table on the committed metadata file, and by DuckDB's iceberg_scan on it. Every type of the `types` scenario; partitioned by day, bucket and
 // truncate; two appends then an overwrite that replaces a file.
 
 import assert from 'node:assert/strict';
@@ -19,7 +19,8 @@ import type { Row } from '../../shared/iceberg/spec/values.js';
 import type { Catalog, LoadedTable, TableIdentifier } from '../../shared/ports/catalog.js';
 import { isolate } from '../support/isolation.js';
 import { stackEnv } from '../support/stack-env.js';
-import { readWithDuckDb, readWithPyIceberg } from './support/readers.js';
+import { readWithJava, type JavaTableSource } from '../support/java-reader.js';
+import { readWithDuckDb, readWithPyIceberg, type CanonicalRow } from './support/readers.js';
 import { byOrderId, canonicalRow, typesRows, typesSchema } from './support/types-fixture.js';
 
 const objects = new LocalObjectStore();
@@ -40,7 +41,11 @@ function localPath(location: string): string {
 
 interface Backend {
   name: string;
-  catalog: () => Promise<{ catalog: Catalog; pyiceberg: Record<string, string> }>;
+  catalog: () => Promise<{
+    catalog: Catalog;
+    pyiceberg: Record<string, string>;
+    java: (table: string) => JavaTableSource;
+  }>;
 }
 
 const backends: Backend[] = [
@@ -49,6 +54,7 @@ const backends: Backend[] = [
     catalog: async () => ({
       catalog: new RestCatalog({ uri: stackEnv('ICEBERG_REST_URI') }),
       pyiceberg: { type: 'rest', uri: stackEnv('ICEBERG_REST_URI') },
+      java: (table) => ({ rest: stackEnv('ICEBERG_REST_URI'), table }),
     }),
   },
   {
@@ -59,14 +65,15 @@ const backends: Backend[] = [
       return {
         catalog: new SqliteCatalog({ database: db, warehouse, objectStore: objects }),
         pyiceberg: { type: 'sql', uri: `sqlite:///${db}`, warehouse: `file://${warehouse}` },
+        java: (table) => ({ jdbc: db, warehouse: `file://${warehouse}`, table }),
       };
     },
   },
 ];
 
 for (const backend of backends) {
-  test(`${backend.name}: PyIceberg (catalog and StaticTable) and DuckDB read the committed history`, async () => {
-    const { catalog, pyiceberg } = await backend.catalog();
+  test(`${backend.name}: PyIceberg and Iceberg Java (catalog and static table) and DuckDB read the committed history`, async () => {
+    const { catalog, pyiceberg, java } = await backend.catalog();
     const namespace = isolate(backend.name).namespace;
     await catalog.createNamespace([namespace]);
     const declared = typesSchema();
@@ -120,5 +127,7 @@ for (const backend of backends) {
     const staticTable = await readWithPyIceberg(metadataFile);
     assert.deepEqual(byKey(staticTable.rows), expected);
     assert.deepEqual(byKey(await readWithDuckDb(metadataFile)), expected);
+    assert.deepEqual(byKey(await readWithJava<CanonicalRow>(java(`${namespace}.orders`))), expected);
+    assert.deepEqual(byKey(await readWithJava<CanonicalRow>({ metadata: metadataFile })), expected);
   });
 }

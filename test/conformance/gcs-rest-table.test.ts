@@ -1,8 +1,8 @@
 // A table on gs:// end to end: created through the Iceberg REST reference catalog at a gs:// location in
 // fake-gcs-server, written by our engine (data files, manifests, manifest lists) through the GCS object
 // store, committed through the REST catalog (which writes the metadata files to the bucket), then read
-// back by PyIceberg through the same catalog with its own GCS file IO. Two snapshots: an append and an
-// overwrite that replaces a file.
+// back through the same catalog by PyIceberg with its own GCS file IO and by Iceberg Java with its GCS
+// FileIO. Two snapshots: an append and an overwrite that replaces a file.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -14,6 +14,7 @@ import { readLiveDataFiles, readTableRows, writeTableCommit } from '../../shared
 import type { Row } from '../../shared/iceberg/spec/values.js';
 import { projectId, storageClient } from '../support/emulator-clients.js';
 import { isolate } from '../support/isolation.js';
+import { readWithJava } from '../support/java-reader.js';
 import { PYICEBERG_GCS, runPython } from '../support/python.js';
 import { stackEnv } from '../support/stack-env.js';
 
@@ -33,7 +34,7 @@ print(json.dumps({"location": t.metadata.location, "rows": sorted(out, key=lambd
                   "operations": [s.summary.operation.value for s in t.snapshots()]}))
 `;
 
-test('a gs:// table written by our engine and committed through the REST catalog reads back in PyIceberg', async () => {
+test('a gs:// table written by our engine and committed through the REST catalog reads back in PyIceberg and Iceberg Java', async () => {
   const names = isolate('gcs table');
   const storage = storageClient();
   await storage.createBucket(names.bucket);
@@ -118,4 +119,23 @@ test('a gs:// table written by our engine and committed through the REST catalog
     const iso = new Date(Number(micros / 1000n)).toISOString().replace('Z', '');
     assert.equal(seen.ts, `${iso}${String(micros % 1000n).padStart(3, '0')}Z`);
   }
+
+  // Iceberg Java, in the canonical form (timestamps as µs since the epoch, decimals as text).
+  const java = await readWithJava<Record<string, string>>({
+    rest: stackEnv('ICEBERG_REST_URI'),
+    table: `${names.namespace}.products`,
+  });
+  const asCanonical = (r: Row) => {
+    const cents = expectedPrice(r);
+    return {
+      id: String(r.id),
+      name: r.name as string,
+      price: `${cents / 100n}.${String(cents % 100n).padStart(2, '0')}`,
+      ts: String(r.ts),
+    };
+  };
+  assert.deepEqual(
+    java.sort((a, b) => Number(BigInt(a.id!) - BigInt(b.id!))),
+    rows.map(asCanonical),
+  );
 });

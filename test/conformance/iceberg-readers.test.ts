@@ -1,4 +1,5 @@
-// Tables written by our format code, read back by PyIceberg (StaticTable) and DuckDB (iceberg_scan):
+// Tables written by our format code, read back by PyIceberg (StaticTable), DuckDB (iceberg_scan) and
+// Iceberg Java (IcebergGenerics on a static table):
 // every type of the `types` scenario with exact values, unpartitioned and partitioned (day, bucket,
 // truncate) with the partition tuples checked per file, and a history of snapshots ending in an
 // overwrite that replaces a file. If our field ids, Avro names, sequence numbers, bounds or partition
@@ -21,7 +22,8 @@ import type { Schema } from '../../shared/iceberg/spec/types.js';
 import type { Row } from '../../shared/iceberg/spec/values.js';
 import { LocalObjectStore } from '../../shared/adapters/embedded/local-object-store.js';
 import { applyCommit, newTableMetadata, writeMetadataFile } from './support/metadata-file.js';
-import { readWithDuckDb, readWithPyIceberg } from './support/readers.js';
+import { readWithDuckDb, readWithPyIceberg, type CanonicalRow } from './support/readers.js';
+import { readWithJava } from '../support/java-reader.js';
 import { byOrderId, canonical, canonicalRow, typesRows, typesSchema } from './support/types-fixture.js';
 
 const store = new LocalObjectStore();
@@ -55,7 +57,7 @@ describe('every type of the types scenario', () => {
   const rows = typesRows(schema);
   const expected = byKey(rows.map((r) => canonicalRow(schema, r)));
 
-  test('unpartitioned: PyIceberg and DuckDB read exactly the rows written', async () => {
+  test('unpartitioned: PyIceberg, DuckDB and Iceberg Java read exactly the rows written', async () => {
     const location = pathToFileURL(join(root, 'types_unpartitioned')).href;
     const base = newTableMetadata(location, schema, UNPARTITIONED_SPEC);
     const { location: metadataFile } = await commit(base, rows);
@@ -66,6 +68,7 @@ describe('every type of the types scenario', () => {
     assert.equal(py.filtered[0]!.rows[0]!.order_id, '9007199254740993');
     const duck = await readWithDuckDb(metadataFile);
     assert.deepEqual(byKey(duck), expected);
+    assert.deepEqual(byKey(await readWithJava<CanonicalRow>({ metadata: metadataFile })), expected);
   });
 
   test('partitioned by day, bucket and truncate: partition tuples, pruning and snapshots agree', async () => {
@@ -162,5 +165,6 @@ describe('every type of the types scenario', () => {
 
     const duck = await readWithDuckDb(third.location);
     assert.deepEqual(byKey(duck), finalExpected);
+    assert.deepEqual(byKey(await readWithJava<CanonicalRow>({ metadata: third.location })), finalExpected);
   });
 });
