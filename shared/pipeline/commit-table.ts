@@ -347,6 +347,9 @@ async function run(
       durationMs: now() - startedMs,
       // Freshness as an operator sees it: how far the table trails the newest change it now holds.
       ...(newestMs === undefined ? {} : { lagMs: now() - Number(newestMs) }),
+      // Change-sets of this table still waiting after this commit (the backlog the dashboard shows).
+      // The listing stops at maxChangesets, so at that size this is a lower bound.
+      pendingChangesets: pending.length - ids.length - alreadyApplied.length,
     });
     return {
       status: 'committed',

@@ -75,7 +75,7 @@ test('without renewal the same commit loses the table to the second worker and d
   assert.equal(result.status, 'lease-lost');
 });
 
-test('the committed log line carries the ids, counts, duration and lag an operator watches', async () => {
+test('the committed log line carries the ids, counts, duration, lag and backlog an operator watches', async () => {
   const scenario = loadScenario('seed-validation');
   const dir = mkdtempSync(join(tmpdir(), 'dsi-log-'));
   const bucket = join(dir, 'bucket');
@@ -107,6 +107,46 @@ test('the committed log line carries the ids, counts, duration and lag an operat
     // The fixture's changes are from the past: the lag is now minus their newest source timestamp.
     const lagMs = committed.lagMs as number;
     assert.ok(lagMs > 0 && lagMs < Date.now(), `lagMs ${lagMs}`);
+    assert.equal(committed.pendingChangesets, 0, 'the one change-set was committed');
+  } finally {
+    runtime.close();
+  }
+});
+
+test('the committed log line counts the change-sets a budget-bound commit leaves pending', async () => {
+  const scenario = loadScenario('seed-validation');
+  const dir = mkdtempSync(join(tmpdir(), 'dsi-log-'));
+  const bucket = join(dir, 'bucket');
+  cpSync(scenario.bucketRoot, bucket, { recursive: true });
+  const lines: Record<string, unknown>[] = [];
+  const log = createLogger({}, (line) => lines.push(JSON.parse(line) as Record<string, unknown>));
+  const runtime = createEmbeddedRuntime({
+    warehouse: join(dir, 'warehouse'),
+    tables: scenario.tables,
+    landingPrefix: 'cdc-staging/',
+    log,
+  });
+  try {
+    const products = scenario.order.filter((name) => name.includes('/public_products/'));
+    assert.ok(products.length >= 3, `${products.length} product files`);
+    for (const [i, name] of products.entries()) {
+      await ingestFile(runtime.ingestDependencies(), {
+        bucket: 'landing',
+        name,
+        generation: String(i + 1),
+        location: join(bucket, name),
+      });
+    }
+    const deps = runtime.commitDependencies();
+    // A one-row budget takes one change-set per commit (at least one is always taken).
+    const budgeted = { ...deps, options: { ...deps.options, maxRows: 1 } };
+    for (let left = products.length - 1; left >= 0; left--) {
+      lines.length = 0;
+      const result = await commitTable(budgeted, 'public.products');
+      assert.equal(result.status, 'committed');
+      const committed = lines.find((l) => l.message === 'committed');
+      assert.equal(committed?.pendingChangesets, left);
+    }
   } finally {
     runtime.close();
   }
