@@ -3,7 +3,8 @@
 # job with only the roles that job needs, Firestore (database, the composite index of the pending
 # change-set query, TTL policies), one Cloud Tasks queue per configured table, the BigLake Iceberg REST
 # catalog of the lake bucket, the commit function (HTTP, private) and the ingest function (Eventarc
-# trigger on the landing bucket, or a Cloud Storage notification pushed through Pub/Sub).
+# trigger on the landing bucket, or a Cloud Storage notification pushed through Pub/Sub), and what an
+# operator watches: log-based metrics from the functions' JSON logs, a dashboard and alert policies.
 # `--dry-run` prints every command without running any. Creates are guarded by a look-up or accept
 # "already exists", so running it again converges instead of failing. See README.md, "Deploy".
 #
@@ -53,6 +54,12 @@ Options:
   --project-number N        skips the look-up (and replaces the placeholder in a dry run)
   --source DIR              function source (default: the repository root)
   --log-level LEVEL         DEBUG, INFO (default), WARNING or ERROR
+  --notification-channel C  Cloud Monitoring notification channel(s) the alert policies notify: ids or
+                            projects/P/notificationChannels/ID, comma-separated (default: none, the
+                            policies only open incidents)                DSI_NOTIFICATION_CHANNELS
+  --lag-alert-minutes N     alert when a table's lag exceeds N minutes (default: 30)
+  --monitoring-dir DIR      where the rendered metric, dashboard and policy files are written
+                            (default: monitoring-config)
   --dry-run                 print the commands, run none
   -h, --help                this text
 EOF
@@ -82,6 +89,9 @@ CREDENTIAL_MODE=end-user
 PROJECT_NUMBER=
 SOURCE_DIR=$(cd "${SCRIPT_DIR}/.." && pwd)
 LOG_LEVEL=INFO
+NOTIFICATION_CHANNELS=${DSI_NOTIFICATION_CHANNELS:-}
+LAG_ALERT_MINUTES=30
+MONITORING_DIR=monitoring-config
 
 take_option() {
   case $1 in
@@ -105,6 +115,9 @@ take_option() {
     --project-number | --project-number=*) PROJECT_NUMBER=$(option_value "$@") ;;
     --source | --source=*) SOURCE_DIR=$(option_value "$@") ;;
     --log-level | --log-level=*) LOG_LEVEL=$(option_value "$@") ;;
+    --notification-channel | --notification-channel=*) NOTIFICATION_CHANNELS=$(option_value "$@") ;;
+    --lag-alert-minutes | --lag-alert-minutes=*) LAG_ALERT_MINUTES=$(option_value "$@") ;;
+    --monitoring-dir | --monitoring-dir=*) MONITORING_DIR=$(option_value "$@") ;;
     --no-create-queues)
       CREATE_QUEUES=false
       return
@@ -142,6 +155,12 @@ if [[ $CREDENTIAL_MODE != end-user && $CREDENTIAL_MODE != vended-credentials ]];
 fi
 if [[ ! $LOG_LEVEL =~ ^(DEBUG|INFO|WARNING|ERROR)$ ]]; then
   usage_error "--log-level must be DEBUG, INFO, WARNING or ERROR, not ${LOG_LEVEL}"
+fi
+if ! is_integer "$LAG_ALERT_MINUTES" || ((LAG_ALERT_MINUTES < 1)); then
+  usage_error "--lag-alert-minutes must be a whole number of minutes, at least 1, not ${LAG_ALERT_MINUTES}"
+fi
+if [[ ! $NOTIFICATION_CHANNELS =~ ^([A-Za-z0-9_/-]+(,[A-Za-z0-9_/-]+)*)?$ ]]; then
+  usage_error "--notification-channel must be channel ids or projects/P/notificationChannels/ID, comma-separated, not ${NOTIFICATION_CHANNELS}"
 fi
 if [[ ! $NAME_PREFIX =~ ^[a-z][a-z0-9-]{1,20}$ ]]; then
   usage_error "--name-prefix must be 2 to 21 lower-case letters, digits or dashes starting with a letter (it names service accounts), not ${NAME_PREFIX}"
@@ -298,7 +317,7 @@ run gcloud services enable \
   artifactregistry.googleapis.com eventarc.googleapis.com pubsub.googleapis.com \
   cloudtasks.googleapis.com firestore.googleapis.com storage.googleapis.com \
   biglake.googleapis.com bigquery.googleapis.com iam.googleapis.com logging.googleapis.com \
-  --project="$PROJECT"
+  monitoring.googleapis.com --project="$PROJECT"
 
 # ---------------------------------------------------------------------------------------------------
 step 'Buckets'
@@ -498,6 +517,56 @@ else
       --min-retry-delay=10s --max-retry-delay=600s --project="$PROJECT"
   fi
 fi
+
+# ---------------------------------------------------------------------------------------------------
+step 'Monitoring: log-based metrics, dashboard, alert policies'
+# The functions log one JSON line per event (shared/log.ts); Cloud Logging turns each line into
+# jsonPayload, and these metrics count or measure the lines an operator cares about: each table's lag
+# and pending change-sets at each commit (`committed`), rejected files (`file rejected`) and failed
+# commits (`table commit failed`). The configs are templates in scripts/deploy/monitoring/, rendered
+# for this deployment (name prefix, lag threshold, notification channels) into --monitoring-dir.
+monitoring_config() { # template [--field KEY]
+  node "${SCRIPT_DIR}/deploy/monitoring-config.mjs" "${SCRIPT_DIR}/deploy/monitoring/$1" \
+    --project "$PROJECT" --prefix "$NAME_PREFIX" --lag-alert-minutes "$LAG_ALERT_MINUTES" \
+    --notification-channels "$NOTIFICATION_CHANNELS" "${@:2}"
+}
+run mkdir -p "$MONITORING_DIR"
+for metric in table-lag pending-changesets files-rejected table-failures; do
+  file=${MONITORING_DIR}/metric-${metric}.json
+  write_file "$file" "$(monitoring_config "metrics/${metric}.json")"
+  if probe gcloud logging metrics describe "${NAME_PREFIX}-${metric}" --project="$PROJECT"; then
+    run gcloud logging metrics update "${NAME_PREFIX}-${metric}" --config-from-file="$file" --project="$PROJECT"
+  else
+    run gcloud logging metrics create "${NAME_PREFIX}-${metric}" --config-from-file="$file" --project="$PROJECT"
+  fi
+done
+# A dashboard or a policy is found again by its display name, so a second run updates it in place.
+DASHBOARD_FILE=${MONITORING_DIR}/dashboard.json
+write_file "$DASHBOARD_FILE" "$(monitoring_config dashboard.json)"
+DASHBOARD_TITLE=$(monitoring_config dashboard.json --field displayName)
+DASHBOARD=$(lookup '' gcloud monitoring dashboards list --project="$PROJECT" \
+  --filter="displayName=\"${DASHBOARD_TITLE}\"" --format='value(name)' --limit=1)
+if [[ -n $DASHBOARD ]]; then
+  run gcloud monitoring dashboards update "$DASHBOARD" --config-from-file="$DASHBOARD_FILE" --project="$PROJECT"
+else
+  run gcloud monitoring dashboards create --config-from-file="$DASHBOARD_FILE" --project="$PROJECT"
+fi
+if [[ -z $NOTIFICATION_CHANNELS ]]; then
+  note 'no --notification-channel: the alert policies open incidents in the console and notify no one'
+fi
+# Alert policies are only in gcloud's alpha track.
+for policy in table-lag files-rejected table-failing; do
+  file=${MONITORING_DIR}/policy-${policy}.json
+  write_file "$file" "$(monitoring_config "policies/${policy}.json")"
+  title=$(monitoring_config "policies/${policy}.json" --field displayName)
+  existing=$(lookup '' gcloud alpha monitoring policies list --project="$PROJECT" \
+    --filter="displayName=\"${title}\"" --format='value(name)' --limit=1)
+  if [[ -n $existing ]]; then
+    run gcloud alpha monitoring policies update "$existing" --policy-from-file="$file" --project="$PROJECT"
+  else
+    run gcloud alpha monitoring policies create --policy-from-file="$file" --project="$PROJECT"
+  fi
+done
 
 step 'Done'
 note "BigQuery reads the tables as \`${PROJECT}.${LAKE_BUCKET}.<schema>.<table>\`"

@@ -91,6 +91,9 @@ export function testEnvironment(installed, ports, warehouseDir) {
     DSI_PYTHON: installed.python,
     DSI_DUCKDB_EXTENSION_DIR: installed.duckdbExtensionDir,
     DSI_JAVA_READER_CLASSPATH: installed.javaReaderClasspath,
+    // The gcloud SDK the emulators come from: the deploy tests check gcloud commands and Monitoring
+    // configs with its own argument parser and API message classes.
+    DSI_CLOUDSDK_ROOT: installed.sdkRoot,
     GOOGLE_CLOUD_PROJECT: PROJECT_ID,
     // google-auth-library would otherwise probe the GCE metadata server (a link-local address, off this
     // machine) while looking for a project or credentials; the emulators need neither.

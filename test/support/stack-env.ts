@@ -12,6 +12,7 @@ export type StackVariable =
   | 'DSI_PYTHON' // absolute path of the python of the readers' virtual environment
   | 'DSI_DUCKDB_EXTENSION_DIR' // DuckDB extension folder of the duckdb-ext-* packages (iceberg, avro): no download
   | 'DSI_JAVA_READER_CLASSPATH' // class path of the compiled Iceberg Java reader (scripts/stack/java-reader)
+  | 'DSI_CLOUDSDK_ROOT' // the gcloud SDK's root folder (its argument parser and API message classes)
   | 'GOOGLE_CLOUD_PROJECT'; // the emulators' project id
 
 // Where a variable is found when it is not under its own name. @google-cloud/storage takes a

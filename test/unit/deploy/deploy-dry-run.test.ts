@@ -117,12 +117,15 @@ describe('scripts/deploy.sh --dry-run', () => {
   it('prints a complete shell script (bash -n accepts it)', () => {
     const check = spawnSync('bash', ['-n'], { input: eventarcStdout, encoding: 'utf8' });
     assert.equal(check.status, 0, check.stderr);
-    assert.ok(
-      eventarc.commands.every((command) => command[0] === 'gcloud'),
+    // Besides gcloud, only the folder the monitoring configs are written to is made.
+    const gcloud = eventarc.commands.filter((command) => command[0] === 'gcloud');
+    assert.deepEqual(
+      eventarc.commands.filter((command) => command[0] !== 'gcloud'),
+      [['mkdir', '-p', 'monitoring-config']],
       'every step is a gcloud command',
     );
     assert.ok(
-      eventarc.commands.every(
+      gcloud.every(
         (command) =>
           command.some((word) => word === `--project=${PROJECT}`) || command[2] === 'add-iam-policy-binding',
       ),
@@ -143,6 +146,8 @@ describe('scripts/deploy.sh --dry-run', () => {
       'firestore',
       'storage',
       'biglake',
+      'logging',
+      'monitoring',
     ]) {
       assert.ok(enable.includes(`${api}.googleapis.com`), `${api} API enabled`);
     }
