@@ -8,14 +8,25 @@ import { loadCloudConfig } from '../../shared/config.js';
 import type { Catalog } from '../../shared/ports/catalog.js';
 import type { FileRecord, FileStatus, StateStore } from '../../shared/ports/state-store.js';
 import { createEmbeddedRuntime } from '../../shared/runtime/embedded.js';
-import { COMMON_OPTIONS, existingWarehouse, parseCommandLine, requireOption, UsageError } from './args.js';
+import {
+  COMMON_OPTIONS,
+  existingWarehouse,
+  integerOption,
+  parseCommandLine,
+  requireOption,
+  UsageError,
+} from './args.js';
 import type { CliCommand } from './command.js';
+import { watchStatus } from './status-watch.js';
+
+/** Seconds between two reads of `status --watch`. */
+const WATCH_INTERVAL_S = 5;
 
 /** Failed files listed on the cloud: enough to act on, without reading every file record. */
 const CLOUD_FAILED_LIMIT = 1000;
 
-const USAGE = `usage: datastream-iceberg status --warehouse <dir> [--json]
-       datastream-iceberg status --cloud [--json]
+const USAGE = `usage: datastream-iceberg status --warehouse <dir> [--json] [--watch [--interval <s>]]
+       datastream-iceberg status --cloud [--json] [--watch [--interval <s>]]
 
 Per table (in the catalog, or with staged changes not committed yet): the last snapshot (id and commit
 time), the lag (now − the newest source timestamp the table has applied), the change-sets staged but not
@@ -29,6 +40,9 @@ options:
   --warehouse <dir>   the warehouse folder (holding catalog.db)
   --cloud             the cloud deployment instead of a warehouse folder
   --json              one JSON object on stdout: {tables, files, failedFiles}
+  --watch             read again every interval and redraw per table the lag and pending change-sets,
+                      until Ctrl-C (exit 0); with --json one JSON line per read, with its time in "at"
+  --interval <s>      seconds between reads with --watch (default ${WATCH_INTERVAL_S})
   -h, --help          this help
 
 exit codes: 0 no failed file, 1 some file failed, 2 usage (or the folder is no warehouse)`;
@@ -130,13 +144,31 @@ export const statusCommand: CliCommand = {
   async run(argv) {
     const { values } = parseCommandLine({
       args: [...argv],
-      options: { ...COMMON_OPTIONS, warehouse: { type: 'string' }, cloud: { type: 'boolean' } },
+      options: {
+        ...COMMON_OPTIONS,
+        warehouse: { type: 'string' },
+        cloud: { type: 'boolean' },
+        watch: { type: 'boolean' },
+        interval: { type: 'string' },
+      },
     });
     if (values.cloud && values.warehouse)
       throw new UsageError('status: --cloud and --warehouse exclude each other');
-    const report = values.cloud
-      ? await readCloudStatus()
-      : await readStatus(existingWarehouse(requireOption(values.warehouse, 'warehouse <dir>', 'status')));
+    if (values.interval !== undefined && !values.watch)
+      throw new UsageError('status: --interval goes with --watch');
+    const warehouse = values.cloud
+      ? undefined
+      : existingWarehouse(requireOption(values.warehouse, 'warehouse <dir>', 'status'));
+    const read = () => (warehouse === undefined ? readCloudStatus() : readStatus(warehouse));
+    if (values.watch) {
+      const intervalMs = integerOption(values.interval, 'interval', WATCH_INTERVAL_S) * 1000;
+      const stop = new AbortController();
+      process.once('SIGINT', () => stop.abort());
+      const write = (text: string) => process.stdout.write(text);
+      await watchStatus(read, { intervalMs, json: values.json === true, write, signal: stop.signal });
+      return 0;
+    }
+    const report = await read();
     if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
     else {
       for (const t of report.tables) {
