@@ -221,7 +221,11 @@ public class IcebergJavaReader {
         : ((LocalDateTime) value).atOffset(ZoneOffset.UTC);
   }
 
-  /** repr() of a Python float: the shortest digits that round-trip, in Python's fixed/exponent layout. */
+  /**
+   * repr() of a Python float: the shortest digits that round-trip, in Python's fixed/exponent layout.
+   * The digits are Double.toString's, which before Java 19 are now and then one longer than the shortest
+   * (JDK-4511638): such a value would show as a mismatch against the other readers, never as a match.
+   */
   static String pythonRepr(double d) {
     if (Double.isNaN(d)) return "nan";
     if (Double.isInfinite(d)) return d > 0 ? "inf" : "-inf";
