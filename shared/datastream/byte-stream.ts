@@ -3,10 +3,10 @@
 // transcoding, a `.jsonl` may be gzip), gunzip, and split UTF-8 text into lines without ever holding
 // more than one chunk plus one partial line.
 
+import { isUtf8 } from 'node:buffer';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { DatastreamReadError } from './errors.js';
-import { riskyNumberScanner } from './risky-numbers.js';
 
 export const GZIP_MAGIC = [0x1f, 0x8b] as const;
 export const AVRO_MAGIC = [0x4f, 0x62, 0x6a, 0x01] as const; // "Obj" 1
@@ -80,17 +80,13 @@ export async function* gunzip(object: string, source: AsyncIterable<Uint8Array>)
 }
 
 /** A line's text without the carriage return of a CRLF ending. */
-export function withoutCr(text: string): string {
+function withoutCr(text: string): string {
   return text.endsWith('\r') ? text.slice(0, -1) : text;
 }
 
 /** The read error of bytes that are not UTF-8, at the line that holds them. */
-export function invalidUtf8(object: string, line: number, cause?: unknown): DatastreamReadError {
-  return new DatastreamReadError(
-    { object, line },
-    'is not valid UTF-8',
-    cause === undefined ? undefined : { cause },
-  );
+function invalidUtf8(object: string, line: number): DatastreamReadError {
+  return new DatastreamReadError({ object, line }, 'is not valid UTF-8');
 }
 
 export interface LineBatch {
@@ -98,103 +94,93 @@ export interface LineBatch {
   firstLine: number;
   /** The lines, without their terminator (a trailing \r is dropped too). */
   lines: string[];
-  /**
-   * Asked for with `scanNumbers`, where the runtime can scan: one flag per line, 0 when JSON.parse
-   * keeps every number of the line exactly, 1 when some number may need the exact parser (or the
-   * line spans chunks and was not scanned whole). See risky-numbers.ts.
-   */
-  riskyNumbers?: Uint8Array;
-  /**
-   * Only from scannedLineBatches (scanned-lines.ts): RECORD_INTS fields per line, from the first, read by
-   * envelope-scan.wat (see envelope-scan.ts). A line whose record's status is 1 has '' in `lines` and is
-   * read from `bytes`; its `riskyNumbers` flag covers its payload only. Other lines are as usual.
-   */
-  envelopes?: Int32Array;
-  /** With `envelopes`: the chunk's bytes, which the records' byte offsets point into. */
-  bytes?: Buffer;
 }
 
-export interface LineOptions {
-  /** Scan the bytes for numbers a double may not hold (LineBatch.riskyNumbers). */
-  scanNumbers?: boolean;
+const BOM = [0xef, 0xbb, 0xbf] as const;
+const NEWLINE = 0x0a;
+
+function asBuffer(chunk: Uint8Array): Buffer {
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+/** The lines of `text` (which holds no partial line), pushed onto `lines` without their CR. */
+function splitInto(lines: string[], text: string): void {
+  let start = 0;
+  for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n', start)) {
+    lines.push(withoutCr(text.slice(start, newline)));
+    start = newline + 1;
+  }
+  lines.push(withoutCr(text.slice(start)));
 }
 
 /**
  * Split a UTF-8 byte stream into lines, in batches (one per chunk) so the caller pays one await per
- * chunk, not per line. Invalid UTF-8 is an error, never silently replaced.
+ * chunk, not per line. The bytes are cut at newlines before they are decoded (a newline byte is never
+ * part of a multi-byte character), so a chunk's complete lines are checked (`isUtf8`, native) and
+ * decoded at once, and a line that spans chunks once it is whole. Invalid UTF-8 is an error naming the
+ * line that holds it, never silently replaced; the lines before it are handed over first, so the
+ * error is the same whatever the chunk sizes. A byte order mark before the first line is dropped.
  */
 export async function* lineBatches(
   object: string,
   source: AsyncIterable<Uint8Array>,
-  options: LineOptions = {},
 ): AsyncGenerator<LineBatch> {
-  const scanner = options.scanNumbers ? riskyNumberScanner() : undefined;
-  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
-  let partial: string[] = [];
+  /** The bytes of a line that began in an earlier chunk. */
+  let partial: Buffer[] = [];
   let lineNumber = 1;
-  const decode = (chunk: Uint8Array | undefined): string => {
-    try {
-      return chunk === undefined ? decoder.decode() : decoder.decode(chunk, { stream: true });
-    } catch (error) {
-      throw invalidUtf8(object, lineNumber, error);
-    }
+  const decodeWhole = (parts: Buffer[]): string => {
+    const bytes = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+    if (!isUtf8(bytes)) throw invalidUtf8(object, lineNumber);
+    return withoutCr(bytes.toString('utf8'));
   };
-  /**
-   * The complete lines of `text` (all of it when `final`); the rest waits in `partial`. `risky` holds
-   * the chunk's risky line indexes (ascending) when its bytes were scanned.
-   */
-  const split = (text: string, final: boolean, risky: Int32Array | undefined): LineBatch | undefined => {
-    let newline = text.indexOf('\n');
-    if (newline < 0 && !final) {
-      if (text.length > 0) partial.push(text);
-      return undefined;
-    }
-    const lines: string[] = [];
-    const firstLine = lineNumber;
-    const firstBeganEarlier = partial.length > 0;
-    let start = 0;
-    while (newline >= 0) {
-      let line = text.slice(start, newline);
-      if (partial.length > 0) {
-        partial.push(line);
-        line = partial.join('');
-        partial = [];
+  /** The object's first bytes, until there are enough to see a byte order mark. */
+  let head: Buffer | undefined = Buffer.alloc(0);
+  for await (const raw of source) {
+    if (raw.length === 0) continue;
+    let chunk = asBuffer(raw);
+    if (head !== undefined) {
+      chunk = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+      if (chunk.length < BOM.length) {
+        head = chunk;
+        continue;
       }
-      lines.push(withoutCr(line));
-      start = newline + 1;
-      newline = text.indexOf('\n', start);
+      head = undefined;
+      if (BOM.every((b, i) => chunk[i] === b)) chunk = chunk.subarray(BOM.length);
+      if (chunk.length === 0) continue;
     }
-    const completed = lines.length;
-    const rest = text.slice(start);
-    if (final) {
-      partial.push(rest);
-      const last = partial.join('');
-      partial = [];
-      if (last.length > 0) lines.push(withoutCr(last));
-    } else if (rest.length > 0) {
-      partial.push(rest);
+    const first = chunk.indexOf(NEWLINE);
+    if (first < 0) {
+      partial.push(chunk);
+      continue;
     }
+    const last = chunk.lastIndexOf(NEWLINE);
+    partial.push(chunk.subarray(0, first));
+    const lines = [decodeWhole(partial)];
+    partial = [];
+    if (first < last) {
+      const middle = chunk.subarray(first + 1, last);
+      if (!isUtf8(middle)) {
+        // Hand over the lines before the bad one, then name it.
+        let start = 0;
+        for (let end = middle.indexOf(NEWLINE); ; end = middle.indexOf(NEWLINE, start)) {
+          const line = middle.subarray(start, end < 0 ? middle.length : end);
+          if (!isUtf8(line)) break;
+          lines.push(withoutCr(line.toString('utf8')));
+          start = end + 1;
+        }
+        yield { firstLine: lineNumber, lines };
+        throw invalidUtf8(object, lineNumber + lines.length);
+      }
+      splitInto(lines, middle.toString('utf8'));
+    }
+    if (last + 1 < chunk.length) partial.push(chunk.subarray(last + 1));
+    yield { firstLine: lineNumber, lines };
     lineNumber += lines.length;
-    if (!scanner) return { firstLine, lines };
-    // Line k of the chunk is the k-th line completed here (newlines are the same bytes in the text).
-    // Flagged whatever the scan says: a line that began in an earlier chunk, scanned in parts, and the
-    // object's last line if it has no newline.
-    const flags = new Uint8Array(lines.length);
-    if (risky === undefined) flags.fill(1);
-    else
-      for (let i = 0; i < risky.length && (risky[i] as number) < completed; i++)
-        flags[risky[i] as number] = 1;
-    if (firstBeganEarlier && lines.length > 0) flags[0] = 1;
-    if (lines.length > completed) flags[completed] = 1;
-    return { firstLine, lines, riskyNumbers: flags };
-  };
-  for await (const chunk of source) {
-    // Scanned as bytes, before decoding; the decoder holds back only an incomplete character, never a
-    // newline, so the chunk's lines are the same in both.
-    const risky = scanner?.riskyLines(chunk);
-    const batch = split(decode(chunk), false, risky);
-    if (batch && batch.lines.length > 0) yield batch;
   }
-  const batch = split(decode(undefined), true, undefined);
-  if (batch && batch.lines.length > 0) yield batch;
+  if (head !== undefined && head.length > 0) partial.push(head); // an object of one or two bytes
+  if (partial.length > 0) {
+    // The last line, without a newline after it.
+    const text = decodeWhole(partial);
+    if (text.length > 0) yield { firstLine: lineNumber, lines: [text] };
+  }
 }

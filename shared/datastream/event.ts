@@ -53,7 +53,7 @@ function invalid(
   );
 }
 
-export function isObject(value: unknown): value is Fields {
+function isObject(value: unknown): value is Fields {
   return (
     typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof JsonNumber)
   );
@@ -112,7 +112,7 @@ export function parseLsn(text: string | null): bigint | undefined {
 }
 
 /** (HI << 32) | LO of two unsigned 32-bit halves. */
-export function lsnFromHalves(hi: number, lo: number): bigint {
+function lsnFromHalves(hi: number, lo: number): bigint {
   // One bigint conversion while the result fits a double exactly (HI < 2^21), else exact bigint math.
   if (hi < 0x200000) return BigInt(hi * 4294967296 + lo);
   return (BigInt(hi) << 32n) | BigInt(lo);
@@ -351,10 +351,10 @@ export function readEnvelope(
 }
 
 /**
- * The event readEnvelope returns (and scanned-envelope.ts, for lines the envelope scan read): made in
- * one place, so every event has the same shape and the code that reads events stays monomorphic.
+ * The event readEnvelope returns: made in one place, with every field in the same order, so every
+ * event has the same shape and the code that reads events stays monomorphic.
  */
-export function envelopeEvent(
+function envelopeEvent(
   ctx: EventContext,
   table: CompiledTable,
   op: ChangeEvent['op'],

@@ -67,18 +67,9 @@ function startsWithNumber(text: string): boolean {
   return c === 0x2d || (c >= 0x30 && c <= 0x39);
 }
 
-/**
- * Parse one JSON text losslessly (see the header). Throws JsonSyntaxError on invalid JSON.
- * `numbersScanned`: the caller has already found, in the text's bytes, no risky number token (see
- * risky-numbers.ts, which finds the same tokens as RISKY_NUMBER), so the regex is skipped.
- */
-export function parseJsonLossless(text: string, numbersScanned = false): JsonValue {
-  let firstRisky: RegExpExecArray | null = null;
-  if (!numbersScanned) {
-    RISKY_NUMBER.lastIndex = 0;
-    firstRisky = RISKY_NUMBER.exec(text);
-  }
-  if (firstRisky === null && !startsWithNumber(text)) {
+/** Parse one JSON text losslessly (see the header). Throws JsonSyntaxError on invalid JSON. */
+export function parseJsonLossless(text: string): JsonValue {
+  if (!mayLosePrecision(text)) {
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -88,7 +79,7 @@ export function parseJsonLossless(text: string, numbersScanned = false): JsonVal
     }
     return value as JsonValue;
   }
-  return parseWithMarkedNumbers(text, firstRisky) ?? new Parser(text).parseDocument();
+  return parseWithMarkedNumbers(text) ?? new Parser(text).parseDocument();
 }
 
 // The marker that stands for a risky number while JSON.parse runs: a string starting with U+0000. A
@@ -108,13 +99,13 @@ const MARKER_ESCAPE = '\\u0000';
  * and the marked string follows it directly, and two adjacent strings are never valid JSON, so such a
  * text fails JSON.parse and goes to the JS parser (a rare false positive that costs only speed).
  */
-function parseWithMarkedNumbers(text: string, first: RegExpExecArray | null): JsonValue | undefined {
-  if (first === null || startsWithNumber(text) || text.includes(MARKER_ESCAPE)) return undefined;
+function parseWithMarkedNumbers(text: string): JsonValue | undefined {
+  if (startsWithNumber(text) || text.includes(MARKER_ESCAPE)) return undefined;
   let rewritten = '';
   let copied = 0; // text before this offset is already in `rewritten`
   let marked = 0;
-  // The scan goes on from the first match the caller found: the text before it is not scanned again.
-  for (let match: RegExpExecArray | null = first; match !== null; match = RISKY_NUMBER.exec(text)) {
+  RISKY_NUMBER.lastIndex = 0;
+  for (let match = RISKY_NUMBER.exec(text); match !== null; match = RISKY_NUMBER.exec(text)) {
     let start = match.index + 1;
     while (isJsonWhitespace(text.charCodeAt(start))) start++;
     NUMBER_TOKEN.lastIndex = start;

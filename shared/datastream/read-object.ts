@@ -9,7 +9,6 @@ import { AVRO_MAGIC, GZIP_MAGIC, gunzip, lineBatches, peek, startsWith } from '.
 import { DatastreamReadError, DatastreamValidationError } from './errors.js';
 import { toChangeEvent, type EventOptions } from './event.js';
 import { LineSteps, type EventSink } from './line-steps.js';
-import { scannedLineBatches } from './scanned-lines.js';
 import { JsonSyntaxError, parseJsonLossless } from './lossless-json.js';
 
 const DATASTREAM_SUFFIXES = ['.jsonl', '.jsonl.gz', '.avro'];
@@ -65,7 +64,7 @@ async function jsonlEvents(
 ): Promise<number> {
   const steps = new LineSteps(object, options, sink);
   let count = 0;
-  for await (const batch of scannedLineBatches(object, chunks)) count += steps.read(batch);
+  for await (const batch of lineBatches(object, chunks)) count += steps.read(batch);
   return count;
 }
 
@@ -148,15 +147,13 @@ async function scanJsonl(
   chunks: AsyncIterable<Uint8Array>,
   visitor: RawEventVisitor,
 ): Promise<void> {
-  // The number scan's flags spare the exact parser's regex on each line, as in the validating read.
-  for await (const batch of lineBatches(object, chunks, { scanNumbers: true })) {
-    const risky = batch.riskyNumbers;
+  for await (const batch of lineBatches(object, chunks)) {
     for (let i = 0; i < batch.lines.length; i++) {
       const line = batch.lines[i] as string;
       if (line.trim().length === 0) continue;
       let value: unknown;
       try {
-        value = parseJsonLossless(line, risky !== undefined && risky[i] === 0);
+        value = parseJsonLossless(line);
       } catch (error) {
         // The full read reports the bad line with its position; the scan only stops.
         if (error instanceof JsonSyntaxError) return;

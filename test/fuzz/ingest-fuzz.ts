@@ -2,8 +2,9 @@
 // Mutates real fixture lines (bit flips, truncation, value type swaps, huge values, deep nesting,
 // spliced bytes, gzip wrapping) and reads each result as a Datastream object. The only acceptable
 // outcomes are events or a typed DatastreamError; any other exception is a failure and is printed
-// with the case that caused it. Accepted events must also survive a change-set round trip, and a JSONL
-// case must read the same with the envelope scan as with the exact path alone.
+// with the case that caused it. Accepted events must also survive a change-set round trip, and a case
+// that is not gzip must read the same in chunks of any size as in one chunk: the same events, or the
+// same error.
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,10 +14,13 @@ import { isDeepStrictEqual } from 'node:util';
 import { tableKey, type ChangeEvent, type TableRef } from '../../shared/changes/change-event.js';
 import { decodeChangeSet, encodeChangeSet } from '../../shared/changes/change-set.js';
 import { DatastreamError } from '../../shared/datastream/errors.js';
-import { readChangeEvents, type ReadOptions } from '../../shared/datastream/read-object.js';
+import {
+  readChangeEvents,
+  readDatastreamObject,
+  type ReadOptions,
+} from '../../shared/datastream/read-object.js';
 import type { CompiledTable } from '../../shared/datastream/table.js';
 import { loadScenario, scenarioNames, SCENARIOS_DIR } from '../unit/datastream/scenario-fixtures.js';
-import { readBothWays, sameOutcome } from '../support/read-both-ways.js';
 import { seeded } from '../support/random.js';
 
 export interface FuzzResult {
@@ -202,6 +206,22 @@ async function* stream(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Arr
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
 }
 
+/** The events of a read in chunks of `size`, and its error's class and message if it failed. */
+async function readOutcome(
+  name: string,
+  bytes: Uint8Array,
+  size: number,
+  options: ReadOptions,
+): Promise<{ events: ChangeEvent[]; error: string | undefined }> {
+  const events: ChangeEvent[] = [];
+  try {
+    await readDatastreamObject(name, stream(bytes, Math.max(1, size)), options, (e) => events.push(e));
+  } catch (error) {
+    return { events, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+  }
+  return { events, error: undefined };
+}
+
 export async function runFuzz(cases: number, seed = 1): Promise<FuzzResult> {
   const started = process.hrtime.bigint();
   const lines = seedLines();
@@ -224,14 +244,17 @@ export async function runFuzz(cases: number, seed = 1): Promise<FuzzResult> {
     }
     const name = `fuzz/case-${n}.jsonl`;
     const chunkSize = 1 + Math.floor(r() * 4096);
+    // Chunk boundaries must change nothing: the same events or the same error as in one chunk. Not for
+    // gzip: a corrupt stream is found where the inflater stops, which may come before or after a bad
+    // line depending on how much was inflated at once.
     if (bytes[0] !== 0x1f) {
-      // The envelope scan must change nothing: the same events or the same error as the exact path.
-      const both = await readBothWays(name, bytes, options, chunkSize);
-      if (!sameOutcome(both.scanned, both.exact)) {
+      const whole = await readOutcome(name, bytes, bytes.length, options);
+      const chunked = await readOutcome(name, bytes, chunkSize, options);
+      if (!isDeepStrictEqual(whole, chunked)) {
         result.failures.push({
           case: n,
           mutations,
-          error: `the envelope scan read it differently: ${both.scanned.error} / ${both.exact.error}`,
+          error: `chunks of ${chunkSize} read it differently: ${chunked.error} / ${whole.error}`,
           input: decoder.decode(bytes.subarray(0, 300)),
         });
       }

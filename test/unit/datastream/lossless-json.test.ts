@@ -144,3 +144,67 @@ test('random documents: parseJsonLossless equals the own parser, and JSON.parse 
     assert.deepEqual(parseJsonLossless(text), parseJsonWithOwnParser(text), text);
   }
 });
+
+test('the lines mayLosePrecision names: long digit runs and long exponents after ":", "," or "[", and nothing else', () => {
+  const cases: Array<[string, boolean]> = [
+    ['{"a":1234567890123456}', true],
+    ['{"a":123456789012345}', false],
+    ['{"a":12345678901234.5}', true], // 15 digits and a dot: a harmless false positive
+    ['{"a":-0.10000000000000001}', true],
+    ['{"a": \t 9007199254740993}', true],
+    ['[9007199254740993]', true],
+    ['{"a":[1,\r9007199254740993]}', true],
+    ['{"a":1e400}', true],
+    ['{"a":1E-400}', true],
+    ['{"a":1.5e+308}', true],
+    ['{"a":1.5e99}', false],
+    ['{"a":-2e-99,"b":3}', false],
+    ['{"a":"12345678901234567890"}', false], // digits inside a string
+    ['{"uuid":"e9183522-60a2-4e31-abf6-7234f19a2000"}', false], // hex with e and digits
+    ['{"k":"a4e318","h":"10e999"}', false],
+    ['{"a":"x:12345678901234567"}', true], // inside a string after ":": a false positive
+    ['{"a":--12345678901234567}', false],
+    ['{"a":- 12345678901234567}', false],
+    ['{"a":1}', false],
+    ['12345678901234567', true], // a document that is a number
+  ];
+  for (const [line, risky] of cases) assert.equal(mayLosePrecision(line), risky, line);
+});
+
+test('random lines with numbers and strings: JSON.parse is exact on every line mayLosePrecision does not name', () => {
+  const random = seeded(12);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const digits = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 10)).join('');
+  const number = (): string => {
+    const int = pick(['0', `${1 + Math.floor(random() * 9)}${digits(Math.floor(random() * 20))}`]);
+    const frac = random() < 0.5 ? `.${digits(1 + Math.floor(random() * 18))}` : '';
+    const exp =
+      random() < 0.3
+        ? `${pick(['e', 'E'])}${pick(['', '+', '-'])}${digits(1 + Math.floor(random() * 4))}`
+        : '';
+    return `${pick(['', '-'])}${int}${frac}${exp}`;
+  };
+  const text = (): string => {
+    const parts = ['x', '가', 'é', '🚚', ':', ',', '[', ' ', '-', '.', 'e', 'E', '+', digits(3), digits(17)];
+    return JSON.stringify(Array.from({ length: Math.floor(random() * 8) }, () => pick(parts)).join(''));
+  };
+  const space = () => pick(['', '', '', ' ', '\t', ' \r ']);
+  const value = (depth: number): string => {
+    const r = random();
+    if (depth > 2 || r < 0.45) return number();
+    if (r < 0.7) return text();
+    if (r < 0.85)
+      return `[${space()}${Array.from({ length: 1 + Math.floor(random() * 4) }, () => value(depth + 1)).join(`${space()},${space()}`)}]`;
+    return `{${Array.from({ length: 1 + Math.floor(random() * 4) }, (_, i) => `"k${i}"${space()}:${space()}${value(depth + 1)}`).join(',')}}`;
+  };
+  let checked = 0;
+  for (let i = 0; i < 20_000; i++) {
+    const line = `{"payload":${value(0)},"n":${number()}}`;
+    const exact = parseJsonWithOwnParser(line);
+    assert.deepEqual(parseJsonLossless(line), exact, line);
+    if (mayLosePrecision(line)) continue;
+    assert.deepEqual(JSON.parse(line), exact, line);
+    checked++;
+  }
+  assert.ok(checked > 2_000 && checked < 18_000, `a mix of both kinds: ${checked}`);
+});
