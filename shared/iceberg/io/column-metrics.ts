@@ -7,6 +7,7 @@
 import type * as arrow from 'apache-arrow';
 import {
   decimalToBytes,
+  DEFAULT_TRUNCATE_LENGTH,
   stringBoundBytes,
   toSingleValueBytes,
   truncateBinaryLower,
@@ -167,9 +168,12 @@ function bytesBounds(type: 'string' | 'binary', chunks: readonly arrow.Data[]): 
     }
   }
   if (!minC || !maxC) return {};
+  // Only the start of a value can be part of a bound (truncated to 16 characters, of at most 4 bytes
+  // each): a copy of the whole min or max could be hundreds of MB.
   const slice = (d: arrow.Data, i: number): Uint8Array => {
     const o = d.valueOffsets as Int32Array;
-    return Uint8Array.from((d.values as Uint8Array).subarray(o[i]!, o[i + 1]!));
+    const end = Math.min(o[i + 1]!, o[i]! + 4 * DEFAULT_TRUNCATE_LENGTH + 1);
+    return Uint8Array.from((d.values as Uint8Array).subarray(o[i]!, end));
   };
   const min = slice(minC, minI);
   const max = slice(maxC, maxI);

@@ -156,8 +156,22 @@ export const DEFAULT_TRUNCATE_LENGTH = 16;
 
 /** Prefix of `length` Unicode code points (a lower bound of every string it prefixes). */
 export function truncateStringLower(value: string, length = DEFAULT_TRUNCATE_LENGTH): string {
-  const points = Array.from(value);
-  return points.length <= length ? value : points.slice(0, length).join('');
+  const points = leadingCodePoints(value, length + 1);
+  return points.length <= length ? value : String.fromCodePoint(...points.slice(0, length));
+}
+
+/**
+ * The first `count` code points of a string (fewer if it is shorter), without walking the rest: a
+ * value of hundreds of MB must not become an array of all its characters (V8 refuses arrays that long).
+ */
+function leadingCodePoints(value: string, count: number): number[] {
+  const points: number[] = [];
+  for (let i = 0; i < value.length && points.length < count;) {
+    const point = value.codePointAt(i)!;
+    points.push(point);
+    i += point > 0xffff ? 2 : 1;
+  }
+  return points;
 }
 
 /**
@@ -166,9 +180,9 @@ export function truncateStringLower(value: string, length = DEFAULT_TRUNCATE_LEN
  * UnicodeUtil.truncateStringMax. undefined when no such string exists (all code points are U+10FFFF).
  */
 export function truncateStringUpper(value: string, length = DEFAULT_TRUNCATE_LENGTH): string | undefined {
-  const points = Array.from(value);
+  const points = leadingCodePoints(value, length + 1);
   if (points.length <= length) return value;
-  const prefix = points.slice(0, length).map((p) => p.codePointAt(0)!);
+  const prefix = points.slice(0, length);
   for (let i = prefix.length - 1; i >= 0; i--) {
     let next = prefix[i]! + 1;
     if (next >= 0xd800 && next <= 0xdfff) next = 0xe000;
@@ -208,8 +222,10 @@ export function stringBoundBytes(
   max: Uint8Array,
   length = DEFAULT_TRUNCATE_LENGTH,
 ): { lower: Uint8Array; upper: Uint8Array | undefined } {
+  // The first `length` code points take at most 4 bytes each: only that much is ever decoded, and a
+  // longer value has more than `length` code points, so it is still seen to be truncated.
   const decode = (b: Uint8Array): string =>
-    Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
+    Buffer.from(b.buffer, b.byteOffset, Math.min(b.byteLength, 4 * length + 1)).toString('utf8');
   // Only decode when the value may exceed the limit: length in bytes ≥ length in code points.
   const lower =
     min.length <= length ? min : new Uint8Array(Buffer.from(truncateStringLower(decode(min), length)));

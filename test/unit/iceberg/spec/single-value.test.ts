@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import {
   decimalToBytes,
   fromSingleValueBytes,
+  stringBoundBytes,
   toSingleValueBytes,
   truncateBinaryUpper,
   truncateStringLower,
@@ -57,6 +58,15 @@ test('string bounds truncate to 16 code points; the upper bound is incremented p
   // U+D7FF + 1 skips the surrogate range
   assert.equal(truncateStringUpper('a'.repeat(15) + '\uD7FF' + 'z'), 'a'.repeat(15) + '\uE000');
   assert.equal(truncateStringUpper('\u{10FFFF}'.repeat(17)), undefined);
+});
+
+test('bounds of a string longer than an array can be: the first 16 code points only', () => {
+  // 2^27 characters: more than V8 lets an array hold, so splitting the value into characters fails.
+  const huge = Buffer.alloc(2 ** 27, 0x61);
+  huge.write('€', 5);
+  const bounds = stringBoundBytes(huge, huge);
+  assert.equal(Buffer.from(bounds.lower).toString(), 'aaaaa€aaaaaaaaaa');
+  assert.equal(Buffer.from(bounds.upper!).toString(), 'aaaaa€aaaaaaaaab');
 });
 
 test('binary upper bounds increment the last byte that can be', () => {
