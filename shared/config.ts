@@ -2,6 +2,7 @@
 // --set-env-vars` or an env file), validated once at start-up with messages that name the variable.
 
 import { readFileSync } from 'node:fs';
+import { READ_LIMIT_VARIABLES, readLimits, type ReadLimits } from './datastream/read-limits.js';
 import type { TableDefinition } from './datastream/table.js';
 
 export interface CloudConfig {
@@ -34,6 +35,11 @@ export interface CloudConfig {
    * it on first commit; `reject` fails such files until the table is declared.
    */
   undeclaredTables: 'create' | 'reject';
+  /**
+   * What one file may make ingest hold: DSI_MAX_LINE_BYTES, DSI_MAX_VALUE_BYTES,
+   * DSI_MAX_DECOMPRESSED_BYTES, DSI_MAX_AVRO_BLOCK_BYTES (defaults in datastream/read-limits.ts).
+   */
+  readLimits: ReadLimits;
   /** Emulator endpoints (tests and local runs); unset in the cloud. */
   emulators: { storage?: string; cloudTasks?: string };
 }
@@ -114,6 +120,23 @@ function loadTables(env: Env): Record<string, TableDefinition> {
   return parseTableDefinitions(text, value);
 }
 
+/** The read limits the environment sets (a whole number of bytes each), defaults for the rest. */
+export function loadReadLimits(env: Env = process.env): ReadLimits {
+  const overrides: Partial<ReadLimits> = {};
+  for (const [name, variable] of Object.entries(READ_LIMIT_VARIABLES) as Array<[keyof ReadLimits, string]>) {
+    const text = env[variable]?.trim();
+    if (!text) continue;
+    const value = Number(text);
+    if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(value) || value < 1) {
+      throw new ConfigError(
+        `${variable} must be a whole number of bytes, at least 1 (got ${JSON.stringify(text)})`,
+      );
+    }
+    overrides[name] = value;
+  }
+  return readLimits(overrides);
+}
+
 export function loadCloudConfig(env: Env = process.env): CloudConfig {
   const project = env.GOOGLE_CLOUD_PROJECT?.trim() || env.GCLOUD_PROJECT?.trim();
   if (!project) throw new ConfigError('environment variable GOOGLE_CLOUD_PROJECT is required');
@@ -159,6 +182,7 @@ export function loadCloudConfig(env: Env = process.env): CloudConfig {
     },
     tables: loadTables(env),
     undeclaredTables,
+    readLimits: loadReadLimits(env),
     emulators: {
       ...(env.DSI_STORAGE_ENDPOINT ? { storage: env.DSI_STORAGE_ENDPOINT } : {}),
       ...(env.DSI_CLOUD_TASKS_ENDPOINT ? { cloudTasks: env.DSI_CLOUD_TASKS_ENDPOINT } : {}),

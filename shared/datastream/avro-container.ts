@@ -8,6 +8,7 @@
 import avro from 'avsc';
 import { inflateRawSync } from 'node:zlib';
 import { DatastreamReadError } from './errors.js';
+import { overLimit, readLimits, type ReadLimits } from './read-limits.js';
 
 const MAGIC = Buffer.from([0x4f, 0x62, 0x6a, 0x01]);
 const SYNC_SIZE = 16;
@@ -110,9 +111,6 @@ function truncated(object: string, what: string): DatastreamReadError {
   return new DatastreamReadError({ object }, `Avro container is truncated or corrupt (${what})`);
 }
 
-/** Largest block (compressed or not) accepted: far above Datastream's event size limit. */
-const MAX_BLOCK_BYTES = 256 * 1024 * 1024;
-
 async function readHeader(object: string, queue: ByteQueue): Promise<{ header: AvroHeader; sync: Buffer }> {
   const magic = await queue.take(4);
   if (!magic || !magic.equals(MAGIC)) {
@@ -160,16 +158,20 @@ export interface AvroRecordBatch {
   /** 1-based number of the first record of the batch within the object. */
   firstRecord: number;
   records: unknown[];
+  /** The block's size once inflated. */
+  bytes: number;
 }
 
 /**
  * Stream the records of an Avro container, one batch per block. `onHeader` sees the writer schema
- * before the first record, so the caller can build its converters.
+ * before the first record, so the caller can build its converters. A block larger than
+ * maxAvroBlockBytes, compressed or inflated, is an error naming the limit (a deflate bomb stops there).
  */
 export async function* avroRecordBatches(
   object: string,
   source: AsyncIterable<Uint8Array>,
   onHeader: (header: AvroHeader) => void,
+  limits: ReadLimits = readLimits(),
 ): AsyncGenerator<AvroRecordBatch> {
   const queue = new ByteQueue(source);
   const { header, sync } = await readHeader(object, queue);
@@ -185,8 +187,11 @@ export async function* avroRecordBatches(
   while (!(await queue.atEnd())) {
     const count = await queue.readLong();
     const size = await queue.readLong();
-    if (count === undefined || size === undefined || count < 0 || size < 0 || size > MAX_BLOCK_BYTES) {
+    if (count === undefined || size === undefined || count < 0 || size < 0) {
       throw truncated(object, `block header after record ${recordNumber - 1}`);
+    }
+    if (size > limits.maxAvroBlockBytes) {
+      throw overLimit({ object, line: recordNumber }, 'the Avro block', limits, 'maxAvroBlockBytes');
     }
     const body = await queue.take(size);
     const marker = await queue.take(SYNC_SIZE);
@@ -194,8 +199,19 @@ export async function* avroRecordBatches(
     if (!marker.equals(sync)) throw truncated(object, `sync marker after record ${recordNumber - 1}`);
     let data: Buffer;
     try {
-      data = header.codec === 'deflate' ? inflateRawSync(body) : body;
+      data =
+        header.codec === 'deflate'
+          ? inflateRawSync(body, { maxOutputLength: limits.maxAvroBlockBytes })
+          : body;
     } catch (error) {
+      if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw overLimit(
+          { object, line: recordNumber },
+          'the inflated Avro block',
+          limits,
+          'maxAvroBlockBytes',
+        );
+      }
       throw new DatastreamReadError({ object, line: recordNumber }, 'Avro block does not inflate', {
         cause: error,
       });
@@ -236,7 +252,7 @@ export async function* avroRecordBatches(
         'Avro block has trailing bytes',
       );
     }
-    yield { firstRecord: recordNumber, records };
+    yield { firstRecord: recordNumber, records, bytes: data.length };
     recordNumber += count;
   }
 }

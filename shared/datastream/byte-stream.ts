@@ -7,6 +7,7 @@ import { isUtf8 } from 'node:buffer';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { DatastreamReadError } from './errors.js';
+import { overLimit, readLimits, type ReadLimits } from './read-limits.js';
 
 export const GZIP_MAGIC = [0x1f, 0x8b] as const;
 export const AVRO_MAGIC = [0x4f, 0x62, 0x6a, 0x01] as const; // "Obj" 1
@@ -59,14 +60,28 @@ export function startsWith(head: Uint8Array, magic: readonly number[]): boolean 
   return magic.every((b, i) => head[i] === b);
 }
 
-/** Gunzip a stream (multi-member gzip included); a corrupt or truncated body is a DatastreamReadError. */
-export async function* gunzip(object: string, source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+/**
+ * Gunzip a stream (multi-member gzip included); a corrupt or truncated body is a DatastreamReadError, and
+ * so is one that inflates to more than maxDecompressedBytes.
+ */
+export async function* gunzip(
+  object: string,
+  source: AsyncIterable<Uint8Array>,
+  limits: ReadLimits = readLimits(),
+): AsyncGenerator<Uint8Array> {
   const input = Readable.from(source, { objectMode: false });
   const inflater = createGunzip();
   input.on('error', (error) => inflater.destroy(error));
   input.pipe(inflater);
+  let inflated = 0;
   try {
-    for await (const chunk of inflater) yield chunk as Uint8Array;
+    for await (const chunk of inflater) {
+      inflated += (chunk as Uint8Array).length;
+      if (inflated > limits.maxDecompressedBytes) {
+        throw overLimit({ object }, 'the inflated object', limits, 'maxDecompressedBytes');
+      }
+      yield chunk as Uint8Array;
+    }
   } catch (error) {
     if (error instanceof DatastreamReadError) throw error;
     const message = error instanceof Error ? error.message : String(error);
@@ -119,15 +134,27 @@ function splitInto(lines: string[], text: string): void {
  * part of a multi-byte character), so a chunk's complete lines are checked (`isUtf8`, native) and
  * decoded at once, and a line that spans chunks once it is whole. Invalid UTF-8 is an error naming the
  * line that holds it, never silently replaced; the lines before it are handed over first, so the
- * error is the same whatever the chunk sizes. A byte order mark before the first line is dropped.
+ * error is the same whatever the chunk sizes. A byte order mark before the first line is dropped. A
+ * line of more than maxLineBytes (a CR before its newline counted) is an error naming it, raised
+ * before it is held whole.
  */
 export async function* lineBatches(
   object: string,
   source: AsyncIterable<Uint8Array>,
+  limits: ReadLimits = readLimits(),
 ): AsyncGenerator<LineBatch> {
-  /** The bytes of a line that began in an earlier chunk. */
+  const maxLine = limits.maxLineBytes;
+  /** The bytes of a line that began in an earlier chunk, and how many there are. */
   let partial: Buffer[] = [];
+  let partialBytes = 0;
   let lineNumber = 1;
+  const tooLong = (line: number) => overLimit({ object, line }, 'the line', limits, 'maxLineBytes');
+  /** Keep the start of a line that goes on in the next chunk. */
+  const keep = (bytes: Buffer): void => {
+    partialBytes += bytes.length;
+    if (partialBytes > maxLine) throw tooLong(lineNumber);
+    partial.push(bytes);
+  };
   const decodeWhole = (parts: Buffer[]): string => {
     const bytes = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
     if (!isUtf8(bytes)) throw invalidUtf8(object, lineNumber);
@@ -150,32 +177,37 @@ export async function* lineBatches(
     }
     const first = chunk.indexOf(NEWLINE);
     if (first < 0) {
-      partial.push(chunk);
+      keep(chunk);
       continue;
     }
     const last = chunk.lastIndexOf(NEWLINE);
-    partial.push(chunk.subarray(0, first));
+    keep(chunk.subarray(0, first));
     const lines = [decodeWhole(partial)];
     partial = [];
+    partialBytes = 0;
     if (first < last) {
       const middle = chunk.subarray(first + 1, last);
-      if (!isUtf8(middle)) {
-        // Hand over the lines before the bad one, then name it.
-        let start = 0;
-        for (let end = middle.indexOf(NEWLINE); ; end = middle.indexOf(NEWLINE, start)) {
+      // A chunk larger than the limit may hold a line beyond it: then, as for invalid UTF-8, the lines
+      // are taken one by one, and those before the bad one are handed over before it is named.
+      if (middle.length <= maxLine && isUtf8(middle)) splitInto(lines, middle.toString('utf8'));
+      else {
+        for (let start = 0; start <= middle.length;) {
+          const end = middle.indexOf(NEWLINE, start);
           const line = middle.subarray(start, end < 0 ? middle.length : end);
-          if (!isUtf8(line)) break;
+          const bad =
+            line.length > maxLine ? tooLong : isUtf8(line) ? undefined : invalidUtf8.bind(null, object);
+          if (bad) {
+            yield { firstLine: lineNumber, lines };
+            throw bad(lineNumber + lines.length);
+          }
           lines.push(withoutCr(line.toString('utf8')));
-          start = end + 1;
+          start = line.length + start + 1;
         }
-        yield { firstLine: lineNumber, lines };
-        throw invalidUtf8(object, lineNumber + lines.length);
       }
-      splitInto(lines, middle.toString('utf8'));
     }
-    if (last + 1 < chunk.length) partial.push(chunk.subarray(last + 1));
     yield { firstLine: lineNumber, lines };
     lineNumber += lines.length;
+    if (last + 1 < chunk.length) keep(chunk.subarray(last + 1));
   }
   if (head !== undefined && head.length > 0) partial.push(head); // an object of one or two bytes
   if (partial.length > 0) {

@@ -19,6 +19,7 @@
 // fractional type are not seen in practice); a key value outside that later fails its file with the
 // column, line and value. Every column is optional except the primary key's.
 
+import type { ReadLimits } from './read-limits.js';
 import type { TableRef } from '../changes/change-event.js';
 import { avroPayloadColumns } from './avro-table.js';
 import { DatastreamValidationError } from './errors.js';
@@ -150,30 +151,36 @@ export async function learnTable(
   object: string,
   source: AsyncIterable<Uint8Array>,
   table: TableRef,
+  limits: Partial<ReadLimits> = {},
 ): Promise<LearntTable> {
   let avroColumns: Array<[string, string]> | undefined;
   const inference = new PayloadInference();
   let events = 0;
   let firstLine: number | undefined;
-  await scanDatastreamObject(object, source, {
-    avroSchema: (schema) => {
-      avroColumns = avroPayloadColumns(schema, object);
+  await scanDatastreamObject(
+    object,
+    source,
+    {
+      avroSchema: (schema) => {
+        avroColumns = avroPayloadColumns(schema, object);
+      },
+      event: (event, line) => {
+        if (!isRecord(event)) return;
+        const meta = event.source_metadata;
+        if (!isRecord(meta) || meta.schema !== table.schema || meta.table !== table.name) return;
+        const payload = event.payload;
+        if (!isRecord(payload)) return;
+        events++;
+        firstLine ??= line;
+        const deleted =
+          meta.is_deleted === true || meta.change_type === 'DELETE' || meta.change_type === 'UPDATE-DELETE';
+        inference.add(payload, keysOf(meta.primary_keys), deleted);
+        // An Avro schema gives the types; the first event gives the key.
+        return avroColumns === undefined || keysOf(meta.primary_keys) === undefined;
+      },
     },
-    event: (event, line) => {
-      if (!isRecord(event)) return;
-      const meta = event.source_metadata;
-      if (!isRecord(meta) || meta.schema !== table.schema || meta.table !== table.name) return;
-      const payload = event.payload;
-      if (!isRecord(payload)) return;
-      events++;
-      firstLine ??= line;
-      const deleted =
-        meta.is_deleted === true || meta.change_type === 'DELETE' || meta.change_type === 'UPDATE-DELETE';
-      inference.add(payload, keysOf(meta.primary_keys), deleted);
-      // An Avro schema gives the types; the first event gives the key.
-      return avroColumns === undefined || keysOf(meta.primary_keys) === undefined;
-    },
-  });
+    limits,
+  );
   const name = `${table.schema}.${table.name}`;
   if (events === 0 && avroColumns === undefined) {
     throw new DatastreamValidationError(

@@ -18,6 +18,7 @@ import {
   type EventOptions,
 } from './event.js';
 import { JsonSyntaxError, parseJsonLossless } from './lossless-json.js';
+import { checkValueSizes, readLimits, type ReadLimits } from './read-limits.js';
 import type { CompiledTable } from './table.js';
 
 /** Receives each event as soon as it is read; it should not keep the event object (copy what it needs). */
@@ -68,11 +69,18 @@ export class LineSteps {
   private readonly payloads = new Array<Record<string, unknown> | undefined>(STEP_LINES).fill(undefined);
   private readonly parts: EnvelopeParts = { table: undefined, payload: undefined };
 
+  /** Lines longer than this (UTF-16 units) may hold a value beyond the value limit: checked. */
+  private readonly checkValuesFrom: number;
+
   constructor(
     private readonly object: string,
     private readonly options: EventOptions,
     private readonly sink: EventSink,
-  ) {}
+    private readonly limits: ReadLimits = readLimits(),
+  ) {
+    // A value of more than n UTF-8 bytes takes more than n / 3 UTF-16 units.
+    this.checkValuesFrom = Math.floor(limits.maxValueBytes / 3);
+  }
 
   /** Read a batch of lines; returns how many events were handed over. Throws at the first bad line. */
   read(batch: LineBatch): number {
@@ -120,6 +128,9 @@ export class LineSteps {
         values[j] = readEnvelope(context, value, options, parts);
         tables[j] = parts.table;
         payloads[j] = parts.payload;
+        if ((texts[j] as string).length > this.checkValuesFrom) {
+          checkValueSizes(context, parts.payload as Record<string, unknown>, this.limits);
+        }
       } catch (error) {
         failedAt = j;
         failure = error;

@@ -8,6 +8,7 @@ import { avroRecordBatches } from './avro-container.js';
 import { AVRO_MAGIC, GZIP_MAGIC, gunzip, lineBatches, peek, startsWith } from './byte-stream.js';
 import { DatastreamReadError, DatastreamValidationError } from './errors.js';
 import { toChangeEvent, type EventOptions } from './event.js';
+import { checkValueSizes, readLimits, type ReadLimits } from './read-limits.js';
 import { LineSteps, type EventSink } from './line-steps.js';
 import { JsonSyntaxError, parseJsonLossless } from './lossless-json.js';
 
@@ -20,7 +21,10 @@ export function isDatastreamObject(name: string): boolean {
   return DATASTREAM_SUFFIXES.some((suffix) => lower.endsWith(suffix));
 }
 
-export type ReadOptions = EventOptions;
+export interface ReadOptions extends EventOptions {
+  /** Limits on lines, values, inflated objects and Avro blocks (read-limits.ts); defaults otherwise. */
+  limits?: Partial<ReadLimits>;
+}
 
 /**
  * An object's events are of one table or a few: remember the lookups. Checked by a scan of a few
@@ -62,9 +66,10 @@ async function jsonlEvents(
   options: ReadOptions,
   sink: EventSink,
 ): Promise<number> {
-  const steps = new LineSteps(object, options, sink);
+  const limits = readLimits(options.limits);
+  const steps = new LineSteps(object, options, sink, limits);
   let count = 0;
-  for await (const batch of lineBatches(object, chunks)) count += steps.read(batch);
+  for await (const batch of lineBatches(object, chunks, limits)) count += steps.read(batch);
   return count;
 }
 
@@ -75,11 +80,19 @@ async function avroEvents(
   sink: EventSink,
 ): Promise<number> {
   let convert: ((record: unknown) => unknown) | undefined;
-  const batches = avroRecordBatches(object, chunks, (header) => {
-    convert = datastreamRecordConverter(header.schema);
-  });
+  const limits = readLimits(options.limits);
+  const batches = avroRecordBatches(
+    object,
+    chunks,
+    (header) => {
+      convert = datastreamRecordConverter(header.schema);
+    },
+    limits,
+  );
   let count = 0;
   for await (const batch of batches) {
+    // Only a block larger than the value limit can hold a value beyond it.
+    const checkValues = batch.bytes > limits.maxValueBytes;
     batch.records.forEach((record, i) => {
       const line = batch.firstRecord + i;
       let event: unknown;
@@ -92,6 +105,10 @@ async function avroEvents(
           `Avro record does not match its schema (${message})`,
           { cause: error },
         );
+      }
+      const payload = (event as { payload?: unknown } | null)?.payload;
+      if (checkValues && typeof payload === 'object' && payload !== null) {
+        checkValueSizes({ object, line }, payload as Record<string, unknown>, limits);
       }
       sink(toChangeEvent({ object, line }, event, options));
       count++;
@@ -112,7 +129,7 @@ export async function readDatastreamObject(
   sink: EventSink,
 ): Promise<number> {
   options = memoized(options);
-  const opened = await openObject(object, source);
+  const opened = await openObject(object, source, readLimits(options.limits));
   if (opened.avro) return avroEvents(object, opened.chunks, options, sink);
   if (!opened.gzip && object.toLowerCase().endsWith('.avro') && opened.head.length > 0) {
     throw new DatastreamReadError({ object }, 'is named .avro but is not an Avro object container');
@@ -128,10 +145,11 @@ export async function readDatastreamObject(
 async function openObject(
   object: string,
   source: AsyncIterable<Uint8Array>,
+  limits: ReadLimits,
 ): Promise<{ gzip: boolean; avro: boolean; head: Uint8Array; chunks: AsyncIterable<Uint8Array> }> {
   const raw = await peek(source, 4);
   const gzip = startsWith(raw.head, GZIP_MAGIC);
-  const { head, chunks } = gzip ? await peek(gunzip(object, raw.chunks), 4) : raw;
+  const { head, chunks } = gzip ? await peek(gunzip(object, raw.chunks, limits), 4) : raw;
   return { gzip, avro: startsWith(head, AVRO_MAGIC), head, chunks };
 }
 
@@ -146,8 +164,9 @@ async function scanJsonl(
   object: string,
   chunks: AsyncIterable<Uint8Array>,
   visitor: RawEventVisitor,
+  limits: ReadLimits,
 ): Promise<void> {
-  for await (const batch of lineBatches(object, chunks)) {
+  for await (const batch of lineBatches(object, chunks, limits)) {
     for (let i = 0; i < batch.lines.length; i++) {
       const line = batch.lines[i] as string;
       if (line.trim().length === 0) continue;
@@ -168,12 +187,18 @@ async function scanAvro(
   object: string,
   chunks: AsyncIterable<Uint8Array>,
   visitor: RawEventVisitor,
+  limits: ReadLimits,
 ): Promise<void> {
   let convert: ((record: unknown) => unknown) | undefined;
-  const batches = avroRecordBatches(object, chunks, (header) => {
-    visitor.avroSchema?.(header.schema);
-    convert = datastreamRecordConverter(header.schema);
-  });
+  const batches = avroRecordBatches(
+    object,
+    chunks,
+    (header) => {
+      visitor.avroSchema?.(header.schema);
+      convert = datastreamRecordConverter(header.schema);
+    },
+    limits,
+  );
   for await (const batch of batches) {
     for (let i = 0; i < batch.records.length; i++) {
       let event: unknown;
@@ -195,9 +220,13 @@ export async function scanDatastreamObject(
   object: string,
   source: AsyncIterable<Uint8Array>,
   visitor: RawEventVisitor,
+  overrides: Partial<ReadLimits> = {},
 ): Promise<void> {
-  const opened = await openObject(object, source);
-  return opened.avro ? scanAvro(object, opened.chunks, visitor) : scanJsonl(object, opened.chunks, visitor);
+  const limits = readLimits(overrides);
+  const opened = await openObject(object, source, limits);
+  return opened.avro
+    ? scanAvro(object, opened.chunks, visitor, limits)
+    : scanJsonl(object, opened.chunks, visitor, limits);
 }
 
 /** All events of an object, in an array (small objects, tests). */

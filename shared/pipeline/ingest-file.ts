@@ -13,6 +13,7 @@ import { tableKey, type ChangeEvent, type TableRef } from '../changes/change-eve
 import { DatastreamError, UnknownColumnError, UnknownTableError } from '../datastream/errors.js';
 import { learnTable } from '../datastream/infer-table.js';
 import { isDatastreamObject, readDatastreamObject } from '../datastream/read-object.js';
+import type { ReadLimits } from '../datastream/read-limits.js';
 import type { Logger } from '../log.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { FileRecord, StateStore } from '../ports/state-store.js';
@@ -31,6 +32,8 @@ export interface IngestDependencies {
   landingPrefix: string;
   log: Logger;
   now?: () => number;
+  /** Limits on what one file may make ingest hold (defaults: read-limits.ts). */
+  readLimits?: Partial<ReadLimits>;
 }
 
 export interface SourceFile extends SourceObject {
@@ -175,7 +178,7 @@ async function readIntoChangeSets(
       await readDatastreamObject(
         source.name,
         stream,
-        { resolveTable: (ref) => deps.tables.cached(ref) },
+        { resolveTable: (ref) => deps.tables.cached(ref), limits: deps.readLimits ?? {} },
         (event) => {
           if (event.table !== lastTable || !lastBuilder) {
             lastBuilder = byRef.get(event.table);
@@ -207,7 +210,12 @@ async function readIntoChangeSets(
 }
 
 async function learnFromObject(deps: IngestDependencies, source: SourceFile, table: TableRef) {
-  const learnt = await learnTable(source.name, await deps.objects.stream(source.location), table);
+  const learnt = await learnTable(
+    source.name,
+    await deps.objects.stream(source.location),
+    table,
+    deps.readLimits,
+  );
   const known = deps.tables.cached(table);
   const compiled = deps.tables.learn(table, learnt);
   if (compiled !== known) {

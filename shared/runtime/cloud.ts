@@ -111,6 +111,7 @@ export function createCloudRuntime(config: CloudConfig): CloudRuntime {
       workRoot: config.workRoot,
       landingPrefix: config.landingPrefix,
       log,
+      readLimits: config.readLimits,
     }),
   };
 }

@@ -3,6 +3,8 @@
 // Java's JdbcCatalog open it directly) and the pipeline state — next to the table files and the staged
 // change-sets. Table queues are in-process serial queues. Same engine as the cloud functions.
 
+import { loadReadLimits } from '../config.js';
+import type { ReadLimits } from '../datastream/read-limits.js';
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -30,6 +32,8 @@ export interface EmbeddedOptions {
   undeclaredTables?: UndeclaredTables;
   catalogName?: string;
   landingPrefix?: string;
+  /** What one file may make ingest hold; by default the DSI_MAX_* environment variables, else read-limits.ts. */
+  readLimits?: Partial<ReadLimits>;
   log?: Logger;
   /** Runs each table task (the commit); without one, tasks are only recorded. */
   onTask?: (runtime: EmbeddedRuntime, task: CommitTask) => Promise<void>;
@@ -96,6 +100,7 @@ export function createEmbeddedRuntime(options: EmbeddedOptions): EmbeddedRuntime
       workRoot: join(warehouse, '_work'),
       landingPrefix: options.landingPrefix ?? '',
       log,
+      readLimits: options.readLimits ?? loadReadLimits(process.env),
     }),
     close: () => db.close(),
   };

@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalObjectStore } from '../../../shared/adapters/embedded/local-object-store.js';
@@ -129,4 +129,26 @@ test('bad files are recorded as failed with a reason naming the file, and stage 
   assert.equal((await state.listFiles({ status: 'failed' })).length, badFiles.length);
   const unrelated = await ingestFile(deps, source('unrelated/report.csv'));
   assert.equal(unrelated.status, 'ignored');
+});
+
+test('a file beyond a read limit fails naming the limit and its line, and the next file still stages', async () => {
+  const { scenario, deps, state, source } = setup('seed-validation');
+  const name = scenario.order[0] as string;
+  const lines = readFileSync(source(name).location, 'utf8').split('\n');
+  const longest = Math.max(...lines.map((l) => Buffer.byteLength(l)));
+  const longestAt = lines.findIndex((l) => Buffer.byteLength(l) === longest) + 1;
+  const limited = { ...deps, readLimits: { maxLineBytes: longest - 1 } };
+  const outcome = await ingestFile(limited, source(name));
+  assert.equal(outcome.status, 'failed');
+  if (outcome.status === 'failed') {
+    assert.match(
+      outcome.reason,
+      new RegExp(
+        `:${longestAt}: the line is larger than the limit of ${longest - 1} bytes \\(DSI_MAX_LINE_BYTES\\)`,
+      ),
+    );
+  }
+  const next = await ingestFile(deps, source(scenario.order[1] as string));
+  assert.equal(next.status, 'staged');
+  assert.equal((await state.listFiles({ status: 'failed' })).length, 1);
 });
