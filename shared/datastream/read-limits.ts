@@ -3,8 +3,8 @@
 // handle. Ingest is deployed with 1 GiB and up to 8 files at once: a line at its limit is held as bytes,
 // as a string and as parsed values together (about four times its size), so a 32 MiB line costs about
 // 128 MB and several such files still fit; an Avro block likewise as inflated bytes and decoded records.
-// The inflated size of an object bounds time, not memory (it is streamed): 4 GiB reads in about a
-// minute, within the function's timeout. Datastream's own events are far below these sizes.
+// The inflated size of an object bounds time, not memory (it is streamed): 4 GiB stays well within the
+// function's timeout. Datastream's own events are far below these sizes.
 
 import { DatastreamReadError, DatastreamValidationError, type ErrorPosition } from './errors.js';
 
