@@ -83,6 +83,7 @@ export async function startStack({ owner }) {
     pubsub: 'Pub/Sub emulator',
     tasks: 'Cloud Tasks emulator',
     catalog: 'Iceberg REST catalog',
+    postgres: 'PostgreSQL',
   };
   for (const [name, port] of Object.entries(ports)) await assertPortFree(HOST, port, what[name]);
 
@@ -94,14 +95,17 @@ export async function startStack({ owner }) {
   rmSync(warehouseDir, { recursive: true, force: true });
   mkdirSync(warehouseDir, { recursive: true });
   mkdirSync(logDir, { recursive: true });
+  // PostgreSQL gets a new cluster at every start too (its service's `prepare` runs initdb).
+  const postgresDataDir = join(dir, 'postgres');
 
   began = Date.now();
-  const definitions = serviceDefinitions(installed, ports, warehouseDir);
+  const definitions = serviceDefinitions(installed, ports, warehouseDir, postgresDataDir);
   const env = testEnvironment(installed, ports, warehouseDir);
   const state = { owner, ownerPid: process.pid, offset: portOffset(), ports, env, services: [] };
   const started = [];
   try {
     for (const service of definitions) {
+      await service.prepare?.();
       const handle = startProcess(service, logDir);
       if (!handle.record) throw new Error(`${service.name} could not be started (${service.command})`);
       started.push({ service, handle });
