@@ -3,8 +3,10 @@
 // test that decodes a workload into Datastream-shaped files. The server is the machine's PostgreSQL 15
 // (the Debian package, installed here when missing), with a fresh cluster at every stack start in
 // .cache/stack/offset-<n>/postgres (initdb takes well under a second), bound to 127.0.0.1 only, no Unix
-// socket, `trust` authentication (loopback only, a throw-away cluster), and durability switched off
-// (nothing in it outlives the stack).
+// socket, `trust` authentication (loopback only, a throw-away cluster), and fsync off (nothing in it
+// outlives the stack). synchronous_commit stays on: the SQL decoding functions
+// (pg_logical_slot_get_changes) read only WAL already flushed, so with it off a just-committed
+// transaction may not be decoded yet.
 //
 // PostgreSQL refuses to run as root. When the stack runs as root (CI does), initdb and the server run
 // as the unprivileged `postgres` user (the Debian package creates it; created here if missing): Node
@@ -160,7 +162,6 @@ export function postgresService(installed, ports, dataDir) {
       '-c', 'max_connections=60',
       '-c', 'shared_buffers=32MB',
       '-c', 'fsync=off',
-      '-c', 'synchronous_commit=off',
       '-c', 'full_page_writes=off',
       '-c', 'TimeZone=UTC',
       '-c', 'log_min_messages=warning',
