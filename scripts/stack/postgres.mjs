@@ -11,7 +11,7 @@
 // PostgreSQL refuses to run as root. When the stack runs as root (CI does), initdb and the server run
 // as the unprivileged `postgres` user (the Debian package creates it; created here if missing): Node
 // spawns them with that uid and gid directly, so the recorded PID is the server itself.
-import { existsSync, mkdirSync, rmSync, chownSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { HOST, PINS } from './config.mjs';
 import { exec } from './exec.mjs';
@@ -45,7 +45,18 @@ async function serverPresent(bin) {
   );
 }
 
+// Debian's package would otherwise create and start a `main` cluster on port 5432: a server the stack
+// neither needs nor stops. A createcluster.d drop-in of postgresql-common tells it not to.
+const NO_MAIN_CLUSTER = '/etc/postgresql-common/createcluster.d/datastream-iceberg-test-stack.conf';
+
 async function aptInstall(pkg) {
+  if (!existsSync(NO_MAIN_CLUSTER)) {
+    mkdirSync(dirname(NO_MAIN_CLUSTER), { recursive: true });
+    writeFileSync(
+      NO_MAIN_CLUSTER,
+      '# Written by the datastream-iceberg test stack, which runs clusters of its own.\ncreate_main_cluster = false\n',
+    );
+  }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   try {
     await exec('apt-get', ['install', '-y', '--no-install-recommends', pkg], { env });
