@@ -12,8 +12,10 @@
 // as the unprivileged `postgres` user (the Debian package creates it; created here if missing): Node
 // spawns them with that uid and gid directly, so the recorded PID is the server itself.
 import { chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { HOST, PINS } from './config.mjs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { HOST, PINS, REPO_ROOT } from './config.mjs';
 import { exec } from './exec.mjs';
 
 const RUN_AS = 'postgres';
@@ -123,6 +125,29 @@ export async function ensurePostgres() {
 function asUser(installed) {
   const user = installed.postgresUser;
   return user ? { uid: user.uid, gid: user.gid } : {};
+}
+
+/**
+ * Where the cluster lives: `<runDir>/postgres`, unless the server's user cannot reach that folder (a
+ * checkout under a home or temporary folder of mode 0700, as root): then a folder of this checkout
+ * under the system's temporary folder, which every user can reach.
+ */
+export async function postgresDataDir(installed, runDir) {
+  const preferred = join(runDir, 'postgres');
+  if (!installed.postgresUser) return preferred;
+  mkdirSync(runDir, { recursive: true });
+  try {
+    await exec('test', ['-x', runDir], asUser(installed));
+    return preferred;
+  } catch {
+    const checkout = createHash('sha256').update(REPO_ROOT).digest('hex').slice(0, 12);
+    const fallback = join(tmpdir(), `datastream-iceberg-postgres-${checkout}`, basename(runDir));
+    log(
+      `${runDir} is out of reach of the ${installed.postgresUser.name} user: its cluster goes to ${fallback}`,
+    );
+    mkdirSync(dirname(fallback), { recursive: true, mode: 0o755 });
+    return fallback;
+  }
 }
 
 /** A new, empty cluster in `dataDir` (any earlier one is removed). */

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { HOST, portOffset, runDir, stackPorts } from './config.mjs';
 import { installStack } from './install.mjs';
 import { assertPortFree, isRunning, startProcess, stopProcesses, waitReady } from './processes.mjs';
+import { postgresDataDir } from './postgres.mjs';
 import { serviceDefinitions, testEnvironment } from './services.mjs';
 
 const READY_TIMEOUT_MS = Number(process.env.STACK_READY_TIMEOUT_MS ?? 120_000);
@@ -96,10 +97,10 @@ export async function startStack({ owner }) {
   mkdirSync(warehouseDir, { recursive: true });
   mkdirSync(logDir, { recursive: true });
   // PostgreSQL gets a new cluster at every start too (its service's `prepare` runs initdb).
-  const postgresDataDir = join(dir, 'postgres');
+  const postgresDir = await postgresDataDir(installed, dir);
 
   began = Date.now();
-  const definitions = serviceDefinitions(installed, ports, warehouseDir, postgresDataDir);
+  const definitions = serviceDefinitions(installed, ports, warehouseDir, postgresDir);
   const env = testEnvironment(installed, ports, warehouseDir);
   const state = { owner, ownerPid: process.pid, offset: portOffset(), ports, env, services: [] };
   const started = [];
