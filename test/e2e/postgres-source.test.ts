@@ -45,6 +45,7 @@ import {
 const SEED = Number(process.env.DSI_PG_SOURCE_SEED ?? Date.now() % 1_000_000);
 const TRANSACTIONS = 80;
 const SLOT = 'dsi_stand_in';
+const CONCURRENT_UPLOADS = 4;
 const RERUN = `seed ${SEED} (rerun with DSI_PG_SOURCE_SEED=${SEED})`;
 
 // Both witnesses in one Python process (its start dominates a read): PyIceberg through the REST catalog
@@ -112,11 +113,30 @@ describe(`PostgreSQL through the Datastream stand-in and the emulator stack (${R
   const filesOf = new Map<string, StandInFile[]>();
   const eventsOf = new Map<string, StandInEvent[]>();
 
+  // Files are uploaded in the given order, a few at a time as Datastream writes them (ingest runs as
+  // several instances); two generations of one object name are never uploaded at the same time, so
+  // each upload is delivered with its own generation.
   const deliver = async (files: StandInFile[]) => {
-    for (const file of files) {
-      const { record } = await pipeline.upload(file.name, file.bytes);
-      assert.notEqual(record.status, 'failed', `${file.name}: ${record.reason ?? ''}`);
-    }
+    const waiting = [...files];
+    const uploading = new Set<string>();
+    const uploader = async () => {
+      while (waiting.length > 0) {
+        const next = waiting.findIndex((f) => !uploading.has(f.name));
+        if (next < 0) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          continue;
+        }
+        const file = waiting.splice(next, 1)[0]!;
+        uploading.add(file.name);
+        try {
+          const { record } = await pipeline.upload(file.name, file.bytes);
+          assert.notEqual(record.status, 'failed', `${file.name}: ${record.reason ?? ''}`);
+        } finally {
+          uploading.delete(file.name);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENT_UPLOADS }, uploader));
     await pipeline.waitUntilApplied(Object.keys(tables));
   };
 
