@@ -3,7 +3,8 @@
 # and replication slot Datastream reads through, Datastream's connection profiles (PostgreSQL source,
 # Cloud Storage destination) and a stream writing JSON (gzip) or Avro files under the landing prefix,
 # then starts it. `--dry-run` prints every command (the SQL run through psql included) without running
-# any. Passwords never appear on a command line: Datastream's comes from Secret Manager or a prompt,
+# any; `--sql-only` runs the PostgreSQL part alone against the server given by --host (no gcloud), e.g.
+# on a server that is not Cloud SQL, or again after a change of tables.json. Passwords never appear on a command line: Datastream's comes from Secret Manager or a prompt,
 # psql's from its usual sources (PGPASSWORD, ~/.pgpass, a prompt). See README.md, "Deploy".
 #
 # shellcheck source-path=SCRIPTDIR
@@ -17,6 +18,7 @@ source "${SCRIPT_DIR}/deploy/lib.sh"
 usage() {
   cat <<'EOF'
 Usage: scripts/setup-source.sh --project ID --region REGION --instance NAME --database DB --bucket BUCKET [options]
+       scripts/setup-source.sh --sql-only --host HOST --database DB [options]
 
 Prepares Cloud SQL for PostgreSQL and creates and starts the Datastream stream into the landing bucket.
 Every command is printed before it runs; --dry-run prints them and runs none.
@@ -52,6 +54,9 @@ Options:
   --backfill MODE          all (default: existing rows first) or none
   --config-dir DIR         where the stream's JSON configs are written (default: datastream-config)
   --no-start               create the stream but leave it stopped
+  --sql-only               only the grants, publication and slot, through psql on --host (which is then
+                           required, --project, --region, --instance and --bucket are not); no gcloud
+  --sslmode MODE           psql's sslmode (default: require)
   --dry-run                print the commands, run none
   -h, --help               this text
 EOF
@@ -81,6 +86,8 @@ ROTATION_INTERVAL=60
 BACKFILL=all
 CONFIG_DIR=datastream-config
 START=true
+SQL_ONLY=false
+SSLMODE=require
 
 take_option() {
   case $1 in
@@ -107,6 +114,11 @@ take_option() {
     --rotation-interval | --rotation-interval=*) ROTATION_INTERVAL=$(option_value "$@") ;;
     --backfill | --backfill=*) BACKFILL=$(option_value "$@") ;;
     --config-dir | --config-dir=*) CONFIG_DIR=$(option_value "$@") ;;
+    --sslmode | --sslmode=*) SSLMODE=$(option_value "$@") ;;
+    --sql-only)
+      SQL_ONLY=true
+      return
+      ;;
     --no-start)
       START=false
       return
@@ -117,11 +129,15 @@ take_option() {
 }
 parse_arguments "$@"
 
-require "$PROJECT" --project GOOGLE_CLOUD_PROJECT
-require "$REGION" --region DSI_REGION
-require "$INSTANCE" --instance DSI_SQL_INSTANCE
+if [[ $SQL_ONLY == true ]]; then
+  [[ -n $HOST ]] || usage_error "--host is required with --sql-only"
+else
+  require "$PROJECT" --project GOOGLE_CLOUD_PROJECT
+  require "$REGION" --region DSI_REGION
+  require "$INSTANCE" --instance DSI_SQL_INSTANCE
+  require "$BUCKET" --bucket DSI_BUCKET
+fi
 require "$DATABASE" --database DSI_SQL_DATABASE
-require "$BUCKET" --bucket DSI_BUCKET
 
 if [[ $FORMAT != json && $FORMAT != avro ]]; then
   usage_error "--format must be json or avro, not ${FORMAT}"
@@ -144,8 +160,13 @@ for name in "$PUBLICATION" "$SLOT"; do
   [[ $name =~ $identifier ]] || usage_error "publication and slot names must be lower-case SQL identifiers, not ${name}"
 done
 
+case $SSLMODE in
+  disable | allow | prefer | require | verify-ca | verify-full) ;;
+  *) usage_error "--sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full, not ${SSLMODE}" ;;
+esac
+
 if [[ $DRY_RUN == false ]]; then
-  require_tool gcloud 'install the Google Cloud CLI'
+  [[ $SQL_ONLY == true ]] || require_tool gcloud 'install the Google Cloud CLI'
   require_tool psql 'install the PostgreSQL client'
   export CLOUDSDK_CORE_DISABLE_PROMPTS=1
 fi
@@ -218,8 +239,6 @@ schemas_to_grant() {
   fi
 }
 
-PROJECT_NUMBER=$(lookup PROJECT_NUMBER gcloud projects describe "$PROJECT" --format='value(projectNumber)')
-DATASTREAM_AGENT=service-${PROJECT_NUMBER}@gcp-sa-datastream.iam.gserviceaccount.com
 SOURCE_PROFILE=${STREAM}-postgres
 DESTINATION_PROFILE=${STREAM}-gcs
 # Datastream writes [bucket]/[root path]/[stream path]/[schema]_[table]/yyyy/mm/dd/hh/mm/[file].
@@ -230,32 +249,41 @@ STREAM_PATH=${STREAM_PATH:-/}
 if [[ $DRY_RUN == true ]]; then
   note "dry run: nothing below is executed; every resource is taken as absent"
 fi
-note "project ${PROJECT}, Cloud SQL ${INSTANCE}/${DATABASE} → Datastream ${STREAM} (${REGION}) → gs://${BUCKET}${STREAM_PATH} as ${FORMAT}"
 
-# ---------------------------------------------------------------------------------------------------
-step 'APIs'
-run gcloud services enable datastream.googleapis.com sqladmin.googleapis.com --project="$PROJECT"
+# The Cloud SQL side: APIs, the logical decoding flag, the instance's address. Skipped with --sql-only.
+cloud_sql_steps() {
+  note "project ${PROJECT}, Cloud SQL ${INSTANCE}/${DATABASE} → Datastream ${STREAM} (${REGION}) → gs://${BUCKET}${STREAM_PATH} as ${FORMAT}"
 
-# ---------------------------------------------------------------------------------------------------
-step 'Cloud SQL: logical decoding'
-# --database-flags replaces the instance's whole flag list, so the current flags are read and kept
-# (merge-database-flags.mjs); only cloudsql.logical_decoding is set. Changing it restarts the instance.
-if [[ $DRY_RUN == true ]]; then
-  flags=cloudsql.logical_decoding=on
+  # ---------------------------------------------------------------------------------------------------
+  step 'APIs'
+  run gcloud services enable datastream.googleapis.com sqladmin.googleapis.com --project="$PROJECT"
+
+  # ---------------------------------------------------------------------------------------------------
+  step 'Cloud SQL: logical decoding'
+  # --database-flags replaces the instance's whole flag list, so the current flags are read and kept
+  # (merge-database-flags.mjs); only cloudsql.logical_decoding is set. Changing it restarts the instance.
+  if [[ $DRY_RUN == true ]]; then
+    flags=cloudsql.logical_decoding=on
+  else
+    require_tool node 'it merges the database flags'
+    flags=$(gcloud sql instances describe "$INSTANCE" --project="$PROJECT" --format=json |
+      node "${SCRIPT_DIR}/deploy/merge-database-flags.mjs" cloudsql.logical_decoding=on)
+  fi
+  if [[ -z $flags ]]; then
+    note "cloudsql.logical_decoding is already on"
+  else
+    run gcloud sql instances patch "$INSTANCE" --database-flags="$flags" --project="$PROJECT"
+  fi
+
+  if [[ -z $HOST ]]; then
+    HOST=$(lookup INSTANCE_IP gcloud sql instances describe "$INSTANCE" --project="$PROJECT" \
+      --format='value(ipAddresses[0].ipAddress)')
+  fi
+}
+if [[ $SQL_ONLY == true ]]; then
+  note "PostgreSQL only: ${HOST}:${PORT}/${DATABASE}"
 else
-  require_tool node 'it merges the database flags'
-  flags=$(gcloud sql instances describe "$INSTANCE" --project="$PROJECT" --format=json |
-    node "${SCRIPT_DIR}/deploy/merge-database-flags.mjs" cloudsql.logical_decoding=on)
-fi
-if [[ -z $flags ]]; then
-  note "cloudsql.logical_decoding is already on"
-else
-  run gcloud sql instances patch "$INSTANCE" --database-flags="$flags" --project="$PROJECT"
-fi
-
-if [[ -z $HOST ]]; then
-  HOST=$(lookup INSTANCE_IP gcloud sql instances describe "$INSTANCE" --project="$PROJECT" \
-    --format='value(ipAddresses[0].ipAddress)')
+  cloud_sql_steps
 fi
 
 # ---------------------------------------------------------------------------------------------------
@@ -263,7 +291,7 @@ step 'PostgreSQL: replication user, publication, slot (psql)'
 # The replication user must exist (create it with `gcloud sql users create`, its password kept out of
 # any script). It needs REPLICATION and read access to the replicated schemas; pgoutput then streams the
 # publication's tables through the slot. Each statement is safe to run again.
-PSQL=(psql "host=${HOST} port=${PORT} dbname=${DATABASE} user=${ADMIN_USER} sslmode=require"
+PSQL=(psql "host=${HOST} port=${PORT} dbname=${DATABASE} user=${ADMIN_USER} sslmode=${SSLMODE}"
   -v ON_ERROR_STOP=1)
 user_sql=$(sql_identifier "$USER_NAME")
 run "${PSQL[@]}" -c "ALTER USER ${user_sql} WITH REPLICATION;"
@@ -275,6 +303,15 @@ done < <(schemas_to_grant)
 # SCHEMA needs PostgreSQL 15 or later; list the tables with --tables on older versions.)
 run "${PSQL[@]}" -c "DO \$do\$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = $(sql_literal "$PUBLICATION")) THEN CREATE PUBLICATION $(sql_identifier "$PUBLICATION") FOR $(publication_target); END IF; END \$do\$;"
 run "${PSQL[@]}" -c "SELECT pg_create_logical_replication_slot($(sql_literal "$SLOT"), 'pgoutput') WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $(sql_literal "$SLOT"));"
+
+if [[ $SQL_ONLY == true ]]; then
+  step 'Done'
+  note "publication ${PUBLICATION} and slot ${SLOT} are ready on ${HOST}:${PORT}/${DATABASE}"
+  exit 0
+fi
+
+PROJECT_NUMBER=$(lookup PROJECT_NUMBER gcloud projects describe "$PROJECT" --format='value(projectNumber)')
+DATASTREAM_AGENT=service-${PROJECT_NUMBER}@gcp-sa-datastream.iam.gserviceaccount.com
 
 # ---------------------------------------------------------------------------------------------------
 step 'Datastream connection profiles'

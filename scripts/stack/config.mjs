@@ -1,6 +1,6 @@
 // Where the test stack lives and which versions it runs. Every version is pinned here (the Python ones in
 // requirements.txt beside this file); ports are declared once, in firebase.json for the emulators that
-// Firebase tooling knows and in ports.json for the Iceberg REST catalog, and shifted by STACK_PORT_OFFSET
+// Firebase tooling knows and in ports.json for the Iceberg REST catalog and PostgreSQL, and shifted by STACK_PORT_OFFSET
 // so that two checkouts can run their stacks side by side.
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -33,6 +33,8 @@ export const PINS = {
     pom: join(STACK_DIR, 'java-reader', 'pom.xml'),
     source: join(STACK_DIR, 'java-reader', 'IcebergJavaReader.java'),
   },
+  // The machine's PostgreSQL server (Debian package; `test_decoding` is part of it), not a download.
+  postgres: { major: 15, debianPackage: 'postgresql-15' },
 };
 
 /** The project id every emulator and client agrees on; emulators accept any id. */
@@ -84,6 +86,7 @@ export function stackPorts() {
     storage: portOf(firebasePath, 'emulators.storage', emulators.storage),
     tasks: portOf(firebasePath, 'emulators.tasks', emulators.tasks),
     catalog: portOf(portsPath, 'icebergRestCatalog', extra.icebergRestCatalog),
+    postgres: portOf(portsPath, 'postgres', extra.postgres),
   };
   const shifted = {};
   for (const [name, port] of Object.entries(base)) {

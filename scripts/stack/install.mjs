@@ -16,6 +16,7 @@ import {
 import { delimiter, dirname, join } from 'node:path';
 import { BIN_DIR, ICEBERG_DIR, JAVA_READER_DIR, PINS, VENV_DIR } from './config.mjs';
 import { exec } from './exec.mjs';
+import { ensurePostgres } from './postgres.mjs';
 
 function readStamp(path) {
   try {
@@ -253,6 +254,11 @@ export async function installStack() {
     const catalogJar = await ensureIcebergCatalogJar();
     return { catalogJar, javaReaderClasspath: await ensureJavaReader(catalogJar) };
   })();
-  const [go, java, readers] = await Promise.all([goBinaries, catalogAndJavaReader, ensureReadersVenv()]);
-  return { ...go, ...java, ...gcloud, ...readers };
+  const [go, java, readers, postgres] = await Promise.all([
+    goBinaries,
+    catalogAndJavaReader,
+    ensureReadersVenv(),
+    ensurePostgres(),
+  ]);
+  return { ...go, ...java, ...gcloud, ...readers, ...postgres };
 }

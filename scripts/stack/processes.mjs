@@ -3,7 +3,7 @@
 // group, and "nothing left" can be checked by scanning /proc for that group. A PID is only trusted
 // together with the start time the kernel recorded for it, so a recycled PID is never signalled.
 /* global AbortSignal */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
@@ -49,6 +49,8 @@ export function startProcess(service, logDir) {
     child = spawn(service.command, service.args, {
       cwd: service.cwd,
       env: { ...process.env, ...service.env },
+      // A server that refuses to run as root (PostgreSQL) is started as its own user.
+      ...(service.uid !== undefined ? { uid: service.uid, gid: service.gid } : {}),
       detached: true,
       stdio: ['ignore', fd, fd],
     });
@@ -66,7 +68,13 @@ export function startProcess(service, logDir) {
   }
   const stat = procStat(child.pid);
   return {
-    record: { name: service.name, pid: child.pid, startTime: stat?.startTime ?? '', logPath },
+    record: {
+      name: service.name,
+      pid: child.pid,
+      startTime: stat?.startTime ?? '',
+      logPath,
+      ...(service.stopSignal ? { stopSignal: service.stopSignal } : {}),
+    },
     exited,
     logPath,
   };
@@ -81,6 +89,11 @@ function logTail(path, lines = 30) {
 }
 
 async function probeOnce(probe) {
+  if (probe.kind === 'command') {
+    return new Promise((resolve) => {
+      execFile(probe.command, probe.args, { timeout: 5000 }, (error) => resolve(!error));
+    });
+  }
   if (probe.kind === 'tcp') {
     return new Promise((resolve) => {
       const socket = connect({ host: probe.host, port: probe.port });
@@ -121,7 +134,7 @@ export async function waitReady(service, started, timeoutMs) {
     if (await probeOnce(service.probe)) return Date.now() - began;
     if (Date.now() - began > timeoutMs) {
       throw new Error(
-        `${service.name} was not ready after ${timeoutMs / 1000} s (probe ${service.probe.url ?? `tcp ${service.probe.port}`}); ` +
+        `${service.name} was not ready after ${timeoutMs / 1000} s (probe ${service.probe.url ?? service.probe.describe ?? `tcp ${service.probe.port}`}); ` +
           `its log ${started.logPath}:\n${logTail(started.logPath)}`,
       );
     }
@@ -154,14 +167,26 @@ function signalGroup(record, signal) {
 }
 
 /**
- * Stops the recorded servers: SIGTERM to each process group, then SIGKILL to what is still there after
- * `graceMs`. Returns what survived both (empty when all is well).
+ * Stops the recorded servers: SIGTERM to each process group (or the server's own `stopSignal` to the
+ * server alone), then SIGKILL to what is still in the group after `graceMs`. Returns what survived
+ * both (empty when all is well).
  */
 export async function stopProcesses(records, graceMs = 8000) {
   // Only groups whose leader is still the very process we started are signalled (a dead leader's PID
-  // may already belong to someone else). The servers fork no children, so their group is the leader.
+  // may already belong to someone else). Most servers fork no children, so their group is the leader.
+  // PostgreSQL's children each start a session of their own (so that it can signal them), outside its
+  // group: on its stop signal it ends them itself and exits last, so its PID gone means all gone (and
+  // were it killed, they notice their parent's death and exit).
   const ours = records.filter((record) => isRunning(record));
-  for (const record of ours) signalGroup(record, 'SIGTERM');
+  for (const record of ours) {
+    if (record.stopSignal) {
+      try {
+        process.kill(record.pid, record.stopSignal);
+      } catch {
+        // ESRCH: already gone.
+      }
+    } else signalGroup(record, 'SIGTERM');
+  }
   const remaining = () => ours.filter((record) => isRunning(record) || groupMembers(record.pid).length > 0);
   const deadline = Date.now() + graceMs;
   while (remaining().length > 0 && Date.now() < deadline) await sleep(100);

@@ -3,12 +3,13 @@
 // (the contract of test/support/stack-env.ts).
 import { join } from 'node:path';
 import { HOST, PROJECT_ID, STACK_DIR } from './config.mjs';
+import { postgresEnvironment, postgresService } from './postgres.mjs';
 
 // Small heaps and the serial collector: the machine has 2 cores and the JVMs idle most of the time;
 // C1-only compilation shortens their start, which dominates a test run.
 const JVM_FLAGS = ['-Xmx512m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Duser.language=en'];
 
-export function serviceDefinitions(installed, ports, warehouseDir) {
+export function serviceDefinitions(installed, ports, warehouseDir, postgresDataDir) {
   return [
     {
       name: 'storage',
@@ -74,6 +75,7 @@ export function serviceDefinitions(installed, ports, warehouseDir) {
       },
       probe: { kind: 'http', url: `http://${HOST}:${ports.catalog}/v1/config` },
     },
+    postgresService(installed, ports, postgresDataDir),
   ];
 }
 
@@ -98,5 +100,6 @@ export function testEnvironment(installed, ports, warehouseDir) {
     // google-auth-library would otherwise probe the GCE metadata server (a link-local address, off this
     // machine) while looking for a project or credentials; the emulators need neither.
     METADATA_SERVER_DETECTION: 'none',
+    ...postgresEnvironment(installed, ports),
   };
 }

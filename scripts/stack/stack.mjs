@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { HOST, portOffset, runDir, stackPorts } from './config.mjs';
 import { installStack } from './install.mjs';
 import { assertPortFree, isRunning, startProcess, stopProcesses, waitReady } from './processes.mjs';
+import { postgresDataDir } from './postgres.mjs';
 import { serviceDefinitions, testEnvironment } from './services.mjs';
 
 const READY_TIMEOUT_MS = Number(process.env.STACK_READY_TIMEOUT_MS ?? 120_000);
@@ -83,6 +84,7 @@ export async function startStack({ owner }) {
     pubsub: 'Pub/Sub emulator',
     tasks: 'Cloud Tasks emulator',
     catalog: 'Iceberg REST catalog',
+    postgres: 'PostgreSQL',
   };
   for (const [name, port] of Object.entries(ports)) await assertPortFree(HOST, port, what[name]);
 
@@ -94,14 +96,17 @@ export async function startStack({ owner }) {
   rmSync(warehouseDir, { recursive: true, force: true });
   mkdirSync(warehouseDir, { recursive: true });
   mkdirSync(logDir, { recursive: true });
+  // PostgreSQL gets a new cluster at every start too (its service's `prepare` runs initdb).
+  const postgresDir = await postgresDataDir(installed, dir);
 
   began = Date.now();
-  const definitions = serviceDefinitions(installed, ports, warehouseDir);
+  const definitions = serviceDefinitions(installed, ports, warehouseDir, postgresDir);
   const env = testEnvironment(installed, ports, warehouseDir);
   const state = { owner, ownerPid: process.pid, offset: portOffset(), ports, env, services: [] };
   const started = [];
   try {
     for (const service of definitions) {
+      await service.prepare?.();
       const handle = startProcess(service, logDir);
       if (!handle.record) throw new Error(`${service.name} could not be started (${service.command})`);
       started.push({ service, handle });

@@ -5,9 +5,12 @@
 
 import { runPython } from './python.js';
 
-export const PY_COMPARE_TABLES = `
-import base64, datetime, decimal, json, re, sys
-from pyiceberg.catalog import load_catalog
+/**
+ * Python source defining `canon(value, pg_type)`: a value as PyIceberg or DuckDB (through Arrow) returns
+ * it, in the fixtures' canonical form for its PostgreSQL column type.
+ */
+export const PY_CANON = `
+import base64, datetime, decimal, json, re
 
 def canon(value, pg):
     if value is None:
@@ -20,6 +23,8 @@ def canon(value, pg):
         scale = int(m.group(1)) if m else None
         d = decimal.Decimal(str(value))
         return format(d, "f") if scale is None else format(d.quantize(decimal.Decimal(1).scaleb(-scale)), "f")
+    if base in ("double precision", "float8", "real", "float4", "float"):
+        return float(value)
     if base in ("json", "jsonb"):
         return json.loads(value) if isinstance(value, str) else value
     if base == "bytea":
@@ -36,6 +41,11 @@ def canon(value, pg):
     if base == "uuid":
         return str(value)
     return value
+`;
+
+export const PY_COMPARE_TABLES = `${PY_CANON}
+import sys
+from pyiceberg.catalog import load_catalog
 
 out = {}
 for job in json.loads(sys.argv[1]):
@@ -50,7 +60,7 @@ for job in json.loads(sys.argv[1]):
         for line in f:
             if line.strip():
                 r = json.loads(line)
-                expected.append(json.dumps({c: canon(r.get(c), pg[c]) if pg[c].lower().startswith(("json", "numeric")) else r.get(c) for c in names}, sort_keys=True))
+                expected.append(json.dumps({c: canon(r.get(c), pg[c]) if pg[c].lower().startswith(("json", "numeric", "double", "real", "float")) else r.get(c) for c in names}, sort_keys=True))
     out[job["id"]] = {"actual": actual, "expected": sorted(expected)}
 print(json.dumps(out))
 `;

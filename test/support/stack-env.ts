@@ -13,7 +13,9 @@ export type StackVariable =
   | 'DSI_DUCKDB_EXTENSION_DIR' // DuckDB extension folder of the duckdb-ext-* packages (iceberg, avro): no download
   | 'DSI_JAVA_READER_CLASSPATH' // class path of the compiled Iceberg Java reader (scripts/stack/java-reader)
   | 'DSI_CLOUDSDK_ROOT' // the gcloud SDK's root folder (its argument parser and API message classes)
-  | 'GOOGLE_CLOUD_PROJECT'; // the emulators' project id
+  | 'GOOGLE_CLOUD_PROJECT' // the emulators' project id
+  | 'DSI_POSTGRES_URL' // postgresql://postgres@127.0.0.1:PORT/postgres (superuser, trust auth, wal_level=logical)
+  | 'DSI_POSTGRES_BIN'; // the server's bin folder (psql, pg_isready, …) of the same PostgreSQL version
 
 // Where a variable is found when it is not under its own name. @google-cloud/storage takes a
 // STORAGE_EMULATOR_HOST variable in its environment as its JSON API base URL verbatim (it then calls
