@@ -1,4 +1,4 @@
-// Manifests (v2, data content): writing entries with their data_file records and the header keys Iceberg
+// Manifests (v2, of data files or of delete files): writing entries with their data_file records and the header keys Iceberg
 // requires (`schema`, `schema-id`, `partition-spec`, `partition-spec-id`, `format-version`, `content`),
 // and reading them back, so a copy-on-write commit can reuse or rewrite the manifests it does not change.
 //
@@ -91,13 +91,26 @@ export interface ManifestWriteInput {
   schema: Schema;
   spec: PartitionSpec;
   entries: readonly ManifestEntry[];
+  /**
+   * What the manifest holds (the header key `content`): data files (content 0, the default) or delete
+   * files (content 1 or 2). Readers plan the two kinds apart, so a manifest never mixes them.
+   */
+  content?: ManifestContent;
 }
 
-/** The bytes of a v2 data manifest. */
+export type ManifestContent = 'data' | 'deletes';
+
+/** The bytes of a v2 manifest of data files, or of delete files. */
 export function writeManifest(input: ManifestWriteInput): Uint8Array {
   const partitionFields = partitionFieldTypes(input.spec, input.schema);
   const avroSchema = manifestEntrySchema(partitionFields);
+  const content = input.content ?? 'data';
   const records = input.entries.map((e, i) => {
+    if ((e.dataFile.content === 0) !== (content === 'data')) {
+      throw new Error(
+        `manifest entry ${i} (${e.dataFile.filePath}): content ${e.dataFile.content} in a manifest of ${content}`,
+      );
+    }
     if (e.status !== EntryStatus.ADDED && (e.sequenceNumber === null || e.fileSequenceNumber === null)) {
       throw new Error(
         `manifest entry ${i} (${e.dataFile.filePath}): EXISTING and DELETED entries need explicit sequence numbers`,
@@ -140,7 +153,7 @@ export function writeManifest(input: ManifestWriteInput): Uint8Array {
       'partition-spec': JSON.stringify(input.spec.fields),
       'partition-spec-id': String(input.spec['spec-id']),
       'format-version': '2',
-      content: 'data',
+      content,
     },
   });
 }
@@ -149,6 +162,8 @@ export interface ManifestContents {
   entries: ManifestEntry[];
   /** Header keys (schema, partition-spec, …). */
   metadata: Map<string, string>;
+  /** The header's `content` ('data' when absent, as in v1 manifests). */
+  content: ManifestContent;
 }
 
 interface AvroKV<V> {
@@ -206,7 +221,10 @@ export function readManifest(bytes: Uint8Array, file = '<manifest>'): ManifestCo
       },
     };
   });
-  return { entries, metadata };
+  const content = metadata.get('content') ?? 'data';
+  if (content !== 'data' && content !== 'deletes')
+    throw new Error(`${file}: unknown manifest content "${content}"`);
+  return { entries, metadata, content };
 }
 
 /** Whether a partition type's values are float/double (NaN-capable) — for partition summaries. */
