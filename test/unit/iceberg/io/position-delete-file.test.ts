@@ -33,6 +33,8 @@ test('writes the reserved columns, sorted and de-duplicated, with full file_path
     positions: [70_000, 3, 3n, 0, 9_007_199_254_740_993n, 42],
   });
   const footer = readParquetFooter(written.bytes);
+  // the ids the spec reserves (readers of other engines resolve the columns by them)
+  assert.deepEqual([DELETE_FILE_PATH_FIELD_ID, DELETE_POS_FIELD_ID], [2147483546, 2147483545]);
   assert.deepEqual(
     footer.leaves.map((l) => [l.path.join('.'), l.fieldId]),
     [
