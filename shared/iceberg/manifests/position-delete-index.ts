@@ -107,13 +107,17 @@ export class DeletedPositions {
 
 /**
  * The positions of `data` deleted by the applicable files among `deletes`, each read with `read`
- * (the object store's get). The data file's record count bounds every position.
+ * (the object store's get). The data file's record count bounds every position. An equality delete
+ * file among `deletes` is refused.
  */
 export async function deletedPositions(
   data: PlannedFile,
   deletes: readonly PlannedFile[],
   read: (path: string) => Promise<Uint8Array>,
 ): Promise<DeletedPositions> {
+  // Equality deletes (another writer's) would delete rows this set cannot show: refuse rather than miss them.
+  const equality = deletes.find((d) => d.dataFile.content === 2);
+  if (equality) throw new Error(`${equality.dataFile.filePath}: equality delete files are not supported`);
   const out = new DeletedPositions(data.dataFile.recordCount);
   for (const d of positionDeletesFor(data, deletes)) {
     const path = d.dataFile.filePath;

@@ -78,7 +78,7 @@ test('the deleted positions of a data file are the union of the files that apply
   assert.equal(deleted.has(5), false);
 });
 
-test('a position past the data file is an error naming the delete file', async () => {
+test('a position past the data file, or an equality delete file, is an error naming the delete file', async () => {
   const data: PlannedFile = { dataFile: dataFile(DATA, 3), sequenceNumber: 1, specId: 0 };
   const d = deletes(DATA, [3], 1);
   await assert.rejects(
@@ -87,4 +87,6 @@ test('a position past the data file is an error naming the delete file', async (
       e.message.includes(d.dataFile.filePath) && /position 3 is outside .* 3 rows/.test(e.message),
   );
   assert.throws(() => new DeletedPositions(2).add(-1), /position -1/);
+  const equality: PlannedFile = { ...d, dataFile: { ...d.dataFile, content: 2, equalityIds: [1] } };
+  await assert.rejects(deletedPositions(data, [equality], read), /equality delete files are not supported/);
 });
