@@ -1,6 +1,7 @@
-// Position deletes written by our format code, read by PyIceberg (StaticTable) and DuckDB (iceberg_scan):
+// Position deletes written by our format code, read by PyIceberg (StaticTable), DuckDB (iceberg_scan) and
+// Iceberg Java (IcebergGenerics on a static table):
 // a v2 table partitioned by region with one data file per region; a second snapshot adds a position
-// delete file for the `eu` file, a third another one deleting more rows of it (one position again). Both
+// delete file for the `eu` file, a third another one deleting more rows of it (one position again). The
 // readers must return exactly the remaining rows at every snapshot, the `us` file untouched: if our
 // reserved field ids, delete manifest header, manifest-list content, sequence numbers or file_path bounds
 // were wrong, they would return deleted rows, refuse the table or drop the wrong file's rows. Our own
@@ -26,6 +27,7 @@ import type { Row } from '../../shared/iceberg/spec/values.js';
 import { commitHandSnapshot } from './support/hand-snapshot.js';
 import { newTableMetadata } from './support/metadata-file.js';
 import { readWithDuckDb, readWithPyIceberg, type CanonicalRow } from './support/readers.js';
+import { readWithJava } from '../support/java-reader.js';
 
 const store = new LocalObjectStore();
 let root: string;
@@ -90,7 +92,7 @@ async function plannedFiles(metadata: TableMetadata): Promise<PlannedFile[]> {
   return out;
 }
 
-test('PyIceberg and DuckDB read exactly the rows our position deletes leave, snapshot by snapshot', async () => {
+test('PyIceberg, DuckDB and Iceberg Java read exactly the rows our position deletes leave, snapshot by snapshot', async () => {
   const location = pathToFileURL(join(root, 'orders')).href;
   const eu = rowsOf(
     'eu',
@@ -177,6 +179,10 @@ test('PyIceberg and DuckDB read exactly the rows our position deletes leave, sna
   assert.deepEqual(sorted(py.filtered[0]!.rows), canonical(remaining.filter((r) => r.region === 'eu')));
 
   assert.deepEqual(sorted(await readWithDuckDb(third.location)), canonical(remaining));
+  assert.deepEqual(
+    sorted(await readWithJava<CanonicalRow>({ metadata: third.location })),
+    canonical(remaining),
+  );
   assert.deepEqual(
     sorted(await readWithDuckDb(second.location)),
     canonical([...eu.filter((_, i) => ![0, 5, 19].includes(i)), ...us]),
