@@ -1,6 +1,6 @@
 // How `tables describe` prints a table's description (shared/pipeline/table-info.ts) as text.
 
-import type { TableDescription } from '../../shared/pipeline/table-info.js';
+import { EVENT_UUID_COLUMN, type TableDescription } from '../../shared/pipeline/table-info.js';
 
 export function formatDescription(d: TableDescription): string {
   const lines = [
@@ -11,7 +11,13 @@ export function formatDescription(d: TableDescription): string {
     ...d.columns.map(
       (c) =>
         `  ${String(c.id).padStart(7)}  ${c.name}  ${c.iceberg}${c.required ? ' not null' : ''}` +
-        (c.engine ? '  (order column)' : c.postgres ? `  ← postgres ${c.postgres}` : ''),
+        (c.engine
+          ? c.name === EVENT_UUID_COLUMN
+            ? '  (event uuid)'
+            : '  (order column)'
+          : c.postgres
+            ? `  ← postgres ${c.postgres}`
+            : ''),
     ),
     `primary key: ${d.primaryKey.length > 0 ? d.primaryKey.join(', ') : 'none (insert-only)'}`,
     `partition spec: ${

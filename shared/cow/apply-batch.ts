@@ -7,7 +7,8 @@
 //   4. write the inserts into new files sorted by key and rolled at the target size, and a new tombstone
 //      sidecar when the set changed.
 // The caller commits `added`/`removed` (and the sidecar property) as one snapshot.
-// A table without a primary key is insert-only: every distinct event (by uuid) appends a row.
+// A table without a primary key is insert-only: its key is the identity of the event that wrote a row
+// (event-identity.ts), so every distinct event adds exactly one row, across batches and commits.
 
 import type * as arrow from 'apache-arrow';
 import type { ChangeEvent } from '../changes/change-event.js';
@@ -28,6 +29,7 @@ import {
 import type { NestedField } from '../iceberg/spec/types.js';
 import type { IcebergValue, Row } from '../iceberg/spec/values.js';
 import { candidateFiles, sortedValues } from './candidate-files.js';
+import { EVENT_IDENTITY_COLUMNS, withEventIdentity } from './event-identity.js';
 import { conformKey, conformRow, needsConforming, widenedFields } from './conform.js';
 import { compareKey } from './keys.js';
 import { indexKeys, locateKeys } from './locate-keys.js';
@@ -155,9 +157,17 @@ export async function applyBatch(
   }
   const live = await readLiveDataFiles(metadata, store);
   const perFile = rowsPerFile(live, options.targetFileSizeBytes ?? DEFAULT_TARGET);
-  if (primaryKeys.length === 0) return appendOnly(metadata, store, events, dataColumns, perFile, counts);
+  let keyColumns: readonly string[] = primaryKeys;
+  if (primaryKeys.length === 0) {
+    // Insert-only: a delete cannot name a row; every other event is keyed by its identity, so one
+    // already in the table (a re-delivery in a later file) is found there and adds nothing.
+    const inserts = events.filter((e) => e.op !== 'delete');
+    counts.stale = events.length - inserts.length;
+    events = inserts.map(withEventIdentity);
+    keyColumns = EVENT_IDENTITY_COLUMNS;
+  }
 
-  const keyFields = fieldsByName(metadata, primaryKeys);
+  const keyFields = fieldsByName(metadata, keyColumns);
   const orderFields = fieldsByName(metadata, ORDER_COLUMNS);
   const grouped = groupByKey(events);
   counts.duplicates = grouped.duplicates;
@@ -309,36 +319,4 @@ async function writeInserts(
     out.push(await writeArrowAsDataFile(metadata, store, table, {}));
   }
   return out;
-}
-
-/** Insert-only: every distinct event (by uuid) is a row; deletes cannot name a row and are ignored. */
-async function appendOnly(
-  metadata: TableMetadata,
-  store: FileStore,
-  events: readonly ChangeEvent[],
-  dataColumns: readonly string[],
-  perFile: number,
-  counts: ApplyCounts,
-): Promise<AppliedBatch> {
-  const seen = new Set<string>();
-  const rows: Row[] = [];
-  for (const e of events) {
-    if (seen.has(e.uuid)) {
-      counts.duplicates++;
-      continue;
-    }
-    seen.add(e.uuid);
-    if (e.op === 'delete') {
-      counts.stale++;
-      continue;
-    }
-    const row: Row = {};
-    for (const c of dataColumns) row[c] = e.row[c] ?? null;
-    setRowOrder(row, e.order);
-    rows.push(row);
-  }
-  counts.inserted = rows.length;
-  const added =
-    rows.length > 0 ? await writeDataFiles(metadata, store, rows, { maxRowsPerFile: perFile }) : [];
-  return { added, removed: [], counts };
 }

@@ -82,6 +82,10 @@ function columnIndex(table: arrow.Table, field: NestedField, file: string): numb
   return i;
 }
 
+function optionalColumnIndex(table: arrow.Table, field: NestedField): number {
+  return table.schema.fields.findIndex((f) => f.metadata.get(FIELD_ID_KEY) === String(field.id));
+}
+
 /** A value read from a file written before an int→long widening is brought to the table's type. */
 function conform(field: NestedField, v: IcebergValue): IcebergValue {
   return field.type === 'long' && typeof v === 'number' ? BigInt(v) : v;
@@ -99,7 +103,11 @@ export function locateKeys(
   file: string,
 ): Map<string, StoredKey> {
   const out = new Map<string, StoredKey>();
-  const keyIdx = keyFields.map((f) => columnIndex(table, f, file));
+  // a key column other than the first may be missing from a file written before it was added (the
+  // event uuid of an insert-only table): null in every row, as a reader sees it
+  const keyIdx = keyFields.map((f, k) =>
+    k === 0 || f.required ? columnIndex(table, f, file) : optionalColumnIndex(table, f),
+  );
   const tsField = orderFields.find((f) => f.name === SOURCE_TS_COLUMN)!;
   const lsnField = orderFields.find((f) => f.name === LSN_COLUMN)!;
   const tsIdx = columnIndex(table, tsField, file);
@@ -112,7 +120,11 @@ export function locateKeys(
     const ts = batch.data.children[tsIdx]!;
     const lsn = batch.data.children[lsnIdx]!;
     const others = keyFields.map((f, k) =>
-      k === 0 ? [] : arrowDataToValues(f.type, batch.data.children[keyIdx[k]!]!),
+      k === 0
+        ? []
+        : keyIdx[k]! < 0
+          ? new Array<IcebergValue>(batch.numRows).fill(null)
+          : arrowDataToValues(f.type, batch.data.children[keyIdx[k]!]!),
     );
     /** The key string of row i, its first value given. */
     const rowKey = (i: number, v0: IcebergValue): string => {

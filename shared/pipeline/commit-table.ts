@@ -20,6 +20,7 @@ import { evolveSchema } from '../cow/evolve-schema.js';
 import { recordedChangesets } from '../cow/recorded-changesets.js';
 import {
   CHANGESETS_SUMMARY_KEY,
+  EVENT_UUID_COLUMN,
   LEASE_TOKEN_SUMMARY_KEY,
   NEWEST_SOURCE_TS_SUMMARY_KEY,
   ORDER_COLUMNS,
@@ -405,11 +406,19 @@ const ORDER_FIELDS: NestedField[] = ORDER_COLUMNS.map((name, i) => ({
   required: false,
   type: 'long',
 }));
+const EVENT_UUID_FIELD: NestedField = {
+  id: 1_000_002,
+  name: EVENT_UUID_COLUMN,
+  required: false,
+  type: 'string',
+};
 
-function withOrderColumns(schema: Schema): Schema {
+/** The engine's columns, which evolution adds to a table that lacks them (one created before they were). */
+function withEngineColumns(schema: Schema, primaryKeys: readonly string[]): Schema {
+  const engine = primaryKeys.length > 0 ? ORDER_FIELDS : [...ORDER_FIELDS, EVENT_UUID_FIELD];
   return {
     ...schema,
-    fields: [...schema.fields, ...ORDER_FIELDS.filter((f) => !schema.fields.some((g) => g.name === f.name))],
+    fields: [...schema.fields, ...engine.filter((f) => !schema.fields.some((g) => g.name === f.name))],
   };
 }
 
@@ -452,7 +461,8 @@ async function loadOrCreate(
  */
 function evolveWithSource(metadata: TableMetadata, cs: LoadedChangeset, table: string) {
   try {
-    return evolveSchema(metadata, withOrderColumns(cs.decoded.info.schema), table);
+    const primaryKeys = primaryKeysOf(metadata, cs.decoded.info.primaryKeys);
+    return evolveSchema(metadata, withEngineColumns(cs.decoded.info.schema, primaryKeys), table);
   } catch (error) {
     if (!(error instanceof SchemaEvolutionError)) throw error;
     const { source } = cs.decoded.info;

@@ -3,7 +3,9 @@
 // the canonical row form (`show`), and the snapshot facts `status` reports.
 
 import { compareKey } from '../cow/keys.js';
-import { NEWEST_SOURCE_TS_SUMMARY_KEY, ORDER_COLUMNS } from '../cow/table-properties.js';
+import { ENGINE_COLUMNS, NEWEST_SOURCE_TS_SUMMARY_KEY } from '../cow/table-properties.js';
+
+export { EVENT_UUID_COLUMN } from '../cow/table-properties.js';
 import { canonicalRowText } from '../datastream/canonical-form.js';
 import type { Snapshot, TableMetadata } from '../iceberg/spec/metadata-types.js';
 import { currentSnapshot } from '../iceberg/spec/snapshot.js';
@@ -22,7 +24,7 @@ export interface ColumnDescription {
   iceberg: string;
   /** The source type: as recorded by the table for text-stored columns, else the type that maps here. */
   postgres: string | null;
-  /** True for the engine's order columns (not source columns). */
+  /** True for the engine's columns: order columns, event uuid (not source columns). */
   engine: boolean;
 }
 
@@ -90,7 +92,7 @@ export function describeTable(table: string, metadata: TableMetadata): TableDesc
   const recorded = properties[PG_TYPES_PROPERTY]
     ? (JSON.parse(properties[PG_TYPES_PROPERTY]) as Record<string, string>)
     : {};
-  const engine = new Set<string>(ORDER_COLUMNS);
+  const engine = new Set<string>(ENGINE_COLUMNS);
   const identifiers = new Set(schema['identifier-field-ids'] ?? []);
   const primaryKey =
     properties[PRIMARY_KEY_PROPERTY]?.split(',').filter(Boolean) ??
@@ -131,11 +133,11 @@ export function describeTable(table: string, metadata: TableMetadata): TableDesc
   };
 }
 
-const ENGINE_COLUMNS = new Set<string>(ORDER_COLUMNS);
+const ENGINE = new Set<string>(ENGINE_COLUMNS);
 
 /**
  * A table's current rows in the canonical row form, sorted by primary key (a table without one by the
- * row text), with the engine's order columns left out: what `show` prints and tests compare.
+ * row text), with the engine's columns (order, event uuid) left out: what `show` prints and tests compare.
  */
 export async function canonicalTableRows(
   catalog: Catalog,
@@ -148,7 +150,7 @@ export async function canonicalTableRows(
   const compiled = await new ConfiguredTableDirectory({}, catalog).resolve(ref);
   if (!compiled) throw new NoSuchTableError(id);
   const { metadata } = await catalog.loadTable(id);
-  const columns = compiled.columns.filter((c) => !ENGINE_COLUMNS.has(c.name));
+  const columns = compiled.columns.filter((c) => !ENGINE.has(c.name));
   const rows = await readTableRows(
     metadata,
     objects,

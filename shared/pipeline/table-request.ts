@@ -1,10 +1,10 @@
 // The table the engine creates for a source table: the source columns, then the order columns every row
-// carries (required), the primary key as identifier fields and as a table property, the source types of
+// carries (required) and, without a primary key, the event uuid column, the primary key as identifier fields and as a table property, the source types of
 // columns stored as text (json/jsonb, uuid, numeric) as a table property, and the key as write order.
 // A table nobody declared also records where its columns came from (Avro schema or JSON inference).
 // Used on first commit and by `datastream-iceberg tables create`, so both make the same table.
 
-import { ORDER_COLUMNS } from '../cow/table-properties.js';
+import { EVENT_UUID_COLUMN, ORDER_COLUMNS } from '../cow/table-properties.js';
 import type { ColumnPlan } from '../datastream/table.js';
 import { buildSortOrder } from '../iceberg/spec/partitioning.js';
 import type { IcebergType, Schema } from '../iceberg/spec/types.js';
@@ -32,6 +32,17 @@ export function engineTableRequest(
         required: true,
         type: 'long' as const,
       })),
+      // an insert-only table keys its rows by the event that wrote them (shared/cow/event-identity.ts)
+      ...(primaryKeys.length === 0
+        ? [
+            {
+              id: ORDER_FIELD_ID_START + ORDER_COLUMNS.length,
+              name: EVENT_UUID_COLUMN,
+              required: false,
+              type: 'string' as const,
+            },
+          ]
+        : []),
     ],
   };
   const keyIds = primaryKeys.map((k) => {

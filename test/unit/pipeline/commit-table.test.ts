@@ -140,9 +140,11 @@ test('a delete leaves a tombstone set in the same commit; a later-arriving older
 
 test('a table without a primary key appends every event once, even when the run died before marking', async () => {
   const s = setup();
-  const t = (id: number, ts: number) => change(T, [], 'upsert', { id, qty: 1, name: 'same' }, ts);
-  const repeated = t(1, 1000);
-  const id = await s.stage([repeated, t(1, 1000), repeated, t(2, 1001)], SCHEMA, []);
+  const t = (id: number, ts: number, lsn: bigint) =>
+    change(T, [], 'upsert', { id, qty: 1, name: 'same' }, ts, lsn);
+  const repeated = t(1, 1000, 1000n);
+  // two INSERTs of the same row in one millisecond are two WAL records: two LSNs
+  const id = await s.stage([repeated, t(1, 1000, 1001n), repeated, t(2, 1001, 1002n)], SCHEMA, []);
   const crashed = await commitTable(
     {
       ...s.deps,
@@ -160,7 +162,7 @@ test('a table without a primary key appends every event once, even when the run 
   assert.deepEqual(again, { status: 'nothing-to-do', table: KEY, alreadyApplied: [id] });
   assert.equal((await s.state.getChangeset(id))?.status, 'committed');
   const rows = await readTableRows(await s.load(), s.objects);
-  // the re-delivered event (same uuid) counts once; two distinct events with identical rows are two rows
+  // the re-delivered event counts once; two distinct events with identical rows are two rows
   assert.equal(rows.length, 3);
   s.db.close();
 });
