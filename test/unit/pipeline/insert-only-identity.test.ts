@@ -10,15 +10,17 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChangeEvent } from '../../../shared/changes/change-event.js';
 import { EVENT_UUID_COLUMN } from '../../../shared/cow/table-properties.js';
-import { readTableRows } from '../../../shared/iceberg/table-writer.js';
+import { readTableRows, writeDataFiles, writeSnapshot } from '../../../shared/iceberg/table-writer.js';
 import type { Schema } from '../../../shared/iceberg/spec/types.js';
 import { commitTable, type CommitResult } from '../../../shared/pipeline/commit-table.js';
+import { engineTableRequest } from '../../../shared/pipeline/table-request.js';
 import { runPython } from '../../support/python.js';
 import { embeddedCommit } from '../cow/support/embedded-commit.js';
 import { change, stageChangeset } from '../cow/support/stage.js';
 
 const T = { schema: 'logs', name: 'audit' };
 const KEY = 'logs.audit';
+const ID = { namespace: ['logs'], name: 'audit' };
 const SCHEMA: Schema = {
   type: 'struct',
   'schema-id': 0,
@@ -41,8 +43,7 @@ function setup() {
     assert.ok(result.status === 'committed', JSON.stringify(result));
     return result;
   };
-  const rows = async () =>
-    readTableRows((await s.catalog.loadTable({ namespace: ['logs'], name: 'audit' })).metadata, s.objects);
+  const rows = async () => readTableRows((await s.catalog.loadTable(ID)).metadata, s.objects);
   return { ...s, stage, commit, rows };
 }
 
@@ -148,5 +149,35 @@ test('a re-delivered event is looked up only in the files whose source-time boun
   const fresh = await s.commit();
   assert.equal(fresh.counts.candidateFiles, 0, 'a newer event reads no file');
   assert.equal((await s.rows()).length, 21);
+  s.db.close();
+});
+
+test('a table created before the event uuid column gains it; its older rows are found by order key', async () => {
+  const s = setup();
+  // the table as it was created before: source columns and order columns only, with one file of rows
+  const request = engineTableRequest('audit', SCHEMA, []);
+  request.schema = {
+    ...request.schema,
+    fields: request.schema.fields.filter((f) => f.name !== EVENT_UUID_COLUMN),
+  };
+  await s.catalog.createNamespace(['logs']);
+  const created = await s.catalog.createTable(['logs'], request);
+  const old = [cdc('ann', 1000, 0x40n), cdc('bob', 1001, 0x41n)];
+  const rows = old.map((e) => ({
+    ...e.row,
+    _cdc_source_ts_ms: BigInt(e.order.sourceTsMs),
+    _cdc_lsn: e.order.lsn,
+  }));
+  const files = await writeDataFiles(created.metadata, s.objects, rows);
+  const written = await writeSnapshot(created.metadata, s.objects, { added: files });
+  await s.catalog.commitTable(ID, written.requirements, written.updates);
+
+  await s.stage([again(old[1]!, 'new-file'), again(old[0]!), cdc('cid', 1002, 0x42n)]);
+  const result = await s.commit();
+  assert.equal(result.counts.inserted, 1);
+  assert.equal(result.counts.candidateFiles, 1);
+  const now = await s.rows();
+  assert.deepEqual(now.map((r) => r.who).sort(), ['ann', 'bob', 'cid']);
+  assert.ok(now.every((r) => r[EVENT_UUID_COLUMN] === null));
   s.db.close();
 });
