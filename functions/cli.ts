@@ -51,12 +51,19 @@ export async function main(
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(
-      `datastream-iceberg: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exit(1);
-  },
-);
+/**
+ * Exit once stdout and stderr have drained. Into a pipe they are written asynchronously: process.exit
+ * right after a large write would cut the output where the pipe's buffer filled (64 KiB), with exit 0.
+ * An empty write's callback runs after everything written before it.
+ */
+function exitWhenFlushed(code: number): void {
+  process.exitCode = code;
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
+main(process.argv.slice(2)).then(exitWhenFlushed, (error: unknown) => {
+  process.stderr.write(
+    `datastream-iceberg: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  exitWhenFlushed(1);
+});
