@@ -32,7 +32,7 @@ export class FolderWatch {
       let seen: Seen;
       try {
         const stats = statSync(entry.path, { bigint: true });
-        // the generation as the object store reports it for a local file (modification time in ns)
+        // a change stamp (modification time in ns): what was applied is known by content (ingest)
         seen = { size: Number(stats.size), generation: stats.mtimeNs.toString() };
       } catch {
         continue; // removed between the listing and the stat

@@ -5,7 +5,7 @@ export interface ObjectInfo {
   /** Full location, e.g. gs://bucket/a/b.parquet or file:///tmp/wh/a/b.parquet */
   location: string;
   size: number;
-  /** Object generation (GCS) or a change stamp (local: mtime ns); used for idempotency keys. */
+  /** Object generation (GCS) or the content's identity (local: a hash of it); used for idempotency keys. */
   generation: string;
   /** Last modification time in ms since the epoch, when the store knows it (maintenance's safety window). */
   updatedMs?: number;

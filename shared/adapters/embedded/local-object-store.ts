@@ -2,9 +2,9 @@
 // a temporary file first and then appears under its name in one step (rename, or link for create-only),
 // so a reader never sees half an object, just as on Cloud Storage.
 
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { link, mkdir, open, readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { basename, dirname, join, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
@@ -121,13 +121,33 @@ export class LocalObjectStore implements ObjectStore {
   private async info(location: string, path: string): Promise<ObjectInfo> {
     const stats = await stat(path, { bigint: true });
     if (!stats.isFile()) throw new NotFoundError(location);
+    let generation: string | undefined;
     return {
       location,
       size: Number(stats.size),
-      generation: stats.mtimeNs.toString(),
+      // The content's identity, where GCS has a generation per upload: a file's path and modification
+      // time do not tell two files apart (the same relative path under two folders, copied with their
+      // times kept). Hashed when first read, so a caller wanting the size or a listing reads no content.
+      get generation(): string {
+        generation ??= contentGeneration(path);
+        return generation;
+      },
       updatedMs: Number(stats.mtimeMs),
     };
   }
+}
+
+/** Hex SHA-256 of a file's content (first 32 characters). */
+function contentGeneration(path: string): string {
+  const hash = createHash('sha256');
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(1 << 20);
+    for (let n; (n = readSync(fd, buffer, 0, buffer.length, null)) > 0;) hash.update(buffer.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex').slice(0, 32);
 }
 
 /** The local path of a file:// URL or a plain absolute path. */

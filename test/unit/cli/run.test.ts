@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync, utimesSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
@@ -76,8 +76,11 @@ test('run: files copied into the watched folder are applied; SIGTERM stops it cl
     await waitFor('every file applied', settled(scenario.order.length));
     const before = cli(['show', 'public.products', '--warehouse', warehouse]).stdout;
 
-    // the same object written again is a new generation: applied again, same rows (events count once)
+    // the object written again with other bytes (its events in reverse order) is a new generation:
+    // applied again, same rows (events count once)
     const first = join(landing, scenario.order[0]!);
+    const events = readFileSync(first, 'utf8').split('\n').filter(Boolean);
+    writeFileSync(first, `${events.reverse().join('\n')}\n`);
     const later = new Date(Date.now() + 5000);
     utimesSync(first, later, later);
     await waitFor('the new generation applied', settled(scenario.order.length + 1));
