@@ -4,7 +4,8 @@
 //
 // Accepted forms (JSON, and the typed Avro values of source-values.ts):
 //   boolean        true/false
-//   int, long      integer JSON numbers (exact, range-checked), Avro int/long
+//   int, long      integer JSON numbers (exact, range-checked: smallint 16-bit, integer 32, bigint 64),
+//                  Avro int/long
 //   float, double  JSON numbers; "NaN", "Infinity", "-Infinity" strings (PostgreSQL's special floats)
 //   decimal(P,S)   JSON number or numeric string, exact; extra fractional digits only if zeros; ≤ P digits
 //   date           "YYYY-MM-DD" (0001-01-01..9999-12-31)
@@ -49,6 +50,8 @@ import { parseDate, parseTime, parseTimestamp } from './temporal.js';
 
 export type Coercer = (value: unknown) => IcebergValue;
 
+const SMALLINT_MIN = -32768;
+const SMALLINT_MAX = 32767;
 const INT_MIN = -2147483648;
 const INT_MAX = 2147483647;
 const LONG_MIN = -(2n ** 63n);
@@ -100,6 +103,15 @@ function coerceInt(value: unknown): IcebergValue {
   const n = toExactInteger(exact);
   if (n < BigInt(INT_MIN) || n > BigInt(INT_MAX)) fail('is out of the 32-bit integer range', value);
   return Number(n);
+}
+
+/** PostgreSQL smallint is stored as an Iceberg int, but its values are 16-bit. */
+function coerceSmallint(value: unknown): IcebergValue {
+  const n = coerceInt(value) as number;
+  if (n < SMALLINT_MIN || n > SMALLINT_MAX) {
+    fail(`is out of the smallint range (${SMALLINT_MIN} to ${SMALLINT_MAX})`, value);
+  }
+  return n;
 }
 
 function coerceLong(value: unknown): IcebergValue {
@@ -462,8 +474,10 @@ export function makeCoercer(type: IcebergType, pgType: string | undefined): Coer
   switch (type) {
     case 'boolean':
       return coerceBoolean;
-    case 'int':
-      return coerceInt;
+    case 'int': {
+      const base = pgBase(pgType);
+      return base === 'smallint' || base === 'int2' || base === 'smallserial' ? coerceSmallint : coerceInt;
+    }
     case 'long':
       return coerceLong;
     case 'float':

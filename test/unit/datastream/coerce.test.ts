@@ -57,6 +57,17 @@ test('integers are range-checked and exact; bigint beyond 2^53 survives', () => 
   refuses('bigint', '12', /is a string/);
 });
 
+test('smallint is range-checked to 16 bits (stored as an int), arrays of it too', () => {
+  assert.equal(coerce('smallint', 32767), 32767);
+  assert.equal(coerce('int2', -32768), -32768);
+  refuses('smallint', 32768, /smallint range \(-32768 to 32767\)/);
+  refuses('int2', -32769, /smallint range/);
+  refuses('smallserial', new JsonNumber('40000'), /smallint range/);
+  refuses('smallint[]', [1, 32768], /smallint range/);
+  refuses('integer', -2147483649, /32-bit/);
+  refuses('bigint', new JsonNumber('-9223372036854775809'), /64-bit/);
+});
+
 test('doubles and PostgreSQL special floats', () => {
   assert.equal(coerce('double precision', 0.1), 0.1);
   assert.ok(Number.isNaN(coerce('double precision', 'NaN') as number));
@@ -322,5 +333,40 @@ test('uuid text: accepted exactly when it is 8-4-4-4-12 hex digits of either cas
       }
     })();
     assert.equal(accepted, pattern.test(text), text);
+  }
+});
+
+test('an out-of-range integer is rejected with the file, line, column and value', () => {
+  const counters = compileTableDefinition(
+    { schema: 'public', name: 'products' },
+    {
+      columns: [
+        ['id', 'integer'],
+        ['small', 'smallint'],
+        ['big', 'bigint'],
+      ],
+      primaryKeys: ['id'],
+    },
+  );
+  const cases: [string, unknown, string, RegExp][] = [
+    ['small', 32768, '32768', /smallint range/],
+    ['id', 2147483648, '2147483648', /32-bit/],
+    ['big', new JsonNumber('9223372036854775808'), '9223372036854775808', /64-bit/],
+  ];
+  for (const [column, value, text, reason] of cases) {
+    const payload = { id: 1, small: 1, big: 1, [column]: value };
+    assert.throws(
+      () => toChangeEvent(ctx, line({}, payload), { resolveTable: () => counters }),
+      (error: unknown) =>
+        error instanceof DatastreamValidationError &&
+        error.object === 'obj.jsonl' &&
+        error.line === 3 &&
+        error.column === column &&
+        error.value === text &&
+        reason.test(error.message) &&
+        error.message.includes('obj.jsonl') &&
+        error.message.includes(text),
+      column,
+    );
   }
 });
