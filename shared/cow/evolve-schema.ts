@@ -1,7 +1,9 @@
 // Schema evolution inside a commit: the columns of the change-sets against the table's current schema.
 // A new column is added as optional; a type change is allowed only as a safe widening (int→long,
-// float→double, a larger decimal precision). Anything else (a narrowing, an incompatible type, a new
-// required column that is not nullable) fails with a SchemaEvolutionError naming the column and types.
+// float→double, a larger decimal precision). Anything else (a declared narrowing, an incompatible type, a
+// new required column that is not nullable) fails with a SchemaEvolutionError naming the column and types.
+// A column narrower than the table's in a change-set learnt from its file is an older file read after a
+// widening, and is accepted.
 
 import type { TableMetadata, TableUpdate } from '../iceberg/spec/metadata-types.js';
 import { addOptionalColumn, canPromote, SchemaEvolutionError, widenColumn } from '../iceberg/spec/schema.js';
@@ -17,7 +19,21 @@ export interface EvolvedSchema {
   widened: string[];
 }
 
-export function evolveSchema(metadata: TableMetadata, incoming: Schema, table: string): EvolvedSchema {
+export interface EvolveOptions {
+  /**
+   * The change-set's columns were learnt from its file (an Avro schema, JSON values): a column narrower
+   * than the table's is an older file read after a widening, and its values fit. Otherwise the columns
+   * are declared, and a declaration narrower than the stored column fails.
+   */
+  learnt?: boolean;
+}
+
+export function evolveSchema(
+  metadata: TableMetadata,
+  incoming: Schema,
+  table: string,
+  options: EvolveOptions = {},
+): EvolvedSchema {
   let schema = currentSchema(metadata);
   let lastColumnId = metadata['last-column-id'];
   const added: string[] = [];
@@ -37,8 +53,15 @@ export function evolveSchema(metadata: TableMetadata, incoming: Schema, table: s
       widened.push(field.name);
       continue;
     }
-    // The table may already be wider than the change-set (an older file read after a widening).
-    if (canPromote(field.type, existing.type)) continue;
+    if (canPromote(field.type, existing.type)) {
+      // The table may already be wider than the change-set (an older file read after a widening).
+      if (options.learnt) continue;
+      throw new SchemaEvolutionError(
+        `table ${table}: column "${field.name}" is stored as ${JSON.stringify(existing.type)} but declared ` +
+          `as ${JSON.stringify(field.type)}; a declaration cannot narrow a stored column: declare it as ` +
+          `${JSON.stringify(existing.type)} or wider`,
+      );
+    }
     throw new SchemaEvolutionError(
       `table ${table}: column "${field.name}" is ${JSON.stringify(existing.type)} in the table but ` +
         `${JSON.stringify(field.type)} in the changes; only new optional columns and int→long, ` +

@@ -462,7 +462,9 @@ async function loadOrCreate(
 function evolveWithSource(metadata: TableMetadata, cs: LoadedChangeset, table: string) {
   try {
     const primaryKeys = primaryKeysOf(metadata, cs.decoded.info.primaryKeys);
-    return evolveSchema(metadata, withEngineColumns(cs.decoded.info.schema, primaryKeys), table);
+    return evolveSchema(metadata, withEngineColumns(cs.decoded.info.schema, primaryKeys), table, {
+      learnt: cs.decoded.info.learntFrom !== undefined,
+    });
   } catch (error) {
     if (!(error instanceof SchemaEvolutionError)) throw error;
     const { source } = cs.decoded.info;

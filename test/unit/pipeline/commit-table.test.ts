@@ -259,6 +259,42 @@ print(json.dumps({"types": {f.name: str(f.field_type) for f in t.schema().fields
   s.db.close();
 });
 
+test('a declaration narrowing a stored column (bigint → integer) fails the table, naming both types', async () => {
+  const s = setup();
+  const wide: Schema = {
+    ...SCHEMA,
+    fields: SCHEMA.fields.map((f) => (f.name === 'qty' ? { ...f, type: 'long' as const } : f)),
+  };
+  await s.stage([change(T, ['id'], 'upsert', { id: 1, qty: 5n, name: 'a' }, 1000)], wide);
+  assert.equal((await commitTable(s.deps, KEY)).status, 'committed');
+  const before = currentSnapshot(await s.load())!['snapshot-id'];
+  // declared as integer now: the values would fit, but the declaration no longer says what is stored
+  const id = await s.stage([s.upsert(s.row(2, 6), 2000)]);
+  const result = await commitTable(s.deps, KEY);
+  assert.equal(result.status, 'failed');
+  const reason = result.status === 'failed' ? result.reason : '';
+  assert.match(reason, /table shop\.items: column "qty" is stored as "long" but declared as "int"/);
+  assert.match(reason, /cannot narrow/);
+  assert.equal(String(currentSnapshot(await s.load())!['snapshot-id']), String(before));
+  assert.equal((await s.state.getChangeset(id))?.status, 'pending');
+  // a change-set learnt from an older file (its Avro schema still says int) is accepted
+  const s2 = setup();
+  await s2.stage([change(T, ['id'], 'upsert', { id: 1, qty: 5n, name: 'a' }, 1000)], wide);
+  await commitTable(s2.deps, KEY);
+  await stageChangeset(
+    { objects: s2.objects, state: s2.state, workRoot: join(s2.dir, 'work') },
+    T,
+    SCHEMA,
+    ['id'],
+    [s2.upsert(s2.row(2, 6), 2000)],
+    Date.now(),
+    'avro-schema',
+  );
+  assert.equal((await commitTable(s2.deps, KEY)).status, 'committed');
+  s.db.close();
+  s2.db.close();
+});
+
 test('an incompatible type change fails the table with a reason naming the column, committing nothing', async () => {
   const s = setup();
   await s.stage([s.upsert(s.row(1, 5), 1000)]);

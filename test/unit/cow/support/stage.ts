@@ -40,10 +40,17 @@ export async function stageChangeset(
   primaryKeys: string[],
   events: ChangeEvent[],
   createdAtMs = Date.now(),
+  learntFrom?: 'avro-schema' | 'json-values',
 ): Promise<string> {
   const name = `test/${objectSeq++}.jsonl`;
   const bytes = encodeChangeSet(
-    { table, source: { bucket: 'landing', name, generation: '1' }, schema, primaryKeys },
+    {
+      table,
+      source: { bucket: 'landing', name, generation: '1' },
+      schema,
+      primaryKeys,
+      ...(learntFrom ? { learntFrom } : {}),
+    },
     events.map((e) => ({ ...e, source: { object: name, line: 1 } })),
   );
   const info = readChangeSetInfo(bytes);
