@@ -99,3 +99,16 @@ function sameType(a: IcebergType, b: IcebergType): boolean {
 function nextSchemaId(metadata: TableMetadata): number {
   return Math.max(...metadata.schemas.map((s) => s['schema-id'])) + 1;
 }
+
+/**
+ * A change-set keyed by other columns than the table (the source's primary key changed, or the
+ * declaration did): its keys cannot be matched with the stored rows, so the table fails with both keys.
+ */
+export function checkPrimaryKey(stored: readonly string[], incoming: readonly string[], table: string): void {
+  if (stored.length === incoming.length && stored.every((c, i) => c === incoming[i])) return;
+  const show = (key: readonly string[]) => (key.length > 0 ? `(${key.join(', ')})` : 'none (insert-only)');
+  throw new SchemaEvolutionError(
+    `table ${table}: the primary key changed from ${show(stored)} to ${show(incoming)}; a table's key ` +
+      'cannot change: declare the table with its stored key, or create a new table for the new key',
+  );
+}

@@ -16,7 +16,7 @@ import type { ChangeEvent } from '../changes/change-event.js';
 import type { ChangeSetInfo } from '../changes/change-set.js';
 import { resolveUnknownCommit } from '../adapters/resolve-unknown-commit.js';
 import { applyBatch, type ApplyCounts, type ApplyOptions } from '../cow/apply-batch.js';
-import { evolveSchema } from '../cow/evolve-schema.js';
+import { checkPrimaryKey, evolveSchema } from '../cow/evolve-schema.js';
 import { recordedChangesets } from '../cow/recorded-changesets.js';
 import {
   CHANGESETS_SUMMARY_KEY,
@@ -462,6 +462,7 @@ async function loadOrCreate(
 function evolveWithSource(metadata: TableMetadata, cs: LoadedChangeset, table: string) {
   try {
     const primaryKeys = primaryKeysOf(metadata, cs.decoded.info.primaryKeys);
+    checkPrimaryKey(primaryKeys, cs.decoded.info.primaryKeys, table);
     return evolveSchema(metadata, withEngineColumns(cs.decoded.info.schema, primaryKeys), table, {
       learnt: cs.decoded.info.learntFrom !== undefined,
     });

@@ -295,6 +295,23 @@ test('a declaration narrowing a stored column (bigint → integer) fails the tab
   s2.db.close();
 });
 
+test('a primary-key change fails the table naming the table and the old and new key', async () => {
+  const s = setup();
+  await s.stage([s.upsert(s.row(1, 5), 1000)]);
+  assert.equal((await commitTable(s.deps, KEY)).status, 'committed');
+  const id = await s.stage([change(T, ['name'], 'upsert', { id: 2, qty: 1, name: 'pk' }, 2000)], SCHEMA, [
+    'name',
+  ]);
+  const result = await commitTable(s.deps, KEY);
+  assert.equal(result.status, 'failed', JSON.stringify(result));
+  assert.match(
+    result.status === 'failed' ? result.reason : '',
+    /table shop\.items: the primary key changed from \(id\) to \(name\)/,
+  );
+  assert.equal((await s.state.getChangeset(id))?.status, 'pending');
+  s.db.close();
+});
+
 test('an incompatible type change fails the table with a reason naming the column, committing nothing', async () => {
   const s = setup();
   await s.stage([s.upsert(s.row(1, 5), 1000)]);
