@@ -278,6 +278,7 @@ service_account() { # id display-name
 function_env() {
   local pairs=(
     "GOOGLE_CLOUD_PROJECT=${PROJECT}"
+    "DSI_LANDING_BUCKET=${BUCKET}"
     "DSI_LANDING_PREFIX=${LANDING_PREFIX}"
     "DSI_WORK_ROOT=gs://${LAKE_BUCKET}/${WORK_PREFIX}"
     "DSI_CATALOG_URI=${CATALOG_URI}"

@@ -7,6 +7,12 @@ import type { TableDefinition } from './datastream/table.js';
 
 export interface CloudConfig {
   project: string;
+  /**
+   * The bucket Datastream writes to (DSI_LANDING_BUCKET): ingest takes events of this bucket only and
+   * ignores others, logged. Required by ingest (the functions and `replay gs://…`); the commit and
+   * maintenance functions run without it.
+   */
+  landingBucket?: string;
   /** Only objects under this prefix of the landing bucket are Datastream output ('' = all). */
   landingPrefix: string;
   /** Where staged change-sets go: gs://bucket/prefix */
@@ -155,8 +161,13 @@ export function loadCloudConfig(env: Env = process.env): CloudConfig {
     // Below two days a file redelivered by Eventarc (retries for 24 hours) could miss its record.
     throw new ConfigError('DSI_RECORD_RETENTION_DAYS must be a number of days, at least 2');
   }
+  const landingBucket = env.DSI_LANDING_BUCKET?.trim();
+  if (landingBucket && !/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/.test(landingBucket)) {
+    throw new ConfigError(`DSI_LANDING_BUCKET="${landingBucket}" must be a bucket name (no gs://, no path)`);
+  }
   return {
     project,
+    ...(landingBucket ? { landingBucket } : {}),
     landingPrefix: env.DSI_LANDING_PREFIX ?? '',
     workRoot: gsLocation(env, 'DSI_WORK_ROOT'),
     catalog: {

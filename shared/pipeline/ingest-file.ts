@@ -28,6 +28,11 @@ export interface IngestDependencies {
   tables: TableDirectory;
   /** Root for staged change-sets, e.g. gs://bucket/_datastream_iceberg or /abs/warehouse/_work */
   workRoot: string;
+  /**
+   * The bucket Datastream writes to: objects of any other bucket are ignored (logged as a warning).
+   * Undefined: any bucket (the embedded runtime, where the folder given stands for the bucket).
+   */
+  landingBucket?: string;
   /** Only objects whose name starts with this are Datastream output (empty = all). */
   landingPrefix: string;
   log: Logger;
@@ -81,6 +86,13 @@ export async function ingestFile(
 ): Promise<IngestOutcome> {
   const now = deps.now ?? Date.now;
   const log = deps.log.with({ file: source.location, generation: source.generation });
+  if (deps.landingBucket !== undefined && source.bucket !== deps.landingBucket) {
+    // not an object of ours: a notification of another bucket routed here (a shared topic, a trigger
+    // on the wrong bucket) must not put foreign objects into the tables
+    const reason = `outside the landing bucket ${deps.landingBucket}`;
+    log.warn('object ignored', { bucket: source.bucket, reason });
+    return { status: 'ignored', reason };
+  }
   const ignored = ignoreReason(source.name, deps.landingPrefix);
   if (ignored) {
     log.debug('object ignored', { reason: ignored });

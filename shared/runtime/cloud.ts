@@ -11,7 +11,7 @@ import { googleAuthHeaders } from '../adapters/gcp/google-auth-headers.js';
 import { RestCatalog } from '../adapters/gcp/rest-catalog.js';
 import { LocalObjectStore } from '../adapters/embedded/local-object-store.js';
 import { ObjectStoreRouter } from '../adapters/object-store-router.js';
-import type { CloudConfig } from '../config.js';
+import { ConfigError, type CloudConfig } from '../config.js';
 import { createLogger, type Logger } from '../log.js';
 import type { IngestDependencies } from '../pipeline/ingest-file.js';
 import { ConfiguredTableDirectory } from '../pipeline/table-directory.js';
@@ -103,15 +103,23 @@ export function createCloudRuntime(config: CloudConfig): CloudRuntime {
       tables,
       options: { leaseTtlMs: 5 * 60_000, renewEveryMs: 60_000 },
     }),
-    ingestDependencies: () => ({
-      objects,
-      state,
-      queue,
-      tables,
-      workRoot: config.workRoot,
-      landingPrefix: config.landingPrefix,
-      log,
-      readLimits: config.readLimits,
-    }),
+    ingestDependencies: () => {
+      if (!config.landingBucket) {
+        throw new ConfigError(
+          'environment variable DSI_LANDING_BUCKET is required to ingest: the bucket Datastream writes to',
+        );
+      }
+      return {
+        objects,
+        state,
+        queue,
+        tables,
+        workRoot: config.workRoot,
+        landingBucket: config.landingBucket,
+        landingPrefix: config.landingPrefix,
+        log,
+        readLimits: config.readLimits,
+      };
+    },
   };
 }

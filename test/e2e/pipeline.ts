@@ -86,6 +86,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   closers.push(() => commitServer.close());
   const environment: Record<string, string> = {
     GOOGLE_CLOUD_PROJECT: projectId(),
+    DSI_LANDING_BUCKET: names.bucket,
     DSI_LANDING_PREFIX: LANDING_PREFIX,
     DSI_WORK_ROOT: `gs://${names.bucket}/_datastream_iceberg`,
     DSI_CATALOG_URI: stackEnv('ICEBERG_REST_URI'),

@@ -73,6 +73,7 @@ for (const [scenarioName, direction] of SCENARIOS.flatMap(
     runtime = createCloudRuntime(
       loadCloudConfig({
         GOOGLE_CLOUD_PROJECT: projectId(),
+        DSI_LANDING_BUCKET: names.bucket,
         DSI_LANDING_PREFIX: `${prefix}/`,
         DSI_WORK_ROOT: `gs://${names.bucket}/_datastream_iceberg`,
         DSI_CATALOG_URI: stackEnv('ICEBERG_REST_URI'),

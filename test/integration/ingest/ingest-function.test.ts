@@ -34,6 +34,7 @@ before(async () => {
   runtime = createCloudRuntime(
     loadCloudConfig({
       GOOGLE_CLOUD_PROJECT: projectId(),
+      DSI_LANDING_BUCKET: names.bucket,
       DSI_LANDING_PREFIX: 'cdc-staging/',
       DSI_WORK_ROOT: `gs://${names.bucket}/_datastream_iceberg`,
       DSI_CATALOG_URI: stackEnv('ICEBERG_REST_URI'),

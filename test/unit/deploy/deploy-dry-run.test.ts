@@ -313,6 +313,7 @@ describe('scripts/deploy.sh --dry-run', () => {
       const config = loadCloudConfig(env);
       assert.equal(config.project, PROJECT);
       assert.equal(config.landingPrefix, 'cdc/');
+      assert.equal(config.landingBucket, LANDING);
       assert.equal(config.workRoot, `gs://${LAKE}/dsi-work`);
       assert.equal(config.catalog.warehouse, `gs://${LAKE}`);
       assert.equal(config.tasks.location, REGION);

@@ -8,8 +8,10 @@ import { join } from 'node:path';
 import { LocalObjectStore } from '../../../shared/adapters/embedded/local-object-store.js';
 import { SqliteStateStore } from '../../../shared/adapters/embedded/sqlite-state-store.js';
 import { decodeChangeSet } from '../../../shared/changes/change-set.js';
-import { silentLogger } from '../../../shared/log.js';
-import { ingestFile, type IngestDependencies } from '../../../shared/pipeline/ingest-file.js';
+import { createLogger, silentLogger } from '../../../shared/log.js';
+import { loadCloudConfig } from '../../../shared/config.js';
+import { createCloudRuntime } from '../../../shared/runtime/cloud.js';
+import { fileIdOf, ingestFile, type IngestDependencies } from '../../../shared/pipeline/ingest-file.js';
 import { ConfiguredTableDirectory } from '../../../shared/pipeline/table-directory.js';
 import type { CommitTask, TaskQueue } from '../../../shared/ports/task-queue.js';
 import { loadScenario } from '../../support/scenarios.js';
@@ -151,4 +153,41 @@ test('a file beyond a read limit fails naming the limit and its line, and the ne
   const next = await ingestFile(deps, source(scenario.order[1] as string));
   assert.equal(next.status, 'staged');
   assert.equal((await state.listFiles({ status: 'failed' })).length, 1);
+});
+
+test('an object of another bucket than the landing bucket is ignored and logged, and records nothing', async () => {
+  const { scenario, deps, state, queue, source } = setup('seed-validation');
+  const lines: string[] = [];
+  const log = createLogger({}, (line) => lines.push(line));
+  const landing = { ...deps, landingBucket: 'landing', log };
+  const name = scenario.order[0]!;
+  const foreign = await ingestFile(landing, { ...source(name), bucket: 'someone-elses' });
+  assert.deepEqual(foreign, { status: 'ignored', reason: 'outside the landing bucket landing' });
+  assert.equal(await state.getFile(fileIdOf({ ...source(name), bucket: 'someone-elses' })), undefined);
+  assert.equal(queue.tasks.length, 0);
+  const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  assert.deepEqual(
+    logged.map((l) => [l.severity, l.message, l.bucket]),
+    [['WARNING', 'object ignored', 'someone-elses']],
+  );
+  assert.equal((await ingestFile(landing, source(name))).status, 'staged');
+});
+
+test('the cloud configuration reads DSI_LANDING_BUCKET; ingest refuses to run without it', () => {
+  const env = {
+    GOOGLE_CLOUD_PROJECT: 'p',
+    DSI_WORK_ROOT: 'gs://lake/work',
+    DSI_CATALOG_WAREHOUSE: 'gs://lake',
+    DSI_TASKS_LOCATION: 'us-central1',
+    DSI_COMMIT_URL: 'https://commit.example/commit',
+    DSI_CATALOG_AUTH: 'none',
+  };
+  assert.equal(loadCloudConfig({ ...env, DSI_LANDING_BUCKET: 'landing-1' }).landingBucket, 'landing-1');
+  assert.throws(
+    () => loadCloudConfig({ ...env, DSI_LANDING_BUCKET: 'gs://landing-1' }),
+    /DSI_LANDING_BUCKET="gs:\/\/landing-1" must be a bucket name/,
+  );
+  const without = createCloudRuntime(loadCloudConfig(env));
+  assert.equal(without.commitDependencies().catalog !== undefined, true, 'commit runs without it');
+  assert.throws(() => without.ingestDependencies(), /DSI_LANDING_BUCKET is required to ingest/);
 });
