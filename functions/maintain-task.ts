@@ -1,7 +1,9 @@
 // The maintenance branch of functions/commit: a task `{"kind": "maintain", "table", "options"}` on the
 // table's queue runs maintainTable under the table's lease. Answers: 200 when done (the report in the
-// body); 503 with Retry-After when a commit holds the lease or it was lost (Cloud Tasks tries again); 200
-// with the reason for options that can never be valid (a retry would not fix them).
+// body); 503 with Retry-After when a commit holds the lease or it was lost (Cloud Tasks tries again).
+// Options that can never be valid (an unknown field, a wrong type, a number out of its bounds) are a bad
+// request: refused with `{status: 'rejected', reason}` naming the field, and acknowledged with 200, since
+// Cloud Tasks retries any other status and a retry would not fix them.
 
 import type { Response } from '@google-cloud/functions-framework';
 import { maintainTable } from '../shared/maintenance/maintain-table.js';
@@ -23,8 +25,8 @@ export async function maintainTask(
     options = maintenanceOptionsFromJson(rawOptions);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    log.error('maintenance task with invalid options', { reason });
-    res.status(200).json({ status: 'ignored', reason });
+    log.error('maintenance task rejected: invalid options', { reason });
+    res.status(200).json({ status: 'rejected', reason });
     return;
   }
   log.info('maintenance task received', { options });

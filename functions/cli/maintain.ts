@@ -8,7 +8,11 @@ import { parseArgs } from 'node:util';
 import { loadCloudConfig } from '../../shared/config.js';
 import { createLogger, silentLogger } from '../../shared/log.js';
 import { maintainTable, type MaintenanceResult } from '../../shared/maintenance/maintain-table.js';
-import { parseDuration, type MaintenanceOptions } from '../../shared/maintenance/options.js';
+import {
+  maintenanceOptionsFromJson,
+  parseDuration,
+  type MaintenanceOptions,
+} from '../../shared/maintenance/options.js';
 import { NoSuchTableError } from '../../shared/ports/catalog.js';
 import { createEmbeddedRuntime } from '../../shared/runtime/embedded.js';
 import type { CliCommand } from './command.js';
@@ -160,6 +164,12 @@ async function run(argv: readonly string[]): Promise<number> {
   if (values.cloud) {
     // the cloud clients load only when asked for: the embedded path starts faster without them
     const { createCloudRuntime } = await import('../../shared/runtime/cloud.js');
+    // the commit function refuses options out of their bounds: say so here rather than enqueue them
+    try {
+      maintenanceOptionsFromJson(options);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
     const runtime = createCloudRuntime(loadCloudConfig());
     const taskId = `maintain-${randomUUID()}`;
     await runtime.queue.enqueue({

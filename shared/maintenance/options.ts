@@ -59,6 +59,8 @@ export interface ResolvedOptions {
 export const DEFAULT_EXPIRE_OLDER_THAN_MS = 5 * DAY_MS;
 export const DEFAULT_ORPHANS_OLDER_THAN_MS = 3 * DAY_MS;
 export const DEFAULT_TARGET_FILE_SIZE_BYTES = 128 * 1024 * 1024;
+export const DEFAULT_LEASE_TTL_MS = 10 * 60_000;
+export const DEFAULT_MIN_LEASE_LEFT_MS = 60_000;
 
 function positiveProperty(metadata: TableMetadata, key: string): number | undefined {
   const raw = metadata.properties?.[key];
@@ -91,8 +93,8 @@ export function resolveOptions(options: MaintenanceOptions, metadata: TableMetad
       DEFAULT_TARGET_FILE_SIZE_BYTES,
     smallFileFraction: options.smallFileFraction ?? 0.75,
     minInputFiles: Math.max(2, options.minInputFiles ?? 5),
-    leaseTtlMs: options.leaseTtlMs ?? 10 * 60_000,
-    minLeaseLeftMs: options.minLeaseLeftMs ?? 60_000,
+    leaseTtlMs: options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS,
+    minLeaseLeftMs: options.minLeaseLeftMs ?? DEFAULT_MIN_LEASE_LEFT_MS,
     waitForLeaseMs: options.waitForLeaseMs ?? 0,
     maxAttempts: Math.max(1, options.maxAttempts ?? 3),
   };
@@ -110,22 +112,49 @@ export function parseDuration(text: string, option: string): number {
 }
 
 const BOOLEAN_KEYS = ['expire', 'removeOrphans', 'compact', 'dryRun'] as const;
-const NUMBER_KEYS = [
-  'expireOlderThanMs',
-  'retainLast',
-  'orphansOlderThanMs',
-  'targetFileSizeBytes',
-  'smallFileFraction',
-  'minInputFiles',
-  'leaseTtlMs',
-  'minLeaseLeftMs',
-  'waitForLeaseMs',
-  'maxAttempts',
-] as const;
+
+const HOUR_MS = 3600 * 1000;
+const YEAR_MS = 366 * DAY_MS;
+
+interface Bound {
+  min: number;
+  max: number;
+  /** Whole numbers only. */
+  integer: boolean;
+  /** Why the bounds are what they are, for the reason of a refusal. */
+  why: string;
+}
 
 /**
- * Options carried in a maintenance task's JSON body, checked key by key: an unknown key or a value of the
- * wrong type is refused with its name (a task built by another version must not run with defaults).
+ * The range of every numeric option a task body may carry. A body comes from a queue anyone with
+ * enqueue rights can write to, and some values are destructive rather than merely slow: orphans younger
+ * than an hour may be a running commit's files, a lease of 0 ms is no lease.
+ */
+export const NUMBER_BOUNDS: Record<
+  Exclude<keyof MaintenanceOptions, (typeof BOOLEAN_KEYS)[number]>,
+  Bound
+> = {
+  expireOlderThanMs: { min: 0, max: 100 * YEAR_MS, integer: true, why: 'ms' },
+  retainLast: { min: 1, max: 100_000, integer: true, why: 'snapshots' },
+  orphansOlderThanMs: {
+    min: HOUR_MS,
+    max: 100 * YEAR_MS,
+    integer: true,
+    why: 'ms; younger files may be those of a commit still running',
+  },
+  targetFileSizeBytes: { min: 1024 * 1024, max: 16 * 1024 ** 3, integer: true, why: 'bytes' },
+  smallFileFraction: { min: 0.01, max: 1, integer: false, why: 'of the target size' },
+  minInputFiles: { min: 2, max: 100_000, integer: true, why: 'files' },
+  leaseTtlMs: { min: 60_000, max: 6 * HOUR_MS, integer: true, why: 'ms; a shorter lease ends mid-run' },
+  minLeaseLeftMs: { min: 1_000, max: HOUR_MS, integer: true, why: 'ms, and below leaseTtlMs' },
+  waitForLeaseMs: { min: 0, max: HOUR_MS, integer: true, why: 'ms' },
+  maxAttempts: { min: 1, max: 100, integer: true, why: 'attempts' },
+};
+
+/**
+ * Options carried in a maintenance task's JSON body, checked key by key: an unknown key, a value of the
+ * wrong type or out of its range (NUMBER_BOUNDS) is refused with its name (a task built by another
+ * version must not run with defaults, nor a hand-made one with destructive values).
  */
 export function maintenanceOptionsFromJson(value: unknown): MaintenanceOptions {
   if (value === undefined || value === null) return {};
@@ -136,13 +165,24 @@ export function maintenanceOptionsFromJson(value: unknown): MaintenanceOptions {
     if ((BOOLEAN_KEYS as readonly string[]).includes(key)) {
       if (typeof v !== 'boolean')
         throw new TypeError(`maintenance option ${key}: expected a boolean, got ${JSON.stringify(v)}`);
-    } else if ((NUMBER_KEYS as readonly string[]).includes(key)) {
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+    } else if (Object.hasOwn(NUMBER_BOUNDS, key)) {
+      const bound = NUMBER_BOUNDS[key as keyof typeof NUMBER_BOUNDS];
+      if (typeof v !== 'number' || !Number.isFinite(v) || (bound.integer && !Number.isInteger(v)))
         throw new TypeError(
-          `maintenance option ${key}: expected a non-negative number, got ${JSON.stringify(v)}`,
+          `maintenance option ${key}: expected ${bound.integer ? 'an integer' : 'a number'}, got ${JSON.stringify(v)}`,
+        );
+      if (v < bound.min || v > bound.max)
+        throw new RangeError(
+          `maintenance option ${key}: ${v} is out of range (${bound.min} to ${bound.max} ${bound.why})`,
         );
     } else throw new TypeError(`maintenance option ${key} is unknown`);
     out[key] = v;
   }
+  const ttl = (out.leaseTtlMs as number | undefined) ?? DEFAULT_LEASE_TTL_MS;
+  const left = (out.minLeaseLeftMs as number | undefined) ?? DEFAULT_MIN_LEASE_LEFT_MS;
+  if (left >= ttl)
+    throw new RangeError(
+      `maintenance option minLeaseLeftMs: ${left} is not below leaseTtlMs ${ttl}: no commit could ever start`,
+    );
   return out as MaintenanceOptions;
 }

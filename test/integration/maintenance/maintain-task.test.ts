@@ -130,3 +130,23 @@ test('a maintenance task on the table queue compacts and expires through the RES
   assert.equal(pyAfter.files, 1);
   assert.deepEqual(pyAfter.rows, pyBefore.rows, 'PyIceberg reads the same rows through the REST catalog');
 });
+
+test('a task body with a field out of bounds is rejected naming the field, and acknowledged', async () => {
+  const table = `${names.namespace}.never_touched`;
+  for (const [options, field] of [
+    [{ leaseTtlMs: 0 }, 'leaseTtlMs'],
+    [{ orphansOlderThanMs: 0 }, 'orphansOlderThanMs'],
+    [{ maxAttempts: 1e9 }, 'maxAttempts'],
+  ] as const) {
+    const response = await fetch(commitServer.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'maintain', table, options }),
+    });
+    // 200: Cloud Tasks retries any other status, and a retry would not fix the body
+    assert.equal(response.status, 200, field);
+    const body = (await response.json()) as { status: string; reason: string };
+    assert.equal(body.status, 'rejected', field);
+    assert.match(body.reason, new RegExp(`^maintenance option ${field}: .* is out of range`));
+  }
+});
