@@ -39,7 +39,6 @@ import {
   foldedOutcome,
   groupByKey,
   maxOrder,
-  setRowOrder,
   type KeyChanges,
   type KeyOutcome,
 } from './merge.js';
