@@ -1,7 +1,10 @@
 // The embedded runtime as `apply` and `run` use it: table tasks commit in-process as they are queued,
-// and a table whose task failed for good is collected with its reason for the report.
+// and a table whose task failed for good is collected with its reason for the report (and dropped from
+// it when a later task of the table succeeds). A file seen before still has its tables drained: an
+// earlier run may have died (or failed to commit) after staging it, leaving its change-sets pending.
 
 import type { TableDefinition } from '../../shared/datastream/table.js';
+import { randomUUID } from 'node:crypto';
 import { createLogger, silentLogger, type Logger } from '../../shared/log.js';
 import { ingestFile, type IngestOutcome } from '../../shared/pipeline/ingest-file.js';
 import type { UndeclaredTables } from '../../shared/pipeline/table-directory.js';
@@ -17,6 +20,7 @@ export interface TableFailure {
 
 export interface ApplyRuntime {
   runtime: EmbeddedRuntime;
+  /** Tables whose last task failed for good (kept up to date in place). */
   failures: TableFailure[];
   /** Ingest one file (stage its change-sets; their commits run on the queue). */
   ingest(entry: SourceEntry): Promise<IngestOutcome>;
@@ -35,26 +39,46 @@ export function openApplyRuntime(options: {
   log?: Logger;
   verbose?: boolean;
 }): ApplyRuntime {
+  // updated in place (callers hold the array): at most one entry per table, its latest failure
   const failures: TableFailure[] = [];
+  const forget = (table: string): void => {
+    const at = failures.findIndex((f) => f.table === table);
+    if (at >= 0) failures.splice(at, 1);
+  };
+  const runner = commitTaskRunner();
   const runtime = createEmbeddedRuntime({
     warehouse: options.warehouse,
     tables: options.tables,
     ...(options.undeclaredTables ? { undeclaredTables: options.undeclaredTables } : {}),
     log: options.log ?? (options.verbose ? createLogger({ component: 'datastream-iceberg' }) : silentLogger),
-    onTask: commitTaskRunner(),
-    onTaskGivenUp: (task, error) =>
-      failures.push({ table: task.table, error: error instanceof Error ? error.message : String(error) }),
+    onTask: async (rt, task) => {
+      await runner(rt, task);
+      forget(task.table);
+    },
+    onTaskGivenUp: (task, error) => {
+      forget(task.table);
+      failures.push({ table: task.table, error: error instanceof Error ? error.message : String(error) });
+    },
   });
   return {
     runtime,
     failures,
     async ingest(entry) {
       const info = await runtime.objects.stat(entry.path);
-      return ingestFile(runtime.ingestDependencies(), {
+      const outcome = await ingestFile(runtime.ingestDependencies(), {
         ...objectOf(entry),
         generation: info?.generation ?? '0',
         location: entry.path,
       });
+      if (outcome.status === 'duplicate' && outcome.previous === 'staged') {
+        const record = await runtime.state.getFile(outcome.fileId);
+        for (const table of Object.keys(record?.eventCounts ?? {})) {
+          // a task of its own (not the change-set's, which this process may have run already): drains
+          // whatever the table has pending, or finds nothing to do
+          await runtime.queue.enqueue({ taskId: randomUUID(), table, changesetId: '' });
+        }
+      }
+      return outcome;
     },
   };
 }

@@ -6,7 +6,8 @@ import { newestSourceTs, tableSnapshot, type Snapshot } from '../../shared/pipel
 import { NoSuchTableError } from '../../shared/ports/catalog.js';
 import { loadCloudConfig } from '../../shared/config.js';
 import type { Catalog } from '../../shared/ports/catalog.js';
-import type { FileRecord, FileStatus, StateStore } from '../../shared/ports/state-store.js';
+import type { ChangesetRecord, FileRecord, FileStatus, StateStore } from '../../shared/ports/state-store.js';
+import { holderState } from '../../shared/adapters/embedded/process-holder.js';
 import { createEmbeddedRuntime } from '../../shared/runtime/embedded.js';
 import {
   COMMON_OPTIONS,
@@ -45,7 +46,11 @@ options:
   --interval <s>      seconds between reads with --watch (default ${WATCH_INTERVAL_S})
   -h, --help          this help
 
-exit codes: 0 no failed file, 1 some file failed, 2 usage (or the folder is no warehouse)`;
+A warehouse's tables also show the change-sets left pending by a run that is over (it died, or its
+commit failed: the next apply or run of their files finishes them) and why a table's last commit failed.
+
+exit codes: 0 nothing failed or left behind, 1 some file failed, a table's last commit failed or a run
+that is over left change-sets pending, 2 usage (or the folder is no warehouse)`;
 
 /** Far above any real backlog; a table with more pending change-sets is reported as at least this. */
 const PENDING_LIMIT = 100_000;
@@ -59,6 +64,10 @@ export interface TableStatus {
   newestSourceTs: string | null;
   lagMs: number | null;
   pendingChangesets: number;
+  /** Of those, the ones whose run is over (it died or gave up); null on the cloud. */
+  strandedChangesets: number | null;
+  /** Why the table's last commit failed, until one succeeds; null when it did not (or on the cloud). */
+  failure: string | null;
 }
 
 export interface StatusReport {
@@ -76,7 +85,11 @@ export async function readStatus(warehouse: string, now = Date.now()): Promise<S
     for (const f of all) files[f.status] += 1;
     // tables with staged changes that no commit has created yet count too
     const staged = all.flatMap((f) => Object.keys(f.eventCounts));
-    return await statusOf(runtime, all, staged, files, now);
+    const failures = new Map(runtime.state.listTableFailures().map((f) => [f.table, f.reason]));
+    const holders = new Map(all.map((f) => [f.fileId, f.holder]));
+    // a change-set is in its run while the process that staged its file lives
+    const stranded = (cs: ChangesetRecord): boolean => holderState(holders.get(cs.fileId)) !== 'alive';
+    return await statusOf(runtime, all, staged, files, now, { failures, stranded });
   } finally {
     runtime.close();
   }
@@ -98,11 +111,12 @@ async function statusOf(
   extraTables: readonly string[],
   counts: Record<FileStatus, number> | null,
   now: number,
+  local?: { failures: ReadonlyMap<string, string>; stranded: (cs: ChangesetRecord) => boolean },
 ): Promise<StatusReport> {
   const failedFiles = files
     .filter((f) => f.status === 'failed')
     .map((f) => ({ file: f.location, reason: f.reason ?? null }));
-  const keys = new Set<string>(extraTables);
+  const keys = new Set<string>([...extraTables, ...(local?.failures.keys() ?? [])]);
   for (const namespace of await ports.catalog.listNamespaces()) {
     for (const id of await ports.catalog.listTables(namespace))
       keys.add(`${id.namespace.join('.')}.${id.name}`);
@@ -116,13 +130,16 @@ async function statusOf(
       if (!(error instanceof NoSuchTableError)) throw error;
     }
     const newest = newestSourceTs(snapshot);
+    const pending = await ports.state.listPendingChangesets(key, PENDING_LIMIT);
     tables.push({
       table: key,
       snapshotId: snapshot ? String(snapshot['snapshot-id']) : null,
       snapshotAt: snapshot ? new Date(Number(snapshot['timestamp-ms'])).toISOString() : null,
       newestSourceTs: newest === undefined ? null : new Date(Number(newest)).toISOString(),
       lagMs: newest === undefined ? null : now - Number(newest),
-      pendingChangesets: (await ports.state.listPendingChangesets(key, PENDING_LIMIT)).length,
+      pendingChangesets: pending.length,
+      strandedChangesets: local ? pending.filter(local.stranded).length : null,
+      failure: local?.failures.get(key) ?? null,
     });
   }
   return { tables, files: counts, failedFiles };
@@ -173,10 +190,14 @@ export const statusCommand: CliCommand = {
     else {
       for (const t of report.tables) {
         const lag = t.lagMs === null ? 'lag unknown' : `lag ${formatDuration(t.lagMs)}`;
+        const stranded = t.strandedChangesets ? ` (${t.strandedChangesets} left by a run that is over)` : '';
         process.stdout.write(
           `${t.table}: snapshot ${t.snapshotId ?? '-'} (${t.snapshotAt ?? 'never'}), ${lag}, ` +
-            `${t.pendingChangesets} pending\n`,
+            `${t.pendingChangesets} pending${stranded}\n`,
         );
+      }
+      for (const t of report.tables) {
+        if (t.failure !== null) process.stdout.write(`failing: ${t.table}: ${t.failure}\n`);
       }
       for (const f of report.failedFiles) process.stdout.write(`failed: ${f.file}: ${f.reason ?? '?'}\n`);
       const { files } = report;
@@ -187,6 +208,7 @@ export const statusCommand: CliCommand = {
           : `${report.tables.length} tables; ${report.failedFiles.length} failed files\n`,
       );
     }
-    return report.failedFiles.length > 0 ? 1 : 0;
+    const leftBehind = report.tables.some((t) => t.failure !== null || (t.strandedChangesets ?? 0) > 0);
+    return report.failedFiles.length > 0 || leftBehind ? 1 : 0;
   },
 };

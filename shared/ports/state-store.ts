@@ -14,6 +14,11 @@ export interface FileRecord {
   status: FileStatus;
   /** Why the file failed: names the object, line, column and value. */
   reason?: string;
+  /**
+   * Who processes (then staged) the file, where the runtime can tell a live holder from a dead one (the
+   * embedded defaults: host, pid and a random id): a live one's 'processing' file is left to it.
+   */
+  holder?: string;
   changesetIds: string[];
   /** Events read per table (schema.table → count). */
   eventCounts: Record<string, number>;
