@@ -40,17 +40,18 @@ failed files (up to ${CLOUD_FAILED_LIMIT}); files are not counted by status ther
 options:
   --warehouse <dir>   the warehouse folder (holding catalog.db)
   --cloud             the cloud deployment instead of a warehouse folder
-  --json              one JSON object on stdout: {tables, files, failedFiles}
+  --json              one JSON object on stdout: {tables, files, failedFiles, abandonedFiles}
   --watch             read again every interval and redraw per table the lag and pending change-sets,
                       until Ctrl-C (exit 0); with --json one JSON line per read, with its time in "at"
   --interval <s>      seconds between reads with --watch (default ${WATCH_INTERVAL_S})
   -h, --help          this help
 
 A warehouse's tables also show the change-sets left pending by a run that is over (it died, or its
-commit failed: the next apply or run of their files finishes them) and why a table's last commit failed.
+commit failed: the next apply or run of their files finishes them), why a table's last commit failed,
+and the files a run that died left half-read (the next apply or run reads them again).
 
-exit codes: 0 nothing failed or left behind, 1 some file failed, a table's last commit failed or a run
-that is over left change-sets pending, 2 usage (or the folder is no warehouse)`;
+exit codes: 0 nothing failed or left behind, 1 some file failed, a table's last commit failed, or a run
+that is over left change-sets pending or a file half-read, 2 usage (or the folder is no warehouse)`;
 
 /** Far above any real backlog; a table with more pending change-sets is reported as at least this. */
 const PENDING_LIMIT = 100_000;
@@ -75,6 +76,8 @@ export interface StatusReport {
   /** Files by status; null on the cloud, where counting would read every file record. */
   files: Record<FileStatus, number> | null;
   failedFiles: Array<{ file: string; reason: string | null }>;
+  /** Files a run that died left half-read (the next apply or run reads them again); null on the cloud. */
+  abandonedFiles: string[] | null;
 }
 
 export async function readStatus(warehouse: string, now = Date.now()): Promise<StatusReport> {
@@ -89,7 +92,9 @@ export async function readStatus(warehouse: string, now = Date.now()): Promise<S
     const holders = new Map(all.map((f) => [f.fileId, f.holder]));
     // a change-set is in its run while the process that staged its file lives
     const stranded = (cs: ChangesetRecord): boolean => holderState(holders.get(cs.fileId)) !== 'alive';
-    return await statusOf(runtime, all, staged, files, now, { failures, stranded });
+    const report = await statusOf(runtime, all, staged, files, now, { failures, stranded });
+    const abandoned = all.filter((f) => f.status === 'processing' && holderState(f.holder) !== 'alive');
+    return { ...report, abandonedFiles: abandoned.map((f) => f.location) };
   } finally {
     runtime.close();
   }
@@ -142,7 +147,7 @@ async function statusOf(
       failure: local?.failures.get(key) ?? null,
     });
   }
-  return { tables, files: counts, failedFiles };
+  return { tables, files: counts, failedFiles, abandonedFiles: null };
 }
 
 /** 93 s → "1m33s"; lags are read by people, so seconds and up. */
@@ -200,6 +205,7 @@ export const statusCommand: CliCommand = {
         if (t.failure !== null) process.stdout.write(`failing: ${t.table}: ${t.failure}\n`);
       }
       for (const f of report.failedFiles) process.stdout.write(`failed: ${f.file}: ${f.reason ?? '?'}\n`);
+      for (const f of report.abandonedFiles ?? []) process.stdout.write(`left half-read by a run that died: ${f}\n`);
       const { files } = report;
       process.stdout.write(
         files
@@ -208,7 +214,9 @@ export const statusCommand: CliCommand = {
           : `${report.tables.length} tables; ${report.failedFiles.length} failed files\n`,
       );
     }
-    const leftBehind = report.tables.some((t) => t.failure !== null || (t.strandedChangesets ?? 0) > 0);
+    const leftBehind =
+      (report.abandonedFiles?.length ?? 0) > 0 ||
+      report.tables.some((t) => t.failure !== null || (t.strandedChangesets ?? 0) > 0);
     return report.failedFiles.length > 0 || leftBehind ? 1 : 0;
   },
 };

@@ -99,6 +99,8 @@ export async function ingestFile(
   const claim = await deps.state.createFile({
     fileId,
     location: source.location,
+    bucket: source.bucket,
+    name: source.name,
     generation: source.generation,
     status: 'processing',
     changesetIds: [],

@@ -10,6 +10,9 @@ export interface FileRecord {
   fileId: string;
   /** Full location of the source object, e.g. gs://bucket/prefix/public_products/…jsonl */
   location: string;
+  /** The bucket and object name the file id is made of, so a file left 'processing' can be taken up. */
+  bucket?: string;
+  name?: string;
   generation: string;
   status: FileStatus;
   /** Why the file failed: names the object, line, column and value. */
