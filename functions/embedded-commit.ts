@@ -44,7 +44,7 @@ export function commitTaskRunner(
       return;
     }
     const waitUntil = Date.now() + (runnerOptions.leaseWaitMs ?? LEASE_WAIT_MS);
-    for (let busy = 0; ; ) {
+    for (let busy = 0; ;) {
       const result = await commitTable(runtime.commitDependencies(), task.table);
       if (result.status === 'failed' || result.status === 'lease-lost') {
         throw new TableCommitError(task.table, result.reason);
@@ -58,7 +58,10 @@ export function commitTaskRunner(
         continue;
       }
       // One commit takes a budget of change-sets: go on until the table has none pending.
-      if (result.status === 'committed' && (await runtime.state.listPendingChangesets(task.table, 1)).length > 0) {
+      if (
+        result.status === 'committed' &&
+        (await runtime.state.listPendingChangesets(task.table, 1)).length > 0
+      ) {
         continue;
       }
       runtime.state.clearTableFailure(task.table);

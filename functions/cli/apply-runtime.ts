@@ -102,8 +102,15 @@ export function openApplyRuntime(options: {
         }
         if (!(await runtime.objects.stat(record.location))) {
           const reason = `${record.location}: removed before it was staged (a run died while reading it)`;
-          await runtime.state.updateFile(record.fileId, { status: 'failed', reason, updatedAtMs: Date.now() });
-          finished.push({ file: record.location, outcome: { status: 'failed', fileId: record.fileId, reason } });
+          await runtime.state.updateFile(record.fileId, {
+            status: 'failed',
+            reason,
+            updatedAtMs: Date.now(),
+          });
+          finished.push({
+            file: record.location,
+            outcome: { status: 'failed', fileId: record.fileId, reason },
+          });
           continue;
         }
         const outcome = await ingestFile(runtime.ingestDependencies(), {

@@ -205,7 +205,8 @@ export const statusCommand: CliCommand = {
         if (t.failure !== null) process.stdout.write(`failing: ${t.table}: ${t.failure}\n`);
       }
       for (const f of report.failedFiles) process.stdout.write(`failed: ${f.file}: ${f.reason ?? '?'}\n`);
-      for (const f of report.abandonedFiles ?? []) process.stdout.write(`left half-read by a run that died: ${f}\n`);
+      for (const f of report.abandonedFiles ?? [])
+        process.stdout.write(`left half-read by a run that died: ${f}\n`);
       const { files } = report;
       process.stdout.write(
         files

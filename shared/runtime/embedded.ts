@@ -83,7 +83,11 @@ export function createEmbeddedRuntime(options: EmbeddedOptions): EmbeddedRuntime
     onGiveUp: (task, error) => {
       log.error('table task failed for good', { table: task.table, changeset: task.changesetId, error });
       // kept for `status` until a commit of the table succeeds
-      state.recordTableFailure(task.table, error instanceof Error ? error.message : String(error), Date.now());
+      state.recordTableFailure(
+        task.table,
+        error instanceof Error ? error.message : String(error),
+        Date.now(),
+      );
       options.onTaskGivenUp?.(task, error);
     },
   });

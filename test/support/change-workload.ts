@@ -75,7 +75,9 @@ const TABLES: TableSpec[] = [
 ];
 
 function lsnText(lsn: number): string {
-  const high = Math.floor(lsn / 2 ** 32).toString(16).toUpperCase();
+  const high = Math.floor(lsn / 2 ** 32)
+    .toString(16)
+    .toUpperCase();
   return `${high}/${(lsn % 2 ** 32).toString(16).toUpperCase().padStart(8, '0')}`;
 }
 

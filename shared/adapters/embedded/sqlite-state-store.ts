@@ -158,7 +158,8 @@ export class SqliteStateStore implements StateStore {
         .prepare('SELECT holder, token, expires_at_ms FROM dsi_leases WHERE table_key = ?')
         .get(table) as { holder: string; token: number; expires_at_ms: number } | undefined;
       // a holder that died on this host (kill -9) frees the table at once, not one time to live later
-      if (current && current.expires_at_ms > nowMs && holderState(current.holder) !== 'dead') return undefined;
+      if (current && current.expires_at_ms > nowMs && holderState(current.holder) !== 'dead')
+        return undefined;
       const token = (current?.token ?? 0) + 1;
       const expiresAtMs = nowMs + ttlMs;
       this.db

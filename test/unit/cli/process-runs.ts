@@ -32,7 +32,8 @@ export function cliProcess(args: readonly string[], killAfterMs?: number): Promi
     const err: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    const timer =
+      killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -47,7 +48,12 @@ export function cliProcess(args: readonly string[], killAfterMs?: number): Promi
 }
 
 export interface StatusJson {
-  tables: Array<{ table: string; pendingChangesets: number; strandedChangesets: number | null; failure: string | null }>;
+  tables: Array<{
+    table: string;
+    pendingChangesets: number;
+    strandedChangesets: number | null;
+    failure: string | null;
+  }>;
   files: Record<string, number>;
 }
 
@@ -75,7 +81,9 @@ export async function mismatches(jobs: CompareJob[]): Promise<string[]> {
     if (JSON.stringify(actual) === JSON.stringify(expected)) return [];
     const missing = expected.filter((row) => !actual.includes(row)).length;
     const extra = actual.filter((row) => !expected.includes(row)).length;
-    return [`${job.id}: ${actual.length} rows read, ${expected.length} expected (${missing} missing, ${extra} not expected)`];
+    return [
+      `${job.id}: ${actual.length} rows read, ${expected.length} expected (${missing} missing, ${extra} not expected)`,
+    ];
   });
 }
 
@@ -112,14 +120,19 @@ export async function crashRuns(options: CrashRunsOptions): Promise<CrashRunsRes
   const clean = tempWarehouse();
   const crashed = tempWarehouse();
   try {
-    const workload = writeWorkload(root, { files: options.files, eventsPerFile: options.eventsPerFile, seed: options.seed });
+    const workload = writeWorkload(root, {
+      files: options.files,
+      eventsPerFile: options.eventsPerFile,
+      seed: options.seed,
+    });
     const random = seeded(options.seed);
     const order = shuffled(workload.files, random);
     const tablesArgs = ['--tables', workload.tablesFile];
     const cleanStarted = Date.now();
     const cleanRun = await cliProcess(['apply', workload.bucket, '--warehouse', clean, ...tablesArgs]);
     const cleanMs = Date.now() - cleanStarted;
-    if (cleanRun.code !== 0) throw new Error(`the uninterrupted apply failed: ${cleanRun.stderr}${cleanRun.stdout}`);
+    if (cleanRun.code !== 0)
+      throw new Error(`the uninterrupted apply failed: ${cleanRun.stderr}${cleanRun.stdout}`);
 
     let killed = 0;
     let finished = 0;
@@ -143,7 +156,8 @@ export async function crashRuns(options: CrashRunsOptions): Promise<CrashRunsRes
     }
     const crashedMs = Date.now() - crashedStarted;
     const recovery = await cliProcess(['apply', workload.bucket, '--warehouse', crashed, ...tablesArgs]);
-    if (recovery.code !== 0) unexpected.push(`recovery apply: exit ${recovery.code}: ${recovery.stderr}${recovery.stdout}`);
+    if (recovery.code !== 0)
+      unexpected.push(`recovery apply: exit ${recovery.code}: ${recovery.stderr}${recovery.stdout}`);
     const status = statusOf(crashed);
     return {
       events: workload.events,
@@ -221,7 +235,9 @@ export async function concurrentRuns(options: ConcurrentRunsOptions): Promise<Co
       );
       exits.forEach((exit, p) => {
         if (exit.code !== 0 || exit.stderr !== '') {
-          failures.push(`run ${run} process ${p}: exit ${exit.code ?? exit.signal}: ${exit.stderr}${exit.stdout}`);
+          failures.push(
+            `run ${run} process ${p}: exit ${exit.code ?? exit.signal}: ${exit.stderr}${exit.stdout}`,
+          );
         }
       });
       const status = statusOf(warehouse);
