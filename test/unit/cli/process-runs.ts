@@ -101,6 +101,8 @@ export interface CrashRunsResult {
   /** How long the uninterrupted apply took. */
   cleanMs: number;
   crashedMs: number;
+  /** After how many milliseconds each killed run was killed, ascending. */
+  killMoments: number[];
   /** Exit code of the plain apply after the crashes, and of `status` after it. */
   recoveryExit: number | null;
   statusExit: number | null;
@@ -138,6 +140,11 @@ export async function crashRuns(options: CrashRunsOptions): Promise<CrashRunsRes
     let finished = 0;
     const unexpected: string[] = [];
     const crashedStarted = Date.now();
+    // The kill moment is drawn from [0, 1.5 × window]; the window starts at a run's share of the work plus
+    // the process start and adapts (longer after a kill, shorter after a run that finished), so the
+    // kills spread over the whole of a run: start, reading, staging, committing, marking.
+    let window = cleanMs / options.runs + START_MS;
+    const killMoments: number[] = [];
     for (let run = 0; run < options.runs; run++) {
       // a file given by itself is known by another name than within its folder (bucket = its parent):
       // every third run gives the whole folder, so both identities are killed mid-way
@@ -145,14 +152,16 @@ export async function crashRuns(options: CrashRunsOptions): Promise<CrashRunsRes
         run % 3 === 2
           ? [workload.bucket]
           : order.slice(0, Math.ceil(((run + 1) / options.runs) * order.length));
-      const exit = await cliProcess(
-        ['apply', ...share, '--warehouse', crashed, ...tablesArgs],
-        // each run brings 1/runs of the work, plus the process start: kill anywhere in it (or after)
-        Math.floor(random() * 1.5 * (cleanMs / options.runs + START_MS)),
-      );
-      if (exit.signal === 'SIGKILL') killed += 1;
-      else if (exit.code === 0) finished += 1;
-      else unexpected.push(`run ${run}: exit ${exit.code}: ${exit.stderr}${exit.stdout}`);
+      const killAfterMs = Math.floor(random() * 1.5 * window);
+      const exit = await cliProcess(['apply', ...share, '--warehouse', crashed, ...tablesArgs], killAfterMs);
+      if (exit.signal === 'SIGKILL') {
+        killed += 1;
+        killMoments.push(killAfterMs);
+        window *= 1.3;
+      } else if (exit.code === 0) {
+        finished += 1;
+        window *= 0.8;
+      } else unexpected.push(`run ${run}: exit ${exit.code}: ${exit.stderr}${exit.stdout}`);
     }
     const crashedMs = Date.now() - crashedStarted;
     const recovery = await cliProcess(['apply', workload.bucket, '--warehouse', crashed, ...tablesArgs]);
@@ -165,6 +174,7 @@ export async function crashRuns(options: CrashRunsOptions): Promise<CrashRunsRes
       finished,
       cleanMs,
       crashedMs,
+      killMoments: killMoments.sort((a, b) => a - b),
       recoveryExit: recovery.code,
       statusExit: status.code,
       status: status.report,
