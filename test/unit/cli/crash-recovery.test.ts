@@ -15,6 +15,8 @@ test('apply killed at random moments, then one plain apply: the tables of an uni
   if (FULL) console.log(JSON.stringify({ crash: { ...options, ...result, status: undefined } }));
   assert.deepEqual(result.unexpected, []);
   assert.ok(result.killed > 0, `${result.killed} of ${options.runs} runs were killed`);
+  // the full run also has runs that outlived their kill moment: the kills spread over whole runs
+  if (FULL) assert.ok(result.finished > 0, `${result.finished} of ${options.runs} runs finished`);
   assert.equal(result.recoveryExit, 0);
   assert.deepEqual(result.mismatches, []);
   assert.equal(result.statusExit, 0, JSON.stringify(result.status));
