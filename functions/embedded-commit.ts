@@ -20,17 +20,10 @@ export class TableCommitError extends Error {
   }
 }
 
-export interface CommitTaskRunnerOptions {
-  /** How long a commit waits for a table another process holds (default: one lease time to live). */
-  leaseWaitMs?: number;
-}
-
-/** The default commit lease time to live: a live holder keeps a table at most this long per commit. */
+/** How long a commit waits for a table another live process holds: the commit lease's time to live. */
 const LEASE_WAIT_MS = 10 * 60_000;
 
-export function commitTaskRunner(
-  runnerOptions: CommitTaskRunnerOptions = {},
-): NonNullable<EmbeddedOptions['onTask']> {
+export function commitTaskRunner(): NonNullable<EmbeddedOptions['onTask']> {
   return async (runtime, task) => {
     if (task.kind === 'maintain') {
       const { catalog, objects, state, log } = runtime;
@@ -43,8 +36,9 @@ export function commitTaskRunner(
       if (done.status !== 'done') throw new TableCommitError(task.table, `maintenance: ${done.status}`);
       return;
     }
-    const waitUntil = Date.now() + (runnerOptions.leaseWaitMs ?? LEASE_WAIT_MS);
-    for (let busy = 0; ;) {
+    const waitUntil = Date.now() + LEASE_WAIT_MS;
+    let busy = 0;
+    for (;;) {
       const result = await commitTable(runtime.commitDependencies(), task.table);
       if (result.status === 'failed' || result.status === 'lease-lost') {
         throw new TableCommitError(task.table, result.reason);
