@@ -1,7 +1,13 @@
 // The embedded runtime as `apply` and `run` use it: table tasks commit in-process as they are queued,
-// and a table whose task failed for good is collected with its reason for the report.
+// and a table whose task failed for good is collected with its reason for the report (and dropped from
+// it when a later task of the table succeeds). A file seen before still has its tables drained: an
+// earlier run may have died (or failed to commit) after staging it, leaving its change-sets pending.
+// A file an earlier run died reading (left 'processing' by a process that is gone) is finished first,
+// whether or not it is among the files given.
 
 import type { TableDefinition } from '../../shared/datastream/table.js';
+import { randomUUID } from 'node:crypto';
+import { holderState } from '../../shared/adapters/embedded/process-holder.js';
 import { createLogger, silentLogger, type Logger } from '../../shared/log.js';
 import { ingestFile, type IngestOutcome } from '../../shared/pipeline/ingest-file.js';
 import type { UndeclaredTables } from '../../shared/pipeline/table-directory.js';
@@ -17,10 +23,16 @@ export interface TableFailure {
 
 export interface ApplyRuntime {
   runtime: EmbeddedRuntime;
+  /** Tables whose last task failed for good (kept up to date in place). */
   failures: TableFailure[];
   /** Ingest one file (stage its change-sets; their commits run on the queue). */
   ingest(entry: SourceEntry): Promise<IngestOutcome>;
+  /** Ingest again the files left 'processing' by a process that died; their locations and outcomes. */
+  finishAbandoned(): Promise<Array<{ file: string; outcome: IngestOutcome }>>;
 }
+
+/** Far above the files a local run has in flight at once. */
+const PROCESSING_LIMIT = 100_000;
 
 /** `--undeclared-tables create|reject` (default create): what ingest does with a table nobody declared. */
 export function undeclaredTablesOption(value: string | undefined): UndeclaredTables {
@@ -35,26 +47,81 @@ export function openApplyRuntime(options: {
   log?: Logger;
   verbose?: boolean;
 }): ApplyRuntime {
+  // updated in place (callers hold the array): at most one entry per table, its latest failure
   const failures: TableFailure[] = [];
+  const forget = (table: string): void => {
+    const at = failures.findIndex((f) => f.table === table);
+    if (at >= 0) failures.splice(at, 1);
+  };
+  const runner = commitTaskRunner();
   const runtime = createEmbeddedRuntime({
     warehouse: options.warehouse,
     tables: options.tables,
     ...(options.undeclaredTables ? { undeclaredTables: options.undeclaredTables } : {}),
     log: options.log ?? (options.verbose ? createLogger({ component: 'datastream-iceberg' }) : silentLogger),
-    onTask: commitTaskRunner(),
-    onTaskGivenUp: (task, error) =>
-      failures.push({ table: task.table, error: error instanceof Error ? error.message : String(error) }),
+    onTask: async (rt, task) => {
+      await runner(rt, task);
+      forget(task.table);
+    },
+    onTaskGivenUp: (task, error) => {
+      forget(task.table);
+      failures.push({ table: task.table, error: error instanceof Error ? error.message : String(error) });
+    },
   });
   return {
     runtime,
     failures,
     async ingest(entry) {
       const info = await runtime.objects.stat(entry.path);
-      return ingestFile(runtime.ingestDependencies(), {
+      const outcome = await ingestFile(runtime.ingestDependencies(), {
         ...objectOf(entry),
         generation: info?.generation ?? '0',
         location: entry.path,
       });
+      if (outcome.status === 'duplicate' && outcome.previous === 'staged') {
+        const record = await runtime.state.getFile(outcome.fileId);
+        for (const table of Object.keys(record?.eventCounts ?? {})) {
+          // a task of its own (not the change-set's, which this process may have run already): drains
+          // whatever the table has pending, or finds nothing to do
+          await runtime.queue.enqueue({ taskId: randomUUID(), table, changesetId: '' });
+        }
+      }
+      return outcome;
+    },
+    async finishAbandoned() {
+      const finished: Array<{ file: string; outcome: IngestOutcome }> = [];
+      for (const record of await runtime.state.listFiles({ status: 'processing', limit: PROCESSING_LIMIT })) {
+        // a holder alive (or of another host) is still at work; none: a record from before holders
+        const holder = holderState(record.holder);
+        if (record.holder !== undefined && holder !== 'dead' && holder !== 'this-process') continue;
+        if (record.bucket === undefined || record.name === undefined) {
+          runtime.log.warn('file left processing has no bucket and name: apply it again to finish it', {
+            file: record.location,
+          });
+          continue;
+        }
+        if (!(await runtime.objects.stat(record.location))) {
+          const reason = `${record.location}: removed before it was staged (a run died while reading it)`;
+          await runtime.state.updateFile(record.fileId, {
+            status: 'failed',
+            reason,
+            updatedAtMs: Date.now(),
+          });
+          finished.push({
+            file: record.location,
+            outcome: { status: 'failed', fileId: record.fileId, reason },
+          });
+          continue;
+        }
+        const outcome = await ingestFile(runtime.ingestDependencies(), {
+          bucket: record.bucket,
+          name: record.name,
+          generation: record.generation,
+          location: record.location,
+        });
+        finished.push({ file: record.location, outcome });
+      }
+      return finished;
     },
   };
 }

@@ -15,6 +15,9 @@ const USAGE = `usage: datastream-iceberg apply <files|folders…> --warehouse <d
 Applies Datastream change files (.jsonl, .jsonl.gz, .avro) once, in the order given (a folder's files in
 path order), commits every table they change, then exits. A file already applied is skipped; a file that
 fails validation is rejected with a reason naming it (and the line, column and value) and changes nothing.
+What an earlier run left undone is finished: the change-sets of the files' tables still waiting for a
+commit (that run died or its commit failed) and any file a run that died left half-read. Other apply or
+run processes may work on the same warehouse at once: a table one of them is committing is waited for.
 
 options:
   --warehouse <dir>     the warehouse folder (catalog.db and the table files); created when missing
@@ -65,7 +68,7 @@ export const applyCommand: CliCommand = {
     const undeclaredTables = undeclaredTablesOption(values['undeclared-tables']);
     const files = collectFiles(positionals);
     const declared = declaredTables(values.tables, positionals);
-    const { runtime, failures, ingest } = openApplyRuntime({
+    const { runtime, failures, ingest, finishAbandoned } = openApplyRuntime({
       warehouse,
       tables: declared.tables,
       undeclaredTables,
@@ -74,7 +77,9 @@ export const applyCommand: CliCommand = {
     const results: Array<{ file: string; outcome: IngestOutcome }> = [];
     const started = Date.now();
     const progress = createProgress(files.length);
+    let abandoned: Array<{ file: string; outcome: IngestOutcome }> = [];
     try {
+      abandoned = await finishAbandoned();
       for (const entry of files) {
         const outcome = await ingest(entry);
         results.push({ file: entry.path, outcome });
@@ -102,14 +107,18 @@ export const applyCommand: CliCommand = {
         catalog: runtime.catalogPath,
         tablesFile: declared.source ?? null,
         files: results,
+        abandoned,
         failures,
         counts,
         elapsedMs: Date.now() - started,
       };
       process.stdout.write(`${JSON.stringify(report)}\n`);
     } else {
-      for (const r of results) {
+      for (const r of [...abandoned, ...results]) {
         if (r.outcome.status === 'failed') process.stdout.write(`rejected: ${r.outcome.reason}\n`);
+      }
+      if (abandoned.length > 0) {
+        process.stdout.write(`${abandoned.length} files left half-read by a run that died: read again\n`);
       }
       for (const f of failures) process.stdout.write(`table ${f.table} failed: ${f.error}\n`);
       process.stdout.write(
@@ -118,6 +127,7 @@ export const applyCommand: CliCommand = {
           `${declared.source ? `; tables from ${declared.source}` : ''}\n`,
       );
     }
-    return counts.rejected > 0 || failures.length > 0 ? 1 : 0;
+    const abandonedRejected = abandoned.some((r) => r.outcome.status === 'failed');
+    return counts.rejected > 0 || abandonedRejected || failures.length > 0 ? 1 : 0;
   },
 };

@@ -69,7 +69,7 @@ export const runCommand: CliCommand = {
     const undeclaredTables = undeclaredTablesOption(values['undeclared-tables']);
     const declared = declaredTables(values.tables, [folder]);
     const log = createLogger({ component: 'datastream-iceberg', command: 'run' });
-    const { runtime, failures, ingest } = openApplyRuntime({
+    const { runtime, failures, ingest, finishAbandoned } = openApplyRuntime({
       warehouse,
       tables: declared.tables,
       undeclaredTables,
@@ -94,6 +94,10 @@ export const runCommand: CliCommand = {
     });
     let rejected = 0;
     try {
+      for (const { file, outcome } of await finishAbandoned()) {
+        if (outcome.status === 'failed') rejected += 1;
+        log.info('file left half-read by a run that died, done', { file, status: outcome.status });
+      }
       while (!stopping) {
         for (const entry of watch.scan()) {
           if (stopping) break;

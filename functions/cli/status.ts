@@ -6,7 +6,8 @@ import { newestSourceTs, tableSnapshot, type Snapshot } from '../../shared/pipel
 import { NoSuchTableError } from '../../shared/ports/catalog.js';
 import { loadCloudConfig } from '../../shared/config.js';
 import type { Catalog } from '../../shared/ports/catalog.js';
-import type { FileRecord, FileStatus, StateStore } from '../../shared/ports/state-store.js';
+import type { ChangesetRecord, FileRecord, FileStatus, StateStore } from '../../shared/ports/state-store.js';
+import { holderState } from '../../shared/adapters/embedded/process-holder.js';
 import { createEmbeddedRuntime } from '../../shared/runtime/embedded.js';
 import {
   COMMON_OPTIONS,
@@ -39,13 +40,18 @@ failed files (up to ${CLOUD_FAILED_LIMIT}); files are not counted by status ther
 options:
   --warehouse <dir>   the warehouse folder (holding catalog.db)
   --cloud             the cloud deployment instead of a warehouse folder
-  --json              one JSON object on stdout: {tables, files, failedFiles}
+  --json              one JSON object on stdout: {tables, files, failedFiles, abandonedFiles}
   --watch             read again every interval and redraw per table the lag and pending change-sets,
                       until Ctrl-C (exit 0); with --json one JSON line per read, with its time in "at"
   --interval <s>      seconds between reads with --watch (default ${WATCH_INTERVAL_S})
   -h, --help          this help
 
-exit codes: 0 no failed file, 1 some file failed, 2 usage (or the folder is no warehouse)`;
+A warehouse's tables also show the change-sets left pending by a run that is over (it died, or its
+commit failed: the next apply or run of their files finishes them), why a table's last commit failed,
+and the files a run that died left half-read (the next apply or run reads them again).
+
+exit codes: 0 nothing failed or left behind, 1 some file failed, a table's last commit failed, or a run
+that is over left change-sets pending or a file half-read, 2 usage (or the folder is no warehouse)`;
 
 /** Far above any real backlog; a table with more pending change-sets is reported as at least this. */
 const PENDING_LIMIT = 100_000;
@@ -59,6 +65,10 @@ export interface TableStatus {
   newestSourceTs: string | null;
   lagMs: number | null;
   pendingChangesets: number;
+  /** Of those, the ones whose run is over (it died or gave up); null on the cloud. */
+  strandedChangesets: number | null;
+  /** Why the table's last commit failed, until one succeeds; null when it did not (or on the cloud). */
+  failure: string | null;
 }
 
 export interface StatusReport {
@@ -66,6 +76,8 @@ export interface StatusReport {
   /** Files by status; null on the cloud, where counting would read every file record. */
   files: Record<FileStatus, number> | null;
   failedFiles: Array<{ file: string; reason: string | null }>;
+  /** Files a run that died left half-read (the next apply or run reads them again); null on the cloud. */
+  abandonedFiles: string[] | null;
 }
 
 export async function readStatus(warehouse: string, now = Date.now()): Promise<StatusReport> {
@@ -76,7 +88,13 @@ export async function readStatus(warehouse: string, now = Date.now()): Promise<S
     for (const f of all) files[f.status] += 1;
     // tables with staged changes that no commit has created yet count too
     const staged = all.flatMap((f) => Object.keys(f.eventCounts));
-    return await statusOf(runtime, all, staged, files, now);
+    const failures = new Map(runtime.state.listTableFailures().map((f) => [f.table, f.reason]));
+    const holders = new Map(all.map((f) => [f.fileId, f.holder]));
+    // a change-set is in its run while the process that staged its file lives
+    const stranded = (cs: ChangesetRecord): boolean => holderState(holders.get(cs.fileId)) !== 'alive';
+    const report = await statusOf(runtime, all, staged, files, now, { failures, stranded });
+    const abandoned = all.filter((f) => f.status === 'processing' && holderState(f.holder) !== 'alive');
+    return { ...report, abandonedFiles: abandoned.map((f) => f.location) };
   } finally {
     runtime.close();
   }
@@ -98,11 +116,12 @@ async function statusOf(
   extraTables: readonly string[],
   counts: Record<FileStatus, number> | null,
   now: number,
+  local?: { failures: ReadonlyMap<string, string>; stranded: (cs: ChangesetRecord) => boolean },
 ): Promise<StatusReport> {
   const failedFiles = files
     .filter((f) => f.status === 'failed')
     .map((f) => ({ file: f.location, reason: f.reason ?? null }));
-  const keys = new Set<string>(extraTables);
+  const keys = new Set<string>([...extraTables, ...(local?.failures.keys() ?? [])]);
   for (const namespace of await ports.catalog.listNamespaces()) {
     for (const id of await ports.catalog.listTables(namespace))
       keys.add(`${id.namespace.join('.')}.${id.name}`);
@@ -116,16 +135,19 @@ async function statusOf(
       if (!(error instanceof NoSuchTableError)) throw error;
     }
     const newest = newestSourceTs(snapshot);
+    const pending = await ports.state.listPendingChangesets(key, PENDING_LIMIT);
     tables.push({
       table: key,
       snapshotId: snapshot ? String(snapshot['snapshot-id']) : null,
       snapshotAt: snapshot ? new Date(Number(snapshot['timestamp-ms'])).toISOString() : null,
       newestSourceTs: newest === undefined ? null : new Date(Number(newest)).toISOString(),
       lagMs: newest === undefined ? null : now - Number(newest),
-      pendingChangesets: (await ports.state.listPendingChangesets(key, PENDING_LIMIT)).length,
+      pendingChangesets: pending.length,
+      strandedChangesets: local ? pending.filter(local.stranded).length : null,
+      failure: local?.failures.get(key) ?? null,
     });
   }
-  return { tables, files: counts, failedFiles };
+  return { tables, files: counts, failedFiles, abandonedFiles: null };
 }
 
 /** 93 s → "1m33s"; lags are read by people, so seconds and up. */
@@ -173,12 +195,18 @@ export const statusCommand: CliCommand = {
     else {
       for (const t of report.tables) {
         const lag = t.lagMs === null ? 'lag unknown' : `lag ${formatDuration(t.lagMs)}`;
+        const stranded = t.strandedChangesets ? ` (${t.strandedChangesets} left by a run that is over)` : '';
         process.stdout.write(
           `${t.table}: snapshot ${t.snapshotId ?? '-'} (${t.snapshotAt ?? 'never'}), ${lag}, ` +
-            `${t.pendingChangesets} pending\n`,
+            `${t.pendingChangesets} pending${stranded}\n`,
         );
       }
+      for (const t of report.tables) {
+        if (t.failure !== null) process.stdout.write(`failing: ${t.table}: ${t.failure}\n`);
+      }
       for (const f of report.failedFiles) process.stdout.write(`failed: ${f.file}: ${f.reason ?? '?'}\n`);
+      for (const f of report.abandonedFiles ?? [])
+        process.stdout.write(`left half-read by a run that died: ${f}\n`);
       const { files } = report;
       process.stdout.write(
         files
@@ -187,6 +215,9 @@ export const statusCommand: CliCommand = {
           : `${report.tables.length} tables; ${report.failedFiles.length} failed files\n`,
       );
     }
-    return report.failedFiles.length > 0 ? 1 : 0;
+    const leftBehind =
+      (report.abandonedFiles?.length ?? 0) > 0 ||
+      report.tables.some((t) => t.failure !== null || (t.strandedChangesets ?? 0) > 0);
+    return report.failedFiles.length > 0 || leftBehind ? 1 : 0;
   },
 };

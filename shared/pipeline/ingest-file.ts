@@ -39,6 +39,14 @@ export interface IngestDependencies {
   now?: () => number;
   /** Limits on what one file may make ingest hold (defaults: read-limits.ts). */
   readLimits?: Partial<ReadLimits>;
+  /** Who ingests: stored on the file record, so another process can tell whether it still works. */
+  holder?: string;
+  /**
+   * True when a holder is another process still at work: a file it left 'processing' is its own, not
+   * an earlier run's that died. Without it (the cloud: a re-delivery means the first try ended) a
+   * 'processing' file is always taken over.
+   */
+  holderIsAlive?: (holder: string) => boolean;
 }
 
 export interface SourceFile extends SourceObject {
@@ -103,22 +111,35 @@ export async function ingestFile(
   const claim = await deps.state.createFile({
     fileId,
     location: source.location,
+    bucket: source.bucket,
+    name: source.name,
     generation: source.generation,
     status: 'processing',
     changesetIds: [],
     eventCounts: {},
     createdAtMs: started,
     updatedAtMs: started,
+    ...(deps.holder === undefined ? {} : { holder: deps.holder }),
   });
-  // 'processing' means an earlier run died part-way: everything below is idempotent, so finish it.
+  // 'processing' means an earlier run died part-way (unless its holder is known to be still at work):
+  // everything below is idempotent, so finish it.
   const again =
     !claim.created &&
     (claim.existing.status === 'processing' ||
       (options.reprocessFailed === true && claim.existing.status === 'failed'));
-  if (!claim.created && !again) {
-    log.info('file already processed', { fileId, previous: claim.existing.status });
+  const othersAtWork =
+    !claim.created &&
+    claim.existing.status === 'processing' &&
+    claim.existing.holder !== undefined &&
+    deps.holderIsAlive?.(claim.existing.holder) === true;
+  if (!claim.created && (!again || othersAtWork)) {
+    log.info(othersAtWork ? 'file being processed by another run' : 'file already processed', {
+      fileId,
+      previous: claim.existing.status,
+    });
     return { status: 'duplicate', fileId, previous: claim.existing.status };
   }
+  if (again && deps.holder !== undefined) await deps.state.updateFile(fileId, { holder: deps.holder });
 
   let builders: Map<string, ChangeSetBuilder>;
   try {

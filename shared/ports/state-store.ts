@@ -10,10 +10,18 @@ export interface FileRecord {
   fileId: string;
   /** Full location of the source object, e.g. gs://bucket/prefix/public_products/…jsonl */
   location: string;
+  /** The bucket and object name the file id is made of, so a file left 'processing' can be taken up. */
+  bucket?: string;
+  name?: string;
   generation: string;
   status: FileStatus;
   /** Why the file failed: names the object, line, column and value. */
   reason?: string;
+  /**
+   * Who processes (then staged) the file, where the runtime can tell a live holder from a dead one (the
+   * embedded defaults: host, pid and a random id): a live one's 'processing' file is left to it.
+   */
+  holder?: string;
   changesetIds: string[];
   /** Events read per table (schema.table → count). */
   eventCounts: Record<string, number>;

@@ -2,6 +2,8 @@
 // catalog.db — one SQLite file with the Iceberg JDBC catalog tables (PyIceberg's SqlCatalog and Iceberg
 // Java's JdbcCatalog open it directly) and the pipeline state — next to the table files and the staged
 // change-sets. Table queues are in-process serial queues. Same engine as the cloud functions.
+// Several processes may work on one warehouse at once: file records and leases name their process
+// (host, pid, random id), so one that died is recognised and its work taken over at once.
 
 import { loadReadLimits } from '../config.js';
 import type { ReadLimits } from '../datastream/read-limits.js';
@@ -11,7 +13,8 @@ import { join, resolve } from 'node:path';
 import { InProcessQueue, type TaskHandler } from '../adapters/embedded/in-process-queue.js';
 import { LocalObjectStore } from '../adapters/embedded/local-object-store.js';
 import { SqliteCatalog } from '../adapters/embedded/sqlite-catalog.js';
-import { SqliteStateStore } from '../adapters/embedded/sqlite-state-store.js';
+import { SQLITE_BUSY_TIMEOUT_MS, SqliteStateStore } from '../adapters/embedded/sqlite-state-store.js';
+import { holderState, processHolder } from '../adapters/embedded/process-holder.js';
 import type { TableDefinition } from '../datastream/table.js';
 import { createLogger, type Logger } from '../log.js';
 import type { IngestDependencies } from '../pipeline/ingest-file.js';
@@ -58,7 +61,7 @@ export function createEmbeddedRuntime(options: EmbeddedOptions): EmbeddedRuntime
   const warehouse = resolve(options.warehouse);
   mkdirSync(warehouse, { recursive: true });
   const catalogPath = join(warehouse, CATALOG_FILE);
-  const db = new Database(catalogPath);
+  const db = new Database(catalogPath, { timeout: SQLITE_BUSY_TIMEOUT_MS });
   const objects = new LocalObjectStore();
   const state = new SqliteStateStore(db);
   const catalog = new SqliteCatalog({
@@ -79,6 +82,12 @@ export function createEmbeddedRuntime(options: EmbeddedOptions): EmbeddedRuntime
   const queue = new InProcessQueue(handler, {
     onGiveUp: (task, error) => {
       log.error('table task failed for good', { table: task.table, changeset: task.changesetId, error });
+      // kept for `status` until a commit of the table succeeds
+      state.recordTableFailure(
+        task.table,
+        error instanceof Error ? error.message : String(error),
+        Date.now(),
+      );
       options.onTaskGivenUp?.(task, error);
     },
   });
@@ -91,7 +100,7 @@ export function createEmbeddedRuntime(options: EmbeddedOptions): EmbeddedRuntime
     queue,
     tables,
     log,
-    commitDependencies: () => ({ catalog, objects, state, log, tables }),
+    commitDependencies: () => ({ catalog, objects, state, log, tables, holder: processHolder() }),
     ingestDependencies: () => ({
       objects,
       state,
@@ -101,6 +110,8 @@ export function createEmbeddedRuntime(options: EmbeddedOptions): EmbeddedRuntime
       landingPrefix: options.landingPrefix ?? '',
       log,
       readLimits: options.readLimits ?? loadReadLimits(process.env),
+      holder: processHolder(),
+      holderIsAlive: (holder) => holderState(holder) === 'alive',
     }),
     close: () => db.close(),
   };

@@ -20,6 +20,7 @@ import type { TableMetadata, TableRequirement, TableUpdate } from '../../iceberg
 import { parseJson, stringifyJson } from '../../iceberg/spec/metadata-json.js';
 import { applyCommit, RequirementFailedError } from '../../iceberg/spec/metadata-updates.js';
 import { newTableMetadata } from '../../iceberg/spec/new-table-metadata.js';
+import { SQLITE_BUSY_TIMEOUT_MS } from './sqlite-state-store.js';
 
 // The DDL SQLAlchemy emits for PyIceberg 0.12's SqlCatalog (schema "v1", with iceberg_type), which is
 // also Iceberg Java's JdbcCatalog V1 schema. PyIceberg detects v1 by the iceberg_type column.
@@ -70,12 +71,13 @@ export class SqliteCatalog implements Catalog {
   constructor(options: SqliteCatalogOptions) {
     this.name = options.catalogName ?? 'default';
     this.db = typeof options.database === 'string' ? new Database(options.database) : options.database;
+    // wait for another process's write transaction instead of failing at once (set before the switch
+    // to WAL, which itself takes a lock)
+    this.db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     // WAL: readers never block our compare-and-swap. Iceberg Java's JdbcCatalog keeps a read lock open
     // on its pooled connection after a load, which in the default rollback journal makes every other
     // writer fail with SQLITE_BUSY. The mode is stored in the file, so it holds for every opener.
     this.db.pragma('journal_mode = WAL');
-    // wait for another process's write transaction instead of failing at once
-    this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA_DDL);
     // A catalog made by older JdbcCatalog/SqlCatalog versions (schema "v0") lacks iceberg_type; add it as
     // their own v1 migration does. Rows without a type (NULL) are tables for every reader.

@@ -1,9 +1,16 @@
 // Pipeline state in SQLite, for the embedded defaults: the same file can hold the Iceberg JDBC catalog
 // tables, so one catalog.db is the whole local state. better-sqlite3 is synchronous and SQLite serialises
-// writers, so each operation below is atomic on its own (a lease take is one UPDATE … WHERE guard).
+// writers, so each operation below is atomic on its own. Several processes may share the file (two
+// `apply` at once): WAL lets readers run beside the writer, the busy timeout makes a writer wait for
+// another's write instead of failing, and every read-then-write runs as BEGIN IMMEDIATE — a deferred
+// transaction that read first cannot wait for the write lock (SQLITE_BUSY at once, whatever the timeout).
 
 import Database from 'better-sqlite3';
 import type { ChangesetRecord, FileRecord, FileStatus, Lease, StateStore } from '../../ports/state-store.js';
+import { holderState } from './process-holder.js';
+
+/** How long a writer waits for another process's write transaction before SQLITE_BUSY. */
+export const SQLITE_BUSY_TIMEOUT_MS = 30_000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS dsi_files (
@@ -26,6 +33,11 @@ CREATE TABLE IF NOT EXISTS dsi_leases (
   token INTEGER NOT NULL,
   expires_at_ms INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS dsi_table_failures (
+  table_key TEXT PRIMARY KEY,
+  reason TEXT NOT NULL,
+  failed_at_ms INTEGER NOT NULL
+);
 `;
 
 export class SqliteStateStore implements StateStore {
@@ -34,8 +46,9 @@ export class SqliteStateStore implements StateStore {
   /** `path` is a file (shared with the SQLite catalog) or ':memory:'. */
   constructor(pathOrDb: string | Database.Database) {
     this.db = typeof pathOrDb === 'string' ? new Database(pathOrDb) : pathOrDb;
+    // the timeout first: switching to WAL takes a lock another process may hold for a moment
+    this.db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
   }
 
@@ -73,7 +86,7 @@ export class SqliteStateStore implements StateStore {
         .prepare('UPDATE dsi_files SET status = ?, record = ? WHERE file_id = ?')
         .run(next.status, JSON.stringify(next), fileId);
     });
-    update();
+    update.immediate();
   }
 
   async listFiles(filter: { status?: FileStatus; limit?: number } = {}): Promise<FileRecord[]> {
@@ -131,7 +144,7 @@ export class SqliteStateStore implements StateStore {
           .run(JSON.stringify(next), id);
       }
     });
-    mark();
+    mark.immediate();
   }
 
   async acquireLease(
@@ -144,7 +157,9 @@ export class SqliteStateStore implements StateStore {
       const current = this.db
         .prepare('SELECT holder, token, expires_at_ms FROM dsi_leases WHERE table_key = ?')
         .get(table) as { holder: string; token: number; expires_at_ms: number } | undefined;
-      if (current && current.expires_at_ms > nowMs) return undefined;
+      // a holder that died on this host (kill -9) frees the table at once, not one time to live later
+      if (current && current.expires_at_ms > nowMs && holderState(current.holder) !== 'dead')
+        return undefined;
       const token = (current?.token ?? 0) + 1;
       const expiresAtMs = nowMs + ttlMs;
       this.db
@@ -168,6 +183,27 @@ export class SqliteStateStore implements StateStore {
       )
       .run(expiresAtMs, lease.table, lease.token, lease.holder, nowMs);
     return result.changes === 1 ? { ...lease, expiresAtMs } : undefined;
+  }
+
+  /** Why the table's last commit failed, kept until a commit succeeds (read by `status`). */
+  recordTableFailure(table: string, reason: string, atMs: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO dsi_table_failures (table_key, reason, failed_at_ms) VALUES (?, ?, ?)
+         ON CONFLICT (table_key) DO UPDATE SET reason = excluded.reason, failed_at_ms = excluded.failed_at_ms`,
+      )
+      .run(table, reason, atMs);
+  }
+
+  clearTableFailure(table: string): void {
+    this.db.prepare('DELETE FROM dsi_table_failures WHERE table_key = ?').run(table);
+  }
+
+  listTableFailures(): Array<{ table: string; reason: string; failedAtMs: number }> {
+    const rows = this.db
+      .prepare('SELECT table_key, reason, failed_at_ms FROM dsi_table_failures ORDER BY table_key')
+      .all() as { table_key: string; reason: string; failed_at_ms: number }[];
+    return rows.map((row) => ({ table: row.table_key, reason: row.reason, failedAtMs: row.failed_at_ms }));
   }
 
   async releaseLease(lease: Lease): Promise<void> {
