@@ -26,7 +26,7 @@ import {
   type LiveDataFile,
 } from '../iceberg/table-writer.js';
 import type { NestedField } from '../iceberg/spec/types.js';
-import type { IcebergValue, Row } from '../iceberg/spec/values.js';
+import { newRow, type IcebergValue, type Row } from '../iceberg/spec/values.js';
 import { candidateFiles, sortedValues } from './candidate-files.js';
 import { conformKey, conformRow, needsConforming, widenedFields } from './conform.js';
 import { compareKey } from './keys.js';
@@ -296,7 +296,7 @@ async function writeInserts(
   if (defaultSpec(metadata).fields.length > 0) {
     const columns = foldedColumns(schema.fields, inserts);
     const rows = inserts.map((_, i) => {
-      const row: Row = {};
+      const row: Row = newRow();
       schema.fields.forEach((f, k) => (row[f.name] = columns[k]![i]!));
       return row;
     });
@@ -332,7 +332,7 @@ async function appendOnly(
       counts.stale++;
       continue;
     }
-    const row: Row = {};
+    const row: Row = newRow();
     for (const c of dataColumns) row[c] = e.row[c] ?? null;
     setRowOrder(row, e.order);
     rows.push(row);
