@@ -70,6 +70,8 @@ export function parseTableName(
     return { namespace: ref.schema, name: ref.name };
   } catch (error) {
     if (!(error instanceof TableKeySyntaxError)) throw error;
-    throw new UsageError(`${error.message}; for example public.products`);
+    throw new UsageError(
+      `${JSON.stringify(text)} is not namespace.table (${error.reason}; for example public.products, or '"a.b"."c"' for names holding '.' or '"')`,
+    );
   }
 }

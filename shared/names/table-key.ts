@@ -27,7 +27,7 @@ export function tableKey(table: TableRef): string {
 export class TableKeySyntaxError extends Error {
   constructor(
     readonly text: string,
-    reason: string,
+    readonly reason: string,
   ) {
     super(`${JSON.stringify(text)} is not schema.table (${reason}; quote a name holding '.' like "a.b".c)`);
     this.name = 'TableKeySyntaxError';
