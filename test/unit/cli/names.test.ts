@@ -106,7 +106,7 @@ test('orphan removal of public.a keeps every file of public."a/data"', () => {
   const before = filesUnder(warehouse).length;
   const maintain = cli(['maintain', 'public.a', '--warehouse', warehouse, '--orphans-older-than', '0s']);
   assert.equal(maintain.status, 0, maintain.stderr);
-  assert.deepEqual(show('public."a/data"', warehouse), ['{"id":1,"w":"2"}', '{"id":2,"w":"2"}']);
+  assert.deepEqual(show('public.a/data', warehouse), ['{"id":1,"w":"2"}', '{"id":2,"w":"2"}']);
   assert.deepEqual(show('public.a', warehouse), ['{"id":1,"v":"1"}', '{"id":2,"v":"1"}']);
   assert.ok(filesUnder(warehouse).length >= before - 2, 'only old metadata of public.a may go');
 });
