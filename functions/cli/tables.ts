@@ -1,7 +1,7 @@
 // `datastream-iceberg tables create|describe`: make a table from its declared definition before any
 // change arrives (as a Spark `CREATE TABLE … USING iceberg` initializer would), and show what a table is.
 
-import { tableKey } from '../../shared/changes/change-event.js';
+import { tableKey } from '../../shared/names/table-key.js';
 import { compileTableDefinition } from '../../shared/datastream/table.js';
 import { silentLogger } from '../../shared/log.js';
 import { describeTable } from '../../shared/pipeline/table-info.js';

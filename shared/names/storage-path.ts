@@ -6,7 +6,7 @@
 // siblings, never one inside the other. A valid name (≤ 63 bytes) encodes to at most 189 bytes, under
 // the 255-byte file-name limit of local file systems.
 
-import type { TableRef } from '../changes/change-event.js';
+import type { TableRef } from './table-key.js';
 import { checkTableNames } from './identifier.js';
 
 const PLAIN = /^[A-Za-z0-9_-]$/;

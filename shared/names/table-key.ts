@@ -9,8 +9,13 @@
 // case, unlike PostgreSQL, so `public.Orders` keeps naming the table Orders) and may hold anything but
 // '.', '"' and white space.
 
-import type { TableRef } from '../changes/change-event.js';
 import { checkTableNames, InvalidNameError } from './identifier.js';
+
+/** A table as (schema, table): the shape of changes' TableRef, declared here so names sits below it. */
+export interface TableRef {
+  schema: string;
+  name: string;
+}
 
 const BARE = /^[a-z_][a-z0-9_]*$/;
 
