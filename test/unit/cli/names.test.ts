@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
+import { insertLines } from '../../support/datastream-lines.js';
 import { cli, tempWarehouse } from './cli-process.js';
 
 interface ApplyReport {
@@ -25,34 +26,8 @@ function writeFile(
   count = 2,
 ) {
   mkdirSync(dir, { recursive: true });
-  const lines: string[] = [];
-  for (let id = first; id < first + count; id++) {
-    const ms = 1795510800000 + id;
-    lines.push(
-      JSON.stringify({
-        uuid: `00000000-0000-4000-8000-${String(id).padStart(12, '0')}`,
-        read_timestamp: new Date(ms + 1000).toISOString(),
-        source_timestamp: new Date(ms).toISOString(),
-        object: 'x',
-        read_method: 'postgresql-cdc',
-        stream_name: 'projects/p/locations/l/streams/s',
-        schema_key: 'k',
-        sort_keys: [ms, `16/${id.toString(16).toUpperCase()}`],
-        source_metadata: {
-          schema,
-          table,
-          is_deleted: false,
-          change_type: 'INSERT',
-          tx_id: id,
-          lsn: `16/${id.toString(16).toUpperCase()}`,
-          primary_keys: ['id'],
-        },
-        payload: { id, ...payload },
-      }),
-    );
-  }
   const name = join(dir, `f${fileSeq++}_postgresql-cdc_1_${first}.jsonl`);
-  writeFileSync(name, `${lines.join('\n')}\n`);
+  writeFileSync(name, insertLines(schema, table, payload, first, count));
   return name;
 }
 
