@@ -11,6 +11,7 @@ import type { Request, Response } from '@google-cloud/functions-framework';
 import { commitTable } from '../shared/pipeline/commit-table.js';
 import type { CloudRuntime } from '../shared/runtime/cloud.js';
 import { maintainTask } from './maintain-task.js';
+import { parseTableKey, tableKey, tableKeyProblem } from '../shared/names/table-key.js';
 
 export const RETRY_AFTER_SECONDS = 30;
 
@@ -31,19 +32,23 @@ export function commitHandler(runtime: () => CloudRuntime) {
       retryCount: req.get('X-CloudTasks-TaskRetryCount'),
       executionCount: req.get('X-CloudTasks-TaskExecutionCount'),
     };
-    if (typeof body.table !== 'string' || !/^[^.]+\.[^.]+$/.test(body.table)) {
-      // A malformed task never gets better: acknowledge it so it leaves the queue, and say why.
-      rt.log.error('commit task without a schema.table', { ...task, body });
-      res.status(200).json({ status: 'ignored', reason: 'body has no "table": "schema.table"' });
+    const table = typeof body.table === 'string' ? tableKeyProblem(body.table) : 'is not a string';
+    if (table !== undefined) {
+      // A malformed task never gets better: acknowledge it so it leaves the queue, and say why. Ingest
+      // writes the key with tableKey, so a key it wrote always parses (test/unit/names).
+      rt.log.error('commit task without a valid table key', { ...task, body, reason: table });
+      res.status(200).json({ status: 'ignored', reason: `body "table" ${table}` });
       return;
     }
+    // the canonical key, as ingest stored it, whatever quoting the task used
+    const key = tableKey(parseTableKey(body.table as string));
     if (body.kind === 'maintain') {
-      await maintainTask(rt, body.table, body.options, task, res);
+      await maintainTask(rt, key, body.options, task, res);
       return;
     }
-    const log = rt.log.with({ table: body.table, changeset: body.changesetId, ...task });
+    const log = rt.log.with({ table: key, changeset: body.changesetId, ...task });
     log.info('commit task received');
-    const result = await commitTable({ ...rt.commitDependencies(), log }, body.table);
+    const result = await commitTable({ ...rt.commitDependencies(), log }, key);
     switch (result.status) {
       case 'committed':
       case 'nothing-to-do':

@@ -4,6 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { READ_LIMIT_VARIABLES, readLimits, type ReadLimits } from './datastream/read-limits.js';
 import type { TableDefinition } from './datastream/table.js';
+import { checkTableNames, columnNameProblem, InvalidNameError } from './names/identifier.js';
+import { parseTableKey, tableKey, TableKeySyntaxError } from './names/table-key.js';
 
 export interface CloudConfig {
   project: string;
@@ -87,10 +89,21 @@ export function parseTableDefinitions(text: string, source: string): Record<stri
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ConfigError(`${source}: expected an object of "schema.table" → table definition`);
   }
+  // Keyed by the canonical table key (shared/names/table-key.ts), whatever quoting the file used.
+  // Keys always hold a '.', so none is a name of Object.prototype.
   const tables: Record<string, TableDefinition> = {};
-  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
-    if (!/^[^.]+\.[^.]+$/.test(key))
-      throw new ConfigError(`${source}: table key "${key}" must be schema.table`);
+  for (const [written, value] of Object.entries(raw as Record<string, unknown>)) {
+    let key: string;
+    try {
+      const ref = parseTableKey(written);
+      checkTableNames(ref);
+      key = tableKey(ref);
+    } catch (error) {
+      if (!(error instanceof TableKeySyntaxError || error instanceof InvalidNameError)) throw error;
+      throw new ConfigError(`${source}: table key ${JSON.stringify(written)}: ${error.message}`);
+    }
+    if (Object.hasOwn(tables, key))
+      throw new ConfigError(`${source}: table key ${JSON.stringify(written)} names ${key} a second time`);
     const entry = value as { primary_keys?: unknown; primaryKeys?: unknown; columns?: unknown };
     const primaryKeys = entry.primary_keys ?? entry.primaryKeys ?? [];
     const columns = entry.columns;
@@ -102,6 +115,10 @@ export function parseTableDefinitions(text: string, source: string): Record<stri
     }
     if (!Array.isArray(primaryKeys) || !primaryKeys.every((k) => typeof k === 'string')) {
       throw new ConfigError(`${source}: ${key}.primary_keys must be a list of column names`);
+    }
+    for (const [column] of columns as string[][]) {
+      const problem = columnNameProblem(column!);
+      if (problem) throw new ConfigError(`${source}: ${key}: column ${JSON.stringify(column)} ${problem}`);
     }
     const names = new Set((columns as string[][]).map((c) => c[0]));
     for (const pk of primaryKeys as string[]) {

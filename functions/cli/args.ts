@@ -1,6 +1,7 @@
 // Argument parsing shared by the commands: node's strict parseArgs, with its errors (unknown option,
 // missing value) turned into UsageError so the dispatcher prints the command's usage and exits 2.
 
+import { parseTableKey, TableKeySyntaxError } from '../../shared/names/table-key.js';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -55,14 +56,22 @@ export function existingWarehouse(dir: string): string {
   return path;
 }
 
-/** `namespace.table` → its parts; the namespace is the source schema, the name the source table. */
+/**
+ * `namespace.table` → its parts; the namespace is the source schema, the name the source table. A part
+ * holding '.', '"' or white space is written in double quotes as in PostgreSQL: `'"a.b"."c"'`.
+ */
 export function parseTableName(
   text: string | undefined,
   command: string,
 ): { namespace: string; name: string } {
   if (!text) throw new UsageError(`${command} needs <namespace.table>`);
-  const dot = text.indexOf('.');
-  if (dot <= 0 || dot === text.length - 1 || text.indexOf('.', dot + 1) >= 0)
-    throw new UsageError(`"${text}" is not namespace.table (for example public.products)`);
-  return { namespace: text.slice(0, dot), name: text.slice(dot + 1) };
+  try {
+    const ref = parseTableKey(text);
+    return { namespace: ref.schema, name: ref.name };
+  } catch (error) {
+    if (!(error instanceof TableKeySyntaxError)) throw error;
+    throw new UsageError(
+      `${JSON.stringify(text)} is not namespace.table (${error.reason}; for example public.products, or '"a.b"."c"' for names holding '.' or '"')`,
+    );
+  }
 }

@@ -15,6 +15,7 @@ import {
 } from '../../shared/maintenance/options.js';
 import { NoSuchTableError } from '../../shared/ports/catalog.js';
 import { createEmbeddedRuntime } from '../../shared/runtime/embedded.js';
+import { parseTableKey, tableKey, tableKeyProblem } from '../../shared/names/table-key.js';
 import type { CliCommand } from './command.js';
 
 const USAGE = `usage: datastream-iceberg maintain <namespace.table> --warehouse <dir> [options]
@@ -140,8 +141,10 @@ async function run(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError('maintain needs exactly one <namespace.table>');
-  const table = positionals[0]!;
-  if (!/^[^.]+\.[^.]+$/.test(table)) throw new UsageError(`"${table}" is not <namespace.table>`);
+  // the canonical key: the lease and the queue are the ones the commits of this table use
+  const problem = tableKeyProblem(positionals[0]!);
+  if (problem) throw new UsageError(problem);
+  const table = tableKey(parseTableKey(positionals[0]!));
   if (!values.warehouse === !values.cloud)
     throw new UsageError('maintain needs --warehouse <dir> or --cloud');
 

@@ -1,6 +1,7 @@
 // `datastream-iceberg tables create|describe`: make a table from its declared definition before any
 // change arrives (as a Spark `CREATE TABLE … USING iceberg` initializer would), and show what a table is.
 
+import { tableKey } from '../../shared/names/table-key.js';
 import { compileTableDefinition } from '../../shared/datastream/table.js';
 import { silentLogger } from '../../shared/log.js';
 import { describeTable } from '../../shared/pipeline/table-info.js';
@@ -55,8 +56,9 @@ async function create(argv: readonly string[]): Promise<number> {
   const name = parseTableName(positionals[0], 'tables create');
   const warehouse = requireOption(values.warehouse, 'warehouse <dir>', 'tables create');
   const tablesFile = requireOption(values.tables, `tables <${TABLES_FILE}>`, 'tables create');
-  const key = `${name.namespace}.${name.name}`;
-  const definition = readTablesFile(tablesFile)[key];
+  const key = tableKey({ schema: name.namespace, name: name.name });
+  const declared = readTablesFile(tablesFile);
+  const definition = Object.hasOwn(declared, key) ? declared[key] : undefined;
   if (!definition) throw new UsageError(`${tablesFile} declares no table ${key}`);
   const compiled = compileTableDefinition({ schema: name.namespace, name: name.name }, definition);
   const runtime = createEmbeddedRuntime({ warehouse, log: silentLogger });
@@ -103,7 +105,7 @@ async function describe(argv: readonly string[]): Promise<number> {
   const runtime = createEmbeddedRuntime({ warehouse, log: silentLogger });
   try {
     const { metadata } = await runtime.catalog.loadTable({ namespace: [name.namespace], name: name.name });
-    const description = describeTable(`${name.namespace}.${name.name}`, metadata);
+    const description = describeTable(tableKey({ schema: name.namespace, name: name.name }), metadata);
     process.stdout.write(values.json ? `${JSON.stringify(description)}\n` : formatDescription(description));
     return 0;
   } catch (error) {

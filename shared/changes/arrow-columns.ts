@@ -7,7 +7,7 @@ import * as arrow from 'apache-arrow';
 import { decimalAt, decimalHalves } from '../iceberg/arrow/arrow-rows.js';
 import { parseDecimal, parseFixed, type IcebergType } from '../iceberg/spec/types.js';
 import { writeUuidBytes } from '../iceberg/spec/single-value.js';
-import type { IcebergValue } from '../iceberg/spec/values.js';
+import { newStruct, type IcebergValue } from '../iceberg/spec/values.js';
 
 const encoder = new TextEncoder();
 // ignoreBOM: keep a leading U+FEFF as part of the text (the default strips it, changing the value)
@@ -235,7 +235,7 @@ export function readValue(type: IcebergType, data: arrow.Data, index: number): I
         return out;
       }
       case 'struct': {
-        const out: Record<string, IcebergValue> = {};
+        const out: Record<string, IcebergValue> = newStruct();
         type.fields.forEach(
           (f, j) => (out[f.name] = readValue(f.type, data.children[j] as arrow.Data, index)),
         );

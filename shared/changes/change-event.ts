@@ -66,7 +66,5 @@ export function compareOrder(a: OrderKey, b: OrderKey): number {
   return 0;
 }
 
-/** `schema.name`, the display and lookup form of a table reference. */
-export function tableKey(table: TableRef): string {
-  return `${table.schema}.${table.name}`;
-}
+/** The one lossless string form of a table reference (shared/names/table-key.ts). */
+export { tableKey } from '../names/table-key.js';

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import * as arrow from 'apache-arrow';
 import { icebergToArrowField } from '../iceberg/arrow/arrow-schema.js';
 import type { Schema } from '../iceberg/spec/types.js';
-import type { IcebergValue, Row } from '../iceberg/spec/values.js';
+import { newRow, type IcebergValue, type Row } from '../iceberg/spec/values.js';
 import { columnReader } from './arrow-columns.js';
 import { columnAccumulator, epochMillisColumn, type ColumnAccumulator } from './column-accumulator.js';
 import {
@@ -333,12 +333,11 @@ function rowBuilder(names: readonly string[]): RowBuilder {
     if (p === undefined || (p[index >> 3] & (1 << (index & 7))) !== 0) row[${prop}] = reads[${j}](index);`;
       })
       .join('\n    ');
-    build = new Function(
-      'reads',
-      'presence',
-      'index',
-      `const row = {};\n    let p;\n    ${body}\n    return row;`,
-    ) as RowBuilder;
+    const make = new Function(
+      'newRow',
+      `return function buildRow(reads, presence, index) {\n    const row = newRow();\n    let p;\n    ${body}\n    return row;\n  };`,
+    ) as (make: () => Row) => RowBuilder;
+    build = make(newRow);
     rowBuilders.set(cacheKey, build);
   }
   return build;

@@ -27,7 +27,7 @@ import {
   type LiveDataFile,
 } from '../iceberg/table-writer.js';
 import type { NestedField } from '../iceberg/spec/types.js';
-import type { IcebergValue, Row } from '../iceberg/spec/values.js';
+import { newRow, type IcebergValue, type Row } from '../iceberg/spec/values.js';
 import { candidateFiles, sortedValues } from './candidate-files.js';
 import { EVENT_IDENTITY_COLUMNS, withEventIdentity } from './event-identity.js';
 import { conformKey, conformRow, needsConforming, widenedFields } from './conform.js';
@@ -305,7 +305,7 @@ async function writeInserts(
   if (defaultSpec(metadata).fields.length > 0) {
     const columns = foldedColumns(schema.fields, inserts);
     const rows = inserts.map((_, i) => {
-      const row: Row = {};
+      const row: Row = newRow();
       schema.fields.forEach((f, k) => (row[f.name] = columns[k]![i]!));
       return row;
     });

@@ -7,7 +7,7 @@
 //   - a delete removes the row and leaves a tombstone at its order key.
 
 import { compareOrder, type ChangeEvent, type OrderKey } from '../changes/change-event.js';
-import type { IcebergValue, Row } from '../iceberg/spec/values.js';
+import { newRow, type IcebergValue, type Row } from '../iceberg/spec/values.js';
 import { keyString } from './keys.js';
 import { LSN_COLUMN, SOURCE_TS_COLUMN } from './table-properties.js';
 
@@ -103,7 +103,7 @@ export function foldChanges(
       row = undefined;
       continue;
     }
-    const next: Row = {};
+    const next: Row = newRow();
     for (const column of columns) {
       const value = change.row[column];
       next[column] = value !== undefined ? value : row ? (row[column] ?? null) : null;

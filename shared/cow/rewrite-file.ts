@@ -19,7 +19,7 @@ import {
   type LiveDataFile,
 } from '../iceberg/table-writer.js';
 import type { NestedField, Schema } from '../iceberg/spec/types.js';
-import type { IcebergValue, Row } from '../iceberg/spec/values.js';
+import { newRow, type IcebergValue, type Row } from '../iceberg/spec/values.js';
 import { columnarCompatible, rowsAt, spliceRows, type RowEdit } from './columnar-rewrite.js';
 import { conformRow } from './conform.js';
 import { foldedColumns, lacksAnyColumn, type FoldedColumn, type FoldedUpsert } from './folded-columns.js';
@@ -231,7 +231,7 @@ function staysInPartition(
   const sources = new Set(spec.fields.map((f) => f.sourceName.split('.')[0]!));
   const fields = spec.schema.fields;
   for (let i = 0; i < folded.counts.updated; i++) {
-    const row: Row = {};
+    const row: Row = newRow();
     fields.forEach((f, k) => {
       if (sources.has(f.name)) row[f.name] = folded.columns[k]![i]!;
     });

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { OrderKey } from '../changes/change-event.js';
 import { readRowsDataFile, writeRowsDataFile } from '../iceberg/io/parquet-data-file.js';
 import type { NestedField, Schema } from '../iceberg/spec/types.js';
-import type { IcebergValue, Row } from '../iceberg/spec/values.js';
+import { newRow, type IcebergValue, type Row } from '../iceberg/spec/values.js';
 import type { FileStore } from '../iceberg/table-writer.js';
 import { conformRow, widenedFields } from './conform.js';
 import { keyString } from './keys.js';
@@ -52,7 +52,7 @@ export async function writeTombstones(
 ): Promise<string> {
   const rows: Row[] = [];
   for (const t of tombstones.values()) {
-    const row: Row = {};
+    const row: Row = newRow();
     keyFields.forEach((f, i) => (row[f.name] = t.key[i] ?? null));
     setRowOrder(row, t.order);
     rows.push(row);

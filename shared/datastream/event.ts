@@ -3,7 +3,7 @@
 // checked for type when present. See the project docs for the event layout (gcp-facts §1.2–1.5).
 
 import { CHANGE_TYPES, type ChangeEvent, type ChangeType, type TableRef } from '../changes/change-event.js';
-import type { IcebergValue, Row } from '../iceberg/spec/values.js';
+import { newRow, type IcebergValue, type Row } from '../iceberg/spec/values.js';
 import {
   CoercionFailure,
   DatastreamValidationError,
@@ -386,7 +386,7 @@ export function fillRow(
   options: EventOptions,
 ): ChangeEvent {
   const key = event.key;
-  let row: Row = {};
+  let row: Row = newRow();
   if (event.op === 'delete') {
     // A delete carries reliable values only for the key (pgoutput sends the old key alone), so the
     // other columns are not read: a stale or placeholder value there must not fail the object.

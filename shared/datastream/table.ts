@@ -5,7 +5,7 @@
 import type { TableRef } from '../changes/change-event.js';
 import { postgresToIceberg } from './postgres-types.js';
 import type { IcebergType, NestedField, Schema } from '../iceberg/spec/types.js';
-import type { Row } from '../iceberg/spec/values.js';
+import { newRow, type Row } from '../iceberg/spec/values.js';
 import { expectedTypeName, makeCoercer, type Coercer } from './coerce.js';
 
 /** A table as declared in config: PostgreSQL column types in source order, and the primary key. */
@@ -138,7 +138,13 @@ function rowCoercer(columns: ColumnPlan[]): CompiledTable['coerceRow'] {
   const body = columns
     .map((column, i) => {
       const key = JSON.stringify(column.name);
-      return `v = payload[${key}];
+      // A name Object.prototype also has (constructor, toString, __proto__…) is read only when the
+      // payload holds it itself; the others keep the plain, fast read.
+      const read =
+        column.name in Object.prototype
+          ? `hasOwn(payload, ${key}) ? payload[${key}] : undefined`
+          : `payload[${key}]`;
+      return `v = ${read};
     if (v !== undefined) {
       present++;
       state.column = ${i};
@@ -147,15 +153,23 @@ function rowCoercer(columns: ColumnPlan[]): CompiledTable['coerceRow'] {
     })
     .join('\n    ');
   const source = `return function coerceRow(payload, state) {
-    const row = {};
+    const row = newRow();
     let present = 0;
     let v;
     ${body}
     state.present = present;
     return row;
   };`;
-  const factory = new Function('coerce', source) as (coerce: Coercer[]) => CompiledTable['coerceRow'];
-  return factory(columns.map((c) => c.coerce));
+  const factory = new Function('coerce', 'newRow', 'hasOwn', source) as (
+    coerce: Coercer[],
+    make: () => Row,
+    hasOwn: (o: object, k: string) => boolean,
+  ) => CompiledTable['coerceRow'];
+  return factory(
+    columns.map((c) => c.coerce),
+    newRow,
+    (o, k) => Object.hasOwn(o, k),
+  );
 }
 
 /** Compile a PostgreSQL-style table definition (types mapped by postgres-types.ts). */

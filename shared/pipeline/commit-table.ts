@@ -46,6 +46,7 @@ import type { ChangesetRecord, Lease, StateStore } from '../ports/state-store.js
 import { renderValue } from '../datastream/errors.js';
 import { PG_TYPES_PROPERTY, PRIMARY_KEY_PROPERTY, type TableDirectory } from './table-directory.js';
 import { engineTableRequest, textColumnTypes } from './table-request.js';
+import { catalogIdentifier, parseTableKey } from '../names/table-key.js';
 
 export interface CommitOptions extends ApplyOptions {
   /** Lease time to live (default 10 minutes). */
@@ -119,10 +120,9 @@ const DEFAULTS = {
 
 class LeaseLostError extends Error {}
 
+/** The catalog identifier of a table key (shared/names/table-key.ts: parsed, never split at a '.'). */
 export function tableIdentifier(table: string): TableIdentifier {
-  const dot = table.indexOf('.');
-  if (dot <= 0) throw new Error(`table key "${table}" is not schema.table`);
-  return { namespace: [table.slice(0, dot)], name: table.slice(dot + 1) };
+  return catalogIdentifier(parseTableKey(table));
 }
 
 interface LoadedChangeset {

@@ -10,7 +10,12 @@
 
 import { ChangeSetBuilder, type SourceObject } from '../changes/change-set.js';
 import { tableKey, type ChangeEvent, type TableRef } from '../changes/change-event.js';
-import { DatastreamError, UnknownColumnError, UnknownTableError } from '../datastream/errors.js';
+import {
+  DatastreamError,
+  DatastreamValidationError,
+  UnknownColumnError,
+  UnknownTableError,
+} from '../datastream/errors.js';
 import { learnTable } from '../datastream/infer-table.js';
 import { isDatastreamObject, readDatastreamObject } from '../datastream/read-object.js';
 import type { ReadLimits } from '../datastream/read-limits.js';
@@ -19,6 +24,8 @@ import type { ObjectStore } from '../ports/object-store.js';
 import type { FileRecord, StateStore } from '../ports/state-store.js';
 import type { TaskQueue } from '../ports/task-queue.js';
 import { stableId } from '../util/hash.js';
+import { checkColumnName, checkTableNames, InvalidNameError } from '../names/identifier.js';
+import { tableFolder } from '../names/storage-path.js';
 import type { TableDirectory } from './table-directory.js';
 
 export interface IngestDependencies {
@@ -64,8 +71,9 @@ export function fileIdOf(source: SourceObject): string {
   return stableId([`${source.bucket}/${source.name}#${source.generation}`]);
 }
 
-export function changesetLocation(workRoot: string, table: string, id: string): string {
-  return `${workRoot.replace(/\/+$/, '')}/changesets/${table}/${id}.arrows`;
+export function changesetLocation(workRoot: string, table: TableRef, id: string): string {
+  // one encoded folder per name: the location stays under the work root whatever the names hold
+  return `${tableFolder(`${workRoot.replace(/\/+$/, '')}/changesets`, table)}/${id}.arrows`;
 }
 
 /**
@@ -157,7 +165,7 @@ export async function ingestFile(
     const info = builder.info();
     const id = info.id;
     const bytes = builder.finish();
-    const location = changesetLocation(deps.workRoot, table, id);
+    const location = changesetLocation(deps.workRoot, info.table, id);
     await deps.objects.put(location, bytes, { contentType: 'application/vnd.apache.arrow.stream' });
     await deps.state.putChangeset({
       id,
@@ -227,11 +235,15 @@ async function readIntoChangeSets(
       return builders;
     } catch (error) {
       if (error instanceof UnknownTableError) {
+        // Names come from the file: one that cannot be carried losslessly fails the file, here, before
+        // it reaches the catalog, a storage path or a key.
+        checkNames(error, () => checkTableNames(error.table));
         if (await deps.tables.resolve(error.table)) continue;
         if (!deps.tables.mayLearn(error.table)) throw error;
         await learnFromObject(deps, source, error.table);
         continue;
       }
+      if (error instanceof UnknownColumnError) checkNames(error, () => checkColumnName(error.column ?? ''));
       if (error instanceof UnknownColumnError && deps.tables.mayLearn(error.table)) {
         const before = deps.tables.cached(error.table);
         const after = await learnFromObject(deps, source, error.table);
@@ -242,6 +254,23 @@ async function readIntoChangeSets(
   }
 }
 
+/** Runs a name check; its InvalidNameError fails the file at the position of the event that named it. */
+function checkNames(at: DatastreamError, check: () => void): void {
+  try {
+    check();
+  } catch (error) {
+    if (!(error instanceof InvalidNameError)) throw error;
+    throw new DatastreamValidationError(
+      {
+        object: at.object,
+        ...(at.line === undefined ? {} : { line: at.line }),
+        ...(error.kind === 'column' ? { column: error.value } : {}),
+      },
+      error.message,
+    );
+  }
+}
+
 async function learnFromObject(deps: IngestDependencies, source: SourceFile, table: TableRef) {
   const learnt = await learnTable(
     source.name,
@@ -249,6 +278,14 @@ async function learnFromObject(deps: IngestDependencies, source: SourceFile, tab
     table,
     deps.readLimits,
   );
+  for (const [name] of learnt.columns) {
+    try {
+      checkColumnName(name);
+    } catch (error) {
+      if (!(error instanceof InvalidNameError)) throw error;
+      throw new DatastreamValidationError({ object: source.name, column: name }, error.message);
+    }
+  }
   const known = deps.tables.cached(table);
   const compiled = deps.tables.learn(table, learnt);
   if (compiled !== known) {

@@ -15,6 +15,7 @@ import {
   type TableDefinition,
 } from '../datastream/table.js';
 import { NoSuchTableError, type Catalog } from '../ports/catalog.js';
+import { isReservedColumn } from '../names/identifier.js';
 
 /** Table property holding the source PostgreSQL types of columns stored as text (json, uuid, numeric). */
 export const PG_TYPES_PROPERTY = 'datastream-iceberg.pg-types';
@@ -65,15 +66,20 @@ export class ConfiguredTableDirectory implements TableDirectory {
     const key = tableKey(ref);
     const hit = this.compiled.get(key);
     if (hit) return hit;
-    const definition = this.declared[key];
+    const definition = this.declaration(key);
     if (!definition) return undefined;
     const table = compileTableDefinition(ref, definition);
     this.compiled.set(key, table);
     return table;
   }
 
+  /** The declared definition under a canonical table key (own keys only: the record is plain). */
+  private declaration(key: string): TableDefinition | undefined {
+    return Object.hasOwn(this.declared, key) ? this.declared[key] : undefined;
+  }
+
   mayLearn(ref: TableRef): boolean {
-    return this.undeclaredTables === 'create' && this.declared[tableKey(ref)] === undefined;
+    return this.undeclaredTables === 'create' && this.declaration(tableKey(ref)) === undefined;
   }
 
   learn(ref: TableRef, learnt: LearntTable): CompiledTable {
@@ -107,7 +113,10 @@ export class ConfiguredTableDirectory implements TableDirectory {
         : undefined;
       const source = properties[SCHEMA_SOURCE_PROPERTY];
       const learntFrom = source === 'avro-schema' || source === 'json-values' ? source : undefined;
-      const table = compileIcebergSchema(ref, schema, { primaryKeys, pgTypes, learntFrom });
+      // The columns this pipeline adds (_cdc_…) are not source columns: a payload naming one must fail
+      // its file (shared/names/identifier.ts), not overwrite the order key or be dropped unseen.
+      const sourceSchema = { ...schema, fields: schema.fields.filter((f) => !isReservedColumn(f.name)) };
+      const table = compileIcebergSchema(ref, sourceSchema, { primaryKeys, pgTypes, learntFrom });
       // A concurrent learn() of this table in this process may have got there first: keep the wider.
       const current = this.compiled.get(tableKey(ref));
       const kept = current ? withAddedColumns(table, columnsOf(current)) : table;

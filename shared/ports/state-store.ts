@@ -23,7 +23,7 @@ export interface FileRecord {
    */
   holder?: string;
   changesetIds: string[];
-  /** Events read per table (schema.table → count). */
+  /** Events read per table (table key → count). */
   eventCounts: Record<string, number>;
   createdAtMs: number;
   updatedAtMs: number;
@@ -33,7 +33,7 @@ export type ChangesetStatus = 'pending' | 'committed';
 
 export interface ChangesetRecord {
   id: string;
-  /** Table key `schema.table` (the Iceberg namespace and table name). */
+  /** Table key (shared/names/table-key.ts): `schema.table`, a part quoted as in PostgreSQL when needed. */
   table: string;
   fileId: string;
   /** Where the encoded change-set lives in the object store. */

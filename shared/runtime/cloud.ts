@@ -78,6 +78,10 @@ export function createCloudRuntime(config: CloudConfig): CloudRuntime {
   const catalog = new RestCatalog({
     uri: config.catalog.uri,
     warehouse: config.catalog.warehouse,
+    // A warehouse that is a location (BigLake: gs://bucket; the stack: a folder) is where tables go.
+    ...(/^(gs:\/\/|file:\/\/|\/)/.test(config.catalog.warehouse)
+      ? { tableRoot: config.catalog.warehouse }
+      : {}),
     ...(config.catalog.auth === 'google'
       ? { headers: googleAuthHeaders({ userProject: config.project }) }
       : {}),

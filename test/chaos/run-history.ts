@@ -15,6 +15,7 @@
 //                            and is still working when the first reaches its commit: the first must
 //                            stop on its lease alone (the catalog's base check cannot catch this one)
 
+import { tableKey } from '../../shared/changes/change-event.js';
 import Database from 'better-sqlite3';
 import { SqliteCatalog } from '../../shared/adapters/embedded/sqlite-catalog.js';
 import { SqliteStateStore } from '../../shared/adapters/embedded/sqlite-state-store.js';
@@ -196,7 +197,7 @@ export async function runHistory(
   const rowGroupLimit = random() < 0.6 ? 2 + Math.floor(random() * 4) : undefined;
   const targetFileSize =
     rowGroupLimit === undefined && random() < 0.7 ? 100 + Math.floor(random() * 400) : 128 * 1024 * 1024;
-  const table = `${history.shape.ref.schema}.${history.shape.ref.name}`;
+  const table = tableKey(history.shape.ref);
   const db = new Database(':memory:');
   const objects = new MemoryObjectStore();
   const catalog = new ChaosCatalog(
@@ -399,8 +400,8 @@ async function stage(
   );
   const { readChangeSetInfo } = await import('../../shared/changes/change-set.js');
   const info = readChangeSetInfo(bytes);
-  const table = `${history.shape.ref.schema}.${history.shape.ref.name}`;
-  const location = changesetLocation('/chaos/work', table, info.id);
+  const table = tableKey(history.shape.ref);
+  const location = changesetLocation('/chaos/work', history.shape.ref, info.id);
   await objects.put(location, bytes);
   await state.putChangeset({
     id: info.id,

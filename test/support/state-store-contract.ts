@@ -95,4 +95,27 @@ export function stateStoreContract(name: string, makeStore: () => Promise<StateS
     const third = await store.acquireLease('public.products', 'worker-c', 1000, 12_300);
     assert.ok(third && third.token > second.token);
   });
+
+  test(`${name}: table keys holding '/', quotes, dots or __…__ each get their own lease and change-sets`, async () => {
+    const store = await makeStore();
+    const keys = [
+      'public.a',
+      'public."a/data"',
+      '"a.b".c',
+      'a."b.c"',
+      '__a.b__',
+      'public."__proto__"',
+      '"../..".x',
+    ];
+    for (const key of keys) assert.ok(await store.acquireLease(key, 'worker', 1000, 10_000), key);
+    for (const key of keys)
+      assert.equal(await store.acquireLease(key, 'other', 1000, 10_500), undefined, key);
+    for (const [i, key] of keys.entries()) await store.putChangeset(changeset(`names-${i}`, key, 1000 + i));
+    for (const [i, key] of keys.entries())
+      assert.deepEqual(
+        (await store.listPendingChangesets(key, 10)).map((r) => r.id),
+        [`names-${i}`],
+        key,
+      );
+  });
 }

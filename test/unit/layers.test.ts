@@ -20,6 +20,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const LAYERS: readonly (readonly [name: string, prefix: string])[] = [
   ['util', 'shared/util/'],
   ['log', 'shared/log.ts'],
+  ['names', 'shared/names/'],
   ['iceberg/spec', 'shared/iceberg/spec/'],
   ['iceberg/arrow', 'shared/iceberg/arrow/'],
   ['iceberg/io', 'shared/iceberg/io/'],

@@ -18,6 +18,7 @@ import {
 import type { ObjectStore } from '../../ports/object-store.js';
 import type { TableMetadata, TableRequirement, TableUpdate } from '../../iceberg/spec/metadata-types.js';
 import { parseJson, stringifyJson } from '../../iceberg/spec/metadata-json.js';
+import { identifierFolder } from '../../names/storage-path.js';
 import { applyCommit, RequirementFailedError } from '../../iceberg/spec/metadata-updates.js';
 import { newTableMetadata } from '../../iceberg/spec/new-table-metadata.js';
 import { SQLITE_BUSY_TIMEOUT_MS } from './sqlite-state-store.js';
@@ -153,7 +154,7 @@ export class SqliteCatalog implements Catalog {
       throw new Error(`namespace does not exist: ${namespaceName(namespace)}`);
     }
     if (this.row(table)) throw new TableAlreadyExistsError(table);
-    const location = request.location ?? `${this.warehouse}/${namespace.join('/')}/${request.name}`;
+    const location = request.location ?? identifierFolder(this.warehouse, namespace, request.name);
     const metadata = newTableMetadata(request, { location });
     const metadataLocation = metadataFileLocation(metadata, 0);
     await this.writeMetadata(metadataLocation, metadata);

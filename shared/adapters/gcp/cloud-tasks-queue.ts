@@ -37,8 +37,8 @@ function isCode(error: unknown, code: number): boolean {
 }
 
 /**
- * Queue id for a table key `schema.table`: readable, limited to Cloud Tasks' [A-Za-z0-9-]{1,100}, and
- * suffixed with a hash of the exact key so `a_b` and `a-b` never share a queue.
+ * Queue id for a table key (shared/names/table-key.ts): readable, limited to Cloud Tasks'
+ * [A-Za-z0-9-]{1,100}, and suffixed with a hash of the exact key so `a_b` and `a-b` never share a queue.
  */
 export function queueIdForTable(table: string, prefix = 'dsi'): string {
   const readable = table

@@ -3,6 +3,7 @@
 // lazy, so an expired lease document may still be there). Pending change-sets are queried by table and
 // status ordered by creation time; that query needs the composite index the deploy script creates.
 
+import { pathSegment } from '../../names/storage-path.js';
 import { Firestore, Timestamp, type CollectionReference, type DocumentData } from '@google-cloud/firestore';
 import type { ChangesetRecord, FileRecord, FileStatus, Lease, StateStore } from '../../ports/state-store.js';
 
@@ -143,7 +144,7 @@ export class FirestoreStateStore implements StateStore {
     ttlMs: number,
     nowMs: number,
   ): Promise<Lease | undefined> {
-    const ref = this.leases.doc(table);
+    const ref = this.leases.doc(leaseDocumentId(table));
     return this.firestore.runTransaction(async (transaction) => {
       const current = await transaction.get(ref);
       const data = current.exists ? (current.data() as Lease) : undefined;
@@ -155,7 +156,7 @@ export class FirestoreStateStore implements StateStore {
   }
 
   async renewLease(lease: Lease, ttlMs: number, nowMs: number): Promise<Lease | undefined> {
-    const ref = this.leases.doc(lease.table);
+    const ref = this.leases.doc(leaseDocumentId(lease.table));
     return this.firestore.runTransaction(async (transaction) => {
       const current = await transaction.get(ref);
       const data = current.exists ? (current.data() as Lease) : undefined;
@@ -169,7 +170,7 @@ export class FirestoreStateStore implements StateStore {
   }
 
   async releaseLease(lease: Lease): Promise<void> {
-    const ref = this.leases.doc(lease.table);
+    const ref = this.leases.doc(leaseDocumentId(lease.table));
     await this.firestore.runTransaction(async (transaction) => {
       const current = await transaction.get(ref);
       const data = current.exists ? (current.data() as Lease) : undefined;
@@ -179,4 +180,13 @@ export class FirestoreStateStore implements StateStore {
       }
     });
   }
+}
+
+/**
+ * The lease document of a table key. Firestore ids may not hold '/' nor match `__.*__`; such a key is
+ * stored percent-encoded (shared/names/storage-path.ts) behind `~`. An encoded id holds no '.', and
+ * every table key does, so the two forms never meet; plain keys keep their readable id.
+ */
+export function leaseDocumentId(table: string): string {
+  return table.includes('/') || /^__.*__$/s.test(table) ? `~${pathSegment(table)}` : table;
 }

@@ -3,6 +3,7 @@
 // back and go out exact. Errors are mapped to the catalog port's: 409 on commit → CommitConflictError;
 // 500/502/503/504, timeouts and network failures on commit → CommitStateUnknownError; 404 → NoSuchTableError.
 
+import { identifierFolder } from '../../names/storage-path.js';
 import { randomUUID } from 'node:crypto';
 import {
   CommitConflictError,
@@ -28,6 +29,12 @@ export interface RestCatalogOptions {
   headers?: HeaderProvider;
   /** Sends X-Iceberg-Access-Delegation on every call (BigLake catalogs in vended-credentials mode). */
   accessDelegation?: 'vended-credentials';
+  /**
+   * When set, a table created without a location gets `<tableRoot>/<namespace>/<name>`, each name one
+   * percent-encoded segment (shared/names/storage-path.ts), instead of the server's choice: a server
+   * joins raw names, so `../x` would leave the warehouse and table `a/data` would sit inside table `a`.
+   */
+  tableRoot?: string;
   /** Per-request timeout; a commit that times out is in an unknown state. Default 60 s. */
   timeoutMs?: number;
   name?: string;
@@ -147,7 +154,10 @@ export class RestCatalog implements Catalog {
         'POST',
         `namespaces/${encodeNamespace(namespace)}/tables`,
         {
-          body: request,
+          body:
+            request.location === undefined && this.options.tableRoot !== undefined
+              ? { ...request, location: identifierFolder(this.options.tableRoot, namespace, request.name) }
+              : request,
           mutation: true,
         },
       );

@@ -7,7 +7,7 @@ import * as arrow from 'apache-arrow';
 import { icebergToArrowSchema, icebergToArrowType } from './arrow-schema.js';
 import { bytesToUuid, uuidToBytes } from '../spec/single-value.js';
 import { parseDecimal, parseFixed, type IcebergType, type NestedField, type Schema } from '../spec/types.js';
-import type { IcebergValue, Row } from '../spec/values.js';
+import { newRow, type IcebergValue, type Row } from '../spec/values.js';
 
 function bitmap(values: readonly IcebergValue[] | readonly unknown[]): { bits: Uint8Array; nulls: number } {
   const bits = new Uint8Array((values.length + 7) >> 3);
@@ -423,7 +423,7 @@ export function arrowDataToValues(type: IcebergType, data: arrow.Data): IcebergV
     const children = type.fields.map((f, k) => arrowDataToValues(f.type, data.children[k]!));
     for (let i = 0; i < n; i++) {
       if (!isValid(data, i)) continue;
-      const row: Row = {};
+      const row: Row = newRow();
       type.fields.forEach((f, k) => (row[f.name] = children[k]![i]!));
       out[i] = row;
     }
@@ -463,7 +463,7 @@ export function arrowTableToRows(table: arrow.Table, fields: readonly NestedFiel
     );
     // Row by row, every key in the same order: all rows share one object shape.
     for (let i = 0; i < batch.numRows; i++) {
-      const row: Row = {};
+      const row: Row = newRow();
       for (let k = 0; k < names.length; k++) row[names[k]!] = columns[k] ? columns[k]![i]! : null;
       rows[at++] = row;
     }

@@ -31,3 +31,20 @@ export type IcebergValue =
   | { [field: string]: IcebergValue };
 
 export type Row = Record<string, IcebergValue>;
+
+/**
+ * Above every row: an empty prototype with none above it. Column names come from the source, so a
+ * column may be called `__proto__` or `constructor`; on a plain object the first would set the
+ * prototype instead of a property and an absent second would read as Object. On a row made by newRow
+ * both are plain own properties, and a missing column reads as undefined. (Object.create(null) alone
+ * would do the same but puts every row in V8's slow dictionary mode.)
+ */
+const ROW_PROTOTYPE: object = Object.freeze(Object.create(null) as object);
+
+/** An empty row: use for every row keyed by column names (see ROW_PROTOTYPE). */
+export function newRow(): Row {
+  return Object.create(ROW_PROTOTYPE) as Row;
+}
+
+/** Struct values are keyed by field names too: the same rule. */
+export const newStruct = newRow;

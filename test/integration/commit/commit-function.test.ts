@@ -18,6 +18,9 @@ import { isolate } from '../../support/isolation.js';
 import { compareTablesWithPyIceberg } from '../../support/pyiceberg-compare.js';
 import { loadScenario, scenarioNames } from '../../support/scenarios.js';
 import { stackEnv } from '../../support/stack-env.js';
+import { insertLines } from '../../support/datastream-lines.js';
+import { pathSegment } from '../../../shared/names/storage-path.js';
+import { tableKey } from '../../../shared/names/table-key.js';
 
 const names = isolate('commit fn');
 const storage = storageClient();
@@ -126,3 +129,55 @@ for (const [scenarioName, direction] of SCENARIOS.flatMap(
     }
   });
 }
+
+test('tables "<ns>.b".c and <ns>."b.c" and <ns>."a/data" land as three tables through ingest → tasks → commit', async () => {
+  const namespace = isolate('dotted names').namespace;
+  const prefix = 'dotted-names';
+  runtime = createCloudRuntime(
+    loadCloudConfig({
+      GOOGLE_CLOUD_PROJECT: projectId(),
+      DSI_LANDING_PREFIX: `${prefix}/`,
+      DSI_WORK_ROOT: `gs://${names.bucket}/_datastream_iceberg`,
+      DSI_CATALOG_URI: stackEnv('ICEBERG_REST_URI'),
+      DSI_CATALOG_WAREHOUSE: stackEnv('ICEBERG_REST_WAREHOUSE'),
+      DSI_CATALOG_AUTH: 'none',
+      DSI_FIRESTORE_PREFIX: `${names.collectionPrefix}dotted_`,
+      DSI_TASKS_LOCATION: 'us-central1',
+      DSI_COMMIT_URL: commitServer.url,
+      DSI_QUEUE_PREFIX: `${names.queue('c').slice(0, 30)}-dotted`,
+      DSI_STORAGE_ENDPOINT: stackEnv('STORAGE_EMULATOR_HOST'),
+      DSI_CLOUD_TASKS_ENDPOINT: stackEnv('CLOUD_TASKS_EMULATOR_HOST'),
+      DSI_LOG_LEVEL: 'WARNING',
+    }),
+  );
+  const refs = [
+    { schema: `${namespace}.b`, name: 'c' },
+    { schema: namespace, name: 'b.c' },
+    { schema: namespace, name: 'a/data' },
+  ];
+  for (const [i, ref] of refs.entries()) {
+    const file = storage.bucket(names.bucket).file(`${prefix}/t${i}/f_postgresql-cdc_1_${i}.jsonl`);
+    await file.save(Buffer.from(insertLines(ref.schema, ref.name, { v: i })));
+    const [meta] = await file.getMetadata();
+    await deliver(file.name, String(meta.generation));
+  }
+  const keys = refs.map(tableKey);
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const pending = await Promise.all(keys.map((t) => runtime.state.listPendingChangesets(t, 1)));
+    if (pending.every((p) => p.length === 0)) break;
+    assert.ok(Date.now() < deadline, `change-sets still pending: ${JSON.stringify(pending)}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const locations = new Set<string>();
+  for (const ref of refs) {
+    const { metadata } = await runtime.catalog.loadTable({ namespace: [ref.schema], name: ref.name });
+    assert.ok(metadata['current-snapshot-id'] !== -1, `${tableKey(ref)} has a snapshot`);
+    assert.ok(
+      metadata.location.endsWith(`/${pathSegment(ref.schema)}/${pathSegment(ref.name)}`),
+      metadata.location,
+    );
+    locations.add(metadata.location);
+  }
+  assert.equal(locations.size, 3);
+});

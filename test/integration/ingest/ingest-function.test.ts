@@ -3,6 +3,7 @@
 // served by the functions framework; then the Firestore file record, the staged change-sets and the
 // Cloud Tasks dispatches (per table queue) are checked.
 
+import { tableKey } from '../../../shared/changes/change-event.js';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -134,7 +135,7 @@ test('a CloudEvent stages change-sets per table and their tasks reach the commit
     tables.add(record.table);
     const decoded = decodeChangeSet(await runtime.objects.get(record.location));
     assert.equal(decoded.events.length, record.eventCount);
-    assert.equal(`${decoded.info.table.schema}.${decoded.info.table.name}`, record.table);
+    assert.equal(tableKey(decoded.info.table), record.table);
   }
   assert.deepEqual([...tables].sort(), Object.keys(scenario.tables).sort());
   // Cloud Tasks dispatched one POST per change-set to the commit URL, each naming its table's queue.

@@ -5,6 +5,7 @@
 // catalog's remove-snapshots update and deletes the files only they used. PyIceberg reads the same rows
 // through the REST catalog before and after.
 
+import { tableKey } from '../../../shared/changes/change-event.js';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { commitHandler } from '../../../functions/commit.js';
@@ -76,7 +77,7 @@ print(json.dumps({"rows": sorted(json.dumps(r, sort_keys=True) for r in scan.to_
 
 test('a maintenance task on the table queue compacts and expires through the REST catalog', async () => {
   const ref = { schema: names.namespace, name: 'items' };
-  const table = `${ref.schema}.${ref.name}`;
+  const table = tableKey(ref);
   const id = { namespace: [ref.schema], name: ref.name };
   const commits = 12;
   for (let i = 0; i < commits; i++) {

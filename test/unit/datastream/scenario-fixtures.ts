@@ -4,7 +4,7 @@
 import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TableRef } from '../../../shared/changes/change-event.js';
+import { tableKey, type TableRef } from '../../../shared/changes/change-event.js';
 import type { ReadOptions } from '../../../shared/datastream/read-object.js';
 import {
   compileTableDefinition,
@@ -72,7 +72,7 @@ export function loadScenario(name: string): Scenario {
     definitions,
     tables,
     files,
-    options: { resolveTable: (ref: TableRef) => tables.get(`${ref.schema}.${ref.name}`) },
+    options: { resolveTable: (ref: TableRef) => tables.get(tableKey(ref)) },
   };
 }
 

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { queueIdForTable } from '../../../shared/adapters/gcp/cloud-tasks-queue.js';
+import { parseTableKey, tableKey } from '../../../shared/names/table-key.js';
 import { loadCloudConfig, parseTableDefinitions } from '../../../shared/config.js';
 import {
   REPO_ROOT,
@@ -37,7 +38,7 @@ const TABLES = {
   },
   'public.a_b': { primary_keys: ['id'], columns: [['id', 'bigint']] },
   'public.a-b': { primary_keys: ['id'], columns: [['id', 'bigint']] },
-  'Sales.Order_Items_With_A_Name_Long_Enough_To_Be_Cut_Because_Queue_Ids_Stop_At_One_Hundred_Chars': {
+  'Sales_Of_The_Northern_Region.Order_Items_Long_Enough_To_Be_Cut_As_Queue_Ids_Stop_At_100': {
     primary_keys: ['order_id', 'line'],
     columns: [
       ['order_id', 'bigint'],
@@ -250,7 +251,9 @@ describe('scripts/deploy.sh --dry-run', () => {
 
   it('creates one queue per table, named as the functions name it, one dispatch at a time', () => {
     const queues = commandsOf(eventarc, 'gcloud', 'tasks', 'queues', 'create');
-    const expected = Object.keys(TABLES).map((table) => queueIdForTable(table, 'dsi'));
+    const expected = Object.keys(TABLES).map((table) =>
+      queueIdForTable(tableKey(parseTableKey(table)), 'dsi'),
+    );
     assert.equal(new Set(expected).size, expected.length, 'the sample tables have distinct queues');
     assert.deepEqual(
       queues.map((c) => c[4]),

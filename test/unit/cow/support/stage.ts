@@ -2,7 +2,7 @@
 // control over the events of each change-set.
 
 import { encodeChangeSet, readChangeSetInfo } from '../../../../shared/changes/change-set.js';
-import type { ChangeEvent, TableRef } from '../../../../shared/changes/change-event.js';
+import { tableKey, type ChangeEvent, type TableRef } from '../../../../shared/changes/change-event.js';
 import type { Schema } from '../../../../shared/iceberg/spec/types.js';
 import type { Row } from '../../../../shared/iceberg/spec/values.js';
 import { changesetLocation } from '../../../../shared/pipeline/ingest-file.js';
@@ -54,8 +54,8 @@ export async function stageChangeset(
     events.map((e) => ({ ...e, source: { object: name, line: 1 } })),
   );
   const info = readChangeSetInfo(bytes);
-  const key = `${table.schema}.${table.name}`;
-  const location = changesetLocation(deps.workRoot, key, info.id);
+  const key = tableKey(table);
+  const location = changesetLocation(deps.workRoot, table, info.id);
   await deps.objects.put(location, bytes);
   await deps.state.putChangeset({
     id: info.id,
