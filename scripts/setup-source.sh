@@ -174,14 +174,20 @@ fi
 # ---------------------------------------------------------------------------------------------------
 # What to replicate: the tables of --tables, or every table of --schema.
 
-TABLE_KEYS=()
+# TABLE_SCHEMAS[i] and TABLE_NAMES[i] are the names of table i, unquoted (a key is never split here: a
+# quoted name may hold a dot).
+TABLE_SCHEMAS=()
+TABLE_NAMES=()
 if [[ -n $TABLES_FILE ]]; then
   require_tool node 'it reads the tables file'
   [[ -r $TABLES_FILE ]] || fail "--tables ${TABLES_FILE} cannot be read"
-  tables_out=$(node "${SCRIPT_DIR}/deploy/read-tables.mjs" "$TABLES_FILE") ||
+  tables_out=$(node "${SCRIPT_DIR}/deploy/read-tables.mjs" --names "$TABLES_FILE") ||
     fail "--tables ${TABLES_FILE} is not a tables file"
-  mapfile -t TABLE_KEYS < <(tail -n +2 <<<"$tables_out")
-  ((${#TABLE_KEYS[@]} > 0)) || fail "--tables ${TABLES_FILE} declares no table"
+  while IFS=$'\t' read -r table_schema table_name; do
+    TABLE_SCHEMAS+=("$table_schema")
+    TABLE_NAMES+=("$table_name")
+  done < <(tail -n +2 <<<"$tables_out")
+  ((${#TABLE_NAMES[@]} > 0)) || fail "--tables ${TABLES_FILE} declares no table"
 fi
 
 sql_identifier() { # "name" with embedded quotes doubled
@@ -199,43 +205,39 @@ json_string() {
 
 # Datastream's includeObjects: schemas and their tables (a schema with no table list means all of it).
 include_objects() {
-  if ((${#TABLE_KEYS[@]} == 0)); then
+  if ((${#TABLE_NAMES[@]} == 0)); then
     printf '{"postgresqlSchemas": [{"schema": %s}]}' "$(json_string "$SCHEMA")"
     return
   fi
-  local schemas=() schema key tables entries=''
-  for key in "${TABLE_KEYS[@]}"; do
-    schema=${key%%.*}
-    [[ " ${schemas[*]} " == *" ${schema} "* ]] || schemas+=("$schema")
-  done
-  for schema in "${schemas[@]}"; do
+  local schema i tables entries=''
+  while IFS= read -r schema; do
     tables=''
-    for key in "${TABLE_KEYS[@]}"; do
-      [[ ${key%%.*} == "$schema" ]] || continue
-      tables+="${tables:+, }{\"table\": $(json_string "${key#*.}")}"
+    for i in "${!TABLE_NAMES[@]}"; do
+      [[ ${TABLE_SCHEMAS[i]} == "$schema" ]] || continue
+      tables+="${tables:+, }{\"table\": $(json_string "${TABLE_NAMES[i]}")}"
     done
     entries+="${entries:+, }{\"schema\": $(json_string "$schema"), \"postgresqlTables\": [${tables}]}"
-  done
+  done < <(printf '%s\n' "${TABLE_SCHEMAS[@]}" | awk '!seen[$0]++')
   printf '{"postgresqlSchemas": [%s]}' "$entries"
 }
 
 publication_target() {
-  if ((${#TABLE_KEYS[@]} == 0)); then
+  if ((${#TABLE_NAMES[@]} == 0)); then
     printf 'TABLES IN SCHEMA %s' "$(sql_identifier "$SCHEMA")"
     return
   fi
-  local key list=''
-  for key in "${TABLE_KEYS[@]}"; do
-    list+="${list:+, }$(sql_identifier "${key%%.*}").$(sql_identifier "${key#*.}")"
+  local i list=''
+  for i in "${!TABLE_NAMES[@]}"; do
+    list+="${list:+, }$(sql_identifier "${TABLE_SCHEMAS[i]}").$(sql_identifier "${TABLE_NAMES[i]}")"
   done
   printf 'TABLE %s' "$list"
 }
 
 schemas_to_grant() {
-  if ((${#TABLE_KEYS[@]} == 0)); then
+  if ((${#TABLE_NAMES[@]} == 0)); then
     printf '%s\n' "$SCHEMA"
   else
-    printf '%s\n' "${TABLE_KEYS[@]%%.*}" | sort -u
+    printf '%s\n' "${TABLE_SCHEMAS[@]}" | sort -u
   fi
 }
 

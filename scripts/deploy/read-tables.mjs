@@ -1,5 +1,7 @@
 // Reads a tables.json for scripts/deploy.sh: prints the definitions compacted to one line (the functions'
-// DSI_TABLES), then each table key on a line of its own (one Cloud Tasks queue each). Only the shape the
+// DSI_TABLES), then each table key on a line of its own (one Cloud Tasks queue each). With `--names`
+// (scripts/setup-source.sh) each table is printed instead as its schema and table names, unquoted, separated
+// by a tab: the SQL and Datastream's includeObjects need the names themselves, not the key. Only the shape the
 // deploy needs is checked here; the functions validate the definitions in full at start-up
 // (shared/config.ts). Exit code 1 with the reason when the file is not a tables file.
 //
@@ -15,6 +17,12 @@ const quote = (name) => (BARE.test(name) ? name : `"${name.replaceAll('"', '""')
 
 /** `schema.table`, each part bare (taken as written) or double-quoted, in canonical form; else undefined. */
 export function canonicalKey(text) {
+  const parts = keyParts(text);
+  return parts === undefined ? undefined : parts.map(quote).join('.');
+}
+
+/** The two names of a `schema.table` key, quotes removed; undefined when the key is not one. */
+export function keyParts(text) {
   const parts = [];
   let i = 0;
   for (;;) {
@@ -39,10 +47,10 @@ export function canonicalKey(text) {
     if (text[i] !== '.') return undefined;
     i++;
   }
-  return parts.length === 2 ? parts.map(quote).join('.') : undefined;
+  return parts.length === 2 ? parts : undefined;
 }
 
-function main(file) {
+function main(file, names) {
   const reject = (reason) => {
     process.stderr.write(`${file}: ${reason}\n`);
     process.exit(1);
@@ -57,12 +65,21 @@ function main(file) {
     reject('expected an object of "schema.table" → table definition');
   }
   const keys = Object.keys(tables).map((key) => {
-    const canonical = canonicalKey(key);
-    if (canonical === undefined)
+    const parts = keyParts(key);
+    if (parts === undefined)
       reject(`table key ${JSON.stringify(key)} must be schema.table (a part holding '.' quoted: "a.b".c)`);
-    return canonical;
+    if (!names) return parts.map(quote).join('.');
+    // One line per table for the shell: a name holding a tab or a line break cannot be carried so.
+    if (parts.some((part) => /[\t\n\r]/.test(part)))
+      reject(
+        `table key ${JSON.stringify(key)}: setup-source.sh cannot pass a name holding a tab or line break`,
+      );
+    return parts.join('\t');
   });
   process.stdout.write([JSON.stringify(tables), ...keys].join('\n') + '\n');
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) main(process.argv[2]);
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const names = process.argv.includes('--names');
+  main(process.argv.filter((arg) => arg !== '--names')[2], names);
+}
