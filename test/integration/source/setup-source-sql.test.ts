@@ -70,7 +70,8 @@ describe('scripts/setup-source.sh --sql-only on a real PostgreSQL', () => {
           ],
         },
         'shop.orders': { primary_keys: ['id'], columns: [['id', 'bigint']] },
-        'Sales.Line"Items': { primary_keys: ['id'], columns: [['id', 'bigint']] },
+        // Names that are not lower-case identifiers are written quoted, as PostgreSQL writes them.
+        '"Sales"."Line""Items"': { primary_keys: ['id'], columns: [['id', 'bigint']] },
       }),
     );
   });
