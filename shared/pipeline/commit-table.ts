@@ -16,7 +16,7 @@ import type { Logger } from '../log.js';
 import type { Catalog } from '../ports/catalog.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { StateStore } from '../ports/state-store.js';
-import { commitWithRetry } from '../table/commit-with-retry.js';
+import { commitWithRetry, type Built } from '../table/commit-with-retry.js';
 import { LeaseLostError, TableLease } from '../table/lease.js';
 import { tableIdentifier } from '../table/table-identifier.js';
 import {
@@ -137,6 +137,12 @@ export async function commitTable(deps: CommitDependencies, table: string): Prom
   }
 }
 
+/** What one attempt applied: the change-sets and the merge's outcome. */
+interface Applied {
+  ids: string[];
+  result: AppliedBatch;
+}
+
 async function run(
   deps: CommitDependencies,
   table: string,
@@ -146,43 +152,13 @@ async function run(
 ): Promise<CommitResult> {
   const now = deps.now ?? Date.now;
   const startedMs = now();
-  const id = tableIdentifier(table);
   const records = await deps.state.listPendingChangesets(table, options.maxChangesets);
   if (records.length === 0) return { status: 'nothing-to-do', table, alreadyApplied: [] };
   const pending = new PendingChangesets({ ...deps, log, now }, records);
-
-  const outcome = await commitWithRetry<{ ids: string[]; result: AppliedBatch }, undefined>(
+  const outcome = await commitWithRetry<Applied, undefined>(
     deps.catalog,
     lease,
-    async () => {
-      const current = await loadOrCreateTable(deps, id, await pending.load(records[0]!));
-      const batch = await pending.batch(current.metadata, options);
-      if (batch.length === 0) return { done: undefined };
-      const tx = new TableTransaction(id, current.metadata, deps.objects);
-      evolveTable(tx, batch, table, log);
-      const primaryKeys = primaryKeysOf(current.metadata, batch[0]!.decoded.info.primaryKeys);
-      const events: ChangeEvent[] = [];
-      for (const cs of batch) for (const e of cs.decoded.events) events.push(e);
-      // a long merge must not start on a lease about to run out
-      await lease.renew();
-      const result = await applyBatch(tx.metadata, deps.objects, primaryKeys, events, options);
-      await deps.hooks?.afterFilesWritten?.();
-      const ids = batch.map((cs) => cs.record.id);
-      await tx.addSnapshot({
-        added: result.added,
-        removed: result.removed,
-        summary: {
-          [CHANGESETS_SUMMARY_KEY]: ids.join(','),
-          [LEASE_TOKEN_SUMMARY_KEY]: String(lease.token),
-          ...newestSourceTs(
-            current.metadata,
-            batch.map((cs) => cs.record),
-          ),
-        },
-      });
-      if (result.tombstonesLocation) tx.setProperties({ [TOMBSTONES_PROPERTY]: result.tombstonesLocation });
-      return { transaction: tx, value: { ids, result } };
-    },
+    () => buildCommit(deps, table, pending, lease, log, options),
     {
       maxAttempts: options.maxAttempts,
       log,
@@ -222,4 +198,43 @@ async function run(
     counts: result.counts,
     attempts: outcome.attempts,
   };
+}
+
+/** One attempt on the table as it is now: budget, schema evolution, merge, and the snapshot. */
+async function buildCommit(
+  deps: CommitDependencies,
+  table: string,
+  pending: PendingChangesets,
+  lease: TableLease,
+  log: Logger,
+  options: Options,
+): Promise<Built<Applied, undefined>> {
+  const id = tableIdentifier(table);
+  const current = await loadOrCreateTable(deps, id, await pending.load(pending.pending[0]!));
+  const batch = await pending.batch(current.metadata, options);
+  if (batch.length === 0) return { done: undefined };
+  const tx = new TableTransaction(id, current.metadata, deps.objects);
+  evolveTable(tx, batch, table, log);
+  const primaryKeys = primaryKeysOf(current.metadata, batch[0]!.decoded.info.primaryKeys);
+  const events: ChangeEvent[] = [];
+  for (const cs of batch) for (const e of cs.decoded.events) events.push(e);
+  // a long merge must not start on a lease about to run out
+  await lease.renew();
+  const result = await applyBatch(tx.metadata, deps.objects, primaryKeys, events, options);
+  await deps.hooks?.afterFilesWritten?.();
+  const ids = batch.map((cs) => cs.record.id);
+  await tx.addSnapshot({
+    added: result.added,
+    removed: result.removed,
+    summary: {
+      [CHANGESETS_SUMMARY_KEY]: ids.join(','),
+      [LEASE_TOKEN_SUMMARY_KEY]: String(lease.token),
+      ...newestSourceTs(
+        current.metadata,
+        batch.map((cs) => cs.record),
+      ),
+    },
+  });
+  if (result.tombstonesLocation) tx.setProperties({ [TOMBSTONES_PROPERTY]: result.tombstonesLocation });
+  return { transaction: tx, value: { ids, result } };
 }
