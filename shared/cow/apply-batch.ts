@@ -17,9 +17,9 @@ import { columnsToArrowTable } from '../iceberg/arrow/arrow-rows.js';
 import { readArrowDataFile } from '../iceberg/io/parquet-data-file.js';
 import { BoundPartitionSpec } from '../iceberg/spec/partitioning.js';
 import { currentSchema, defaultSpec } from '../iceberg/spec/metadata-access.js';
-import { readLiveDataFiles, type LiveDataFile } from '../table/table-files.js';
-import { writeArrowAsDataFile, writeDataFiles } from '../table/data-file-writer.js';
-import { type FileStore } from '../table/file-store.js';
+import { readLiveDataFiles, type LiveDataFile } from '../iceberg/table-files.js';
+import { writeArrowAsDataFile, writeDataFiles } from '../iceberg/data-file-writer.js';
+import { type FileStore } from '../iceberg/file-store.js';
 import type { NestedField } from '../iceberg/spec/types.js';
 import type { IcebergValue, Row } from '../iceberg/spec/values.js';
 import { candidateFiles, sortedValues } from './candidate-files.js';
@@ -42,7 +42,7 @@ import {
   DEFAULT_TOMBSTONE_RETENTION_MS,
   TOMBSTONE_RETENTION_PROPERTY,
   TOMBSTONES_PROPERTY,
-} from '../table/table-properties.js';
+} from '../iceberg/table-properties.js';
 import { ORDER_COLUMNS } from './order-columns.js';
 import { pruneTombstones, readTombstones, writeTombstones } from './tombstones.js';
 

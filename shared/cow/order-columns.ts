@@ -1,6 +1,6 @@
 // The order columns every row the copy-on-write engine writes carries: which source change wrote it, so a
 // later change is applied only when it is newer. (Table properties and snapshot summary keys are named in
-// shared/table/table-properties.ts.)
+// shared/iceberg/table-properties.ts.)
 
 /** Source commit time in ms of the change that wrote the row (long). */
 export const SOURCE_TS_COLUMN = '_cdc_source_ts_ms';

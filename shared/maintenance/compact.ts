@@ -19,10 +19,10 @@ import type { Logger } from '../log.js';
 import type { Catalog, TableIdentifier } from '../ports/catalog.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { CommitRetriesExhaustedError, commitWithRetry } from '../table/commit-with-retry.js';
-import { writeDataFiles } from '../table/data-file-writer.js';
+import { writeDataFiles } from '../iceberg/data-file-writer.js';
 import type { TableLease } from '../table/lease.js';
-import { readCurrentManifests, readManifestEntries } from '../table/table-files.js';
-import { LEASE_TOKEN_SUMMARY_KEY, PRIMARY_KEY_PROPERTY } from '../table/table-properties.js';
+import { readCurrentManifests, readManifestEntries } from '../iceberg/table-files.js';
+import { LEASE_TOKEN_SUMMARY_KEY, PRIMARY_KEY_PROPERTY } from '../iceberg/table-properties.js';
 import { TableTransaction } from '../table/transaction.js';
 
 export interface CompactSettings {

@@ -7,7 +7,7 @@ import {
   MAX_SNAPSHOT_AGE_PROPERTY,
   MIN_SNAPSHOTS_TO_KEEP_PROPERTY,
   TARGET_FILE_SIZE_PROPERTY,
-} from '../table/table-properties.js';
+} from '../iceberg/table-properties.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 

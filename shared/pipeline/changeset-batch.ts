@@ -9,7 +9,7 @@ import { currentSnapshot } from '../iceberg/spec/snapshot.js';
 import type { Logger } from '../log.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { ChangesetRecord, StateStore } from '../ports/state-store.js';
-import { NEWEST_SOURCE_TS_SUMMARY_KEY } from '../table/table-properties.js';
+import { NEWEST_SOURCE_TS_SUMMARY_KEY } from '../iceberg/table-properties.js';
 
 export interface LoadedChangeset {
   record: ChangesetRecord;

@@ -24,7 +24,7 @@ import {
   LEASE_TOKEN_SUMMARY_KEY,
   NEWEST_SOURCE_TS_SUMMARY_KEY,
   TOMBSTONES_PROPERTY,
-} from '../table/table-properties.js';
+} from '../iceberg/table-properties.js';
 import { TableTransaction } from '../table/transaction.js';
 import { newestSourceTs, PendingChangesets } from './changeset-batch.js';
 import { evolveTable } from './evolve-table.js';

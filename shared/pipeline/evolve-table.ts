@@ -10,7 +10,7 @@ import type { TableMetadata } from '../iceberg/spec/metadata-types.js';
 import { SchemaEvolutionError } from '../iceberg/spec/schema.js';
 import type { NestedField, Schema } from '../iceberg/spec/types.js';
 import type { Logger } from '../log.js';
-import { PG_TYPES_PROPERTY } from '../table/table-properties.js';
+import { PG_TYPES_PROPERTY } from '../iceberg/table-properties.js';
 import type { TableTransaction } from '../table/transaction.js';
 import type { LoadedChangeset } from './changeset-batch.js';
 import { textColumnTypes } from './table-request.js';

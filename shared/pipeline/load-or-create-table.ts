@@ -9,7 +9,7 @@ import {
   type LoadedTable,
   type TableIdentifier,
 } from '../ports/catalog.js';
-import { PRIMARY_KEY_PROPERTY } from '../table/table-properties.js';
+import { PRIMARY_KEY_PROPERTY } from '../iceberg/table-properties.js';
 import type { LoadedChangeset } from './changeset-batch.js';
 import type { TableDirectory } from './table-directory.js';
 import { engineTableRequest } from './table-request.js';

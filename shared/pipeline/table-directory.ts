@@ -19,7 +19,7 @@ import {
   PG_TYPES_PROPERTY,
   PRIMARY_KEY_PROPERTY,
   SCHEMA_SOURCE_PROPERTY,
-} from '../table/table-properties.js';
+} from '../iceberg/table-properties.js';
 
 /** What ingest does with a table neither the config nor the catalog knows. */
 export type UndeclaredTables = 'create' | 'reject';

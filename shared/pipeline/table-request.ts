@@ -13,7 +13,7 @@ import {
   PG_TYPES_PROPERTY,
   PRIMARY_KEY_PROPERTY,
   SCHEMA_SOURCE_PROPERTY,
-} from '../table/table-properties.js';
+} from '../iceberg/table-properties.js';
 
 /** Field ids of the order columns, far above any source column's (the catalog assigns fresh ids anyway). */
 const ORDER_FIELD_ID_START = 1_000_000;

@@ -10,14 +10,14 @@ import type { Int64, TableMetadata, TableRequirement, TableUpdate } from '../ice
 import { currentSchema } from '../iceberg/spec/metadata-access.js';
 import { currentSnapshot } from '../iceberg/spec/snapshot.js';
 import type { TableIdentifier } from '../ports/catalog.js';
-import type { FileStore } from './file-store.js';
+import type { FileStore } from '../iceberg/file-store.js';
 import type { UnknownCommit } from './resolve-unknown-commit.js';
 import {
   produceSnapshot,
   type ExistingManifests,
   type SnapshotWriteInput,
   type WrittenSnapshot,
-} from './snapshot-producer.js';
+} from '../iceberg/snapshot-producer.js';
 
 export class TableTransaction {
   private readonly requirements: TableRequirement[] = [];

@@ -13,8 +13,8 @@ import { LocalObjectStore } from '../../shared/adapters/embedded/local-object-st
 import { SqliteCatalog } from '../../shared/adapters/embedded/sqlite-catalog.js';
 import { RestCatalog } from '../../shared/adapters/gcp/rest-catalog.js';
 import { BoundPartitionSpec, buildPartitionSpec } from '../../shared/iceberg/spec/partitioning.js';
-import { readLiveDataFiles, readTableRows } from '../../shared/table/table-files.js';
-import { writeTableCommit } from '../../shared/table/snapshot-producer.js';
+import { readLiveDataFiles, readTableRows } from '../../shared/iceberg/table-files.js';
+import { writeTableCommit } from '../../shared/iceberg/snapshot-producer.js';
 import { currentSchema } from '../../shared/iceberg/spec/metadata-access.js';
 import type { Row } from '../../shared/iceberg/spec/values.js';
 import type { Catalog, LoadedTable, TableIdentifier } from '../../shared/ports/catalog.js';

@@ -17,8 +17,8 @@ import {
   UNPARTITIONED_SPEC,
 } from '../../shared/iceberg/spec/partitioning.js';
 import type { TableMetadata } from '../../shared/iceberg/spec/metadata-types.js';
-import { readLiveDataFiles, readTableRows } from '../../shared/table/table-files.js';
-import { writeTableCommit } from '../../shared/table/snapshot-producer.js';
+import { readLiveDataFiles, readTableRows } from '../../shared/iceberg/table-files.js';
+import { writeTableCommit } from '../../shared/iceberg/snapshot-producer.js';
 import type { Schema } from '../../shared/iceberg/spec/types.js';
 import type { Row } from '../../shared/iceberg/spec/values.js';
 import { LocalObjectStore } from '../../shared/adapters/embedded/local-object-store.js';

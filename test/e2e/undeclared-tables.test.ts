@@ -11,7 +11,7 @@ import {
   PG_TYPES_PROPERTY,
   PRIMARY_KEY_PROPERTY,
   SCHEMA_SOURCE_PROPERTY,
-} from '../../shared/table/table-properties.js';
+} from '../../shared/iceberg/table-properties.js';
 import {
   assertInferredOrdersEqualExpected,
   INFERRED_ORDERS_COLUMNS,

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readRowsDataFile } from '../../../shared/iceberg/io/parquet-data-file.js';
 import { BoundPartitionSpec } from '../../../shared/iceberg/spec/partitioning.js';
 import { currentSchema, defaultSpec } from '../../../shared/iceberg/spec/metadata-access.js';
-import { readLiveDataFiles } from '../../../shared/table/table-files.js';
+import { readLiveDataFiles } from '../../../shared/iceberg/table-files.js';
 import { commitTable } from '../../../shared/pipeline/commit-table.js';
 import {
   createPartitionedTable,

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { BoundPartitionSpec } from '../../../shared/iceberg/spec/partitioning.js';
 import { readRowsDataFile } from '../../../shared/iceberg/io/parquet-data-file.js';
 import { currentSchema, defaultSpec } from '../../../shared/iceberg/spec/metadata-access.js';
-import { readLiveDataFiles } from '../../../shared/table/table-files.js';
+import { readLiveDataFiles } from '../../../shared/iceberg/table-files.js';
 import { maintainTable } from '../../../shared/maintenance/maintain-table.js';
 import { createPartitionedTable, KEY, readWithPyIceberg, removeWarehouses, warehouse } from './support.js';
 

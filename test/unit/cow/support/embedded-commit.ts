@@ -13,7 +13,7 @@ import { SqliteStateStore } from '../../../../shared/adapters/embedded/sqlite-st
 import type { TableMetadata } from '../../../../shared/iceberg/spec/metadata-types.js';
 import { readRowsDataFile, writeRowsDataFile } from '../../../../shared/iceberg/io/parquet-data-file.js';
 import { currentSchema } from '../../../../shared/iceberg/spec/metadata-access.js';
-import { readLiveDataFiles } from '../../../../shared/table/table-files.js';
+import { readLiveDataFiles } from '../../../../shared/iceberg/table-files.js';
 import type { Row } from '../../../../shared/iceberg/spec/values.js';
 import { silentLogger } from '../../../../shared/log.js';
 import type { CommitDependencies, CommitOptions } from '../../../../shared/pipeline/commit-table.js';

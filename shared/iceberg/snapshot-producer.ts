@@ -11,29 +11,24 @@
 // data manifest and carry the base's delete manifests the same way.
 
 import { randomUUID } from 'node:crypto';
-import {
-  EntryStatus,
-  partitionFieldTypes,
-  writeManifest,
-  type ManifestEntry,
-} from '../iceberg/manifests/manifest.js';
+import { EntryStatus, partitionFieldTypes, writeManifest, type ManifestEntry } from './manifests/manifest.js';
 import {
   countEntries,
   summarizePartitions,
   writeManifestList,
   type ManifestFile,
-} from '../iceberg/manifests/manifest-list.js';
-import { RemovedFiles, type SnapshotFileChanges } from '../iceberg/manifests/removed-files.js';
-import type { DataFile } from '../iceberg/io/parquet-data-file.js';
-import { currentSchema, defaultSpec } from '../iceberg/spec/metadata-access.js';
+} from './manifests/manifest-list.js';
+import { RemovedFiles, type SnapshotFileChanges } from './manifests/removed-files.js';
+import type { DataFile } from './io/parquet-data-file.js';
+import { currentSchema, defaultSpec } from './spec/metadata-access.js';
 import type {
   Int64,
   PartitionSpec,
   Snapshot,
   SnapshotSummary,
   TableMetadata,
-} from '../iceberg/spec/metadata-types.js';
-import { BoundPartitionSpec } from '../iceberg/spec/partitioning.js';
+} from './spec/metadata-types.js';
+import { BoundPartitionSpec } from './spec/partitioning.js';
 import {
   buildSummary,
   currentSnapshot,
@@ -41,9 +36,9 @@ import {
   nextSequenceNumber,
   snapshotCommit,
   type SnapshotCommit,
-} from '../iceberg/spec/snapshot.js';
-import type { Schema } from '../iceberg/spec/types.js';
-import type { Row } from '../iceberg/spec/values.js';
+} from './spec/snapshot.js';
+import type { Schema } from './spec/types.js';
+import type { Row } from './spec/values.js';
 import { tablePath, writeDataFiles, type DataFileWriteOptions } from './data-file-writer.js';
 import type { FileStore } from './file-store.js';
 import { readCurrentManifests, readManifestEntries } from './table-files.js';

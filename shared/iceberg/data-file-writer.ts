@@ -3,17 +3,17 @@
 
 import { randomUUID } from 'node:crypto';
 import type * as arrow from 'apache-arrow';
-import { rowsToArrowTable } from '../iceberg/arrow/arrow-rows.js';
+import { rowsToArrowTable } from './arrow/arrow-rows.js';
 import {
   writeArrowDataFile,
   type DataFile,
   type WriteOptions,
   type WrittenDataFile,
-} from '../iceberg/io/parquet-data-file.js';
-import { currentSchema, defaultSpec } from '../iceberg/spec/metadata-access.js';
-import type { TableMetadata } from '../iceberg/spec/metadata-types.js';
-import { BoundPartitionSpec } from '../iceberg/spec/partitioning.js';
-import type { Row } from '../iceberg/spec/values.js';
+} from './io/parquet-data-file.js';
+import { currentSchema, defaultSpec } from './spec/metadata-access.js';
+import type { TableMetadata } from './spec/metadata-types.js';
+import { BoundPartitionSpec } from './spec/partitioning.js';
+import type { Row } from './spec/values.js';
 import type { FileStore } from './file-store.js';
 import { ROW_GROUP_LIMIT_PROPERTY } from './table-properties.js';
 

@@ -2,14 +2,14 @@
 // its live data files (with each file's bounds, for the copy-on-write engine) and its rows (for the
 // tests and the CLI).
 
-import { EntryStatus, readManifest, type ManifestEntry } from '../iceberg/manifests/manifest.js';
-import { readManifestList, type ManifestFile } from '../iceberg/manifests/manifest-list.js';
-import { readRowsDataFile, type DataFile } from '../iceberg/io/parquet-data-file.js';
-import { currentSchema } from '../iceberg/spec/metadata-access.js';
-import type { Int64, TableMetadata } from '../iceberg/spec/metadata-types.js';
-import { currentSnapshot } from '../iceberg/spec/snapshot.js';
-import type { NestedField } from '../iceberg/spec/types.js';
-import type { Row } from '../iceberg/spec/values.js';
+import { EntryStatus, readManifest, type ManifestEntry } from './manifests/manifest.js';
+import { readManifestList, type ManifestFile } from './manifests/manifest-list.js';
+import { readRowsDataFile, type DataFile } from './io/parquet-data-file.js';
+import { currentSchema } from './spec/metadata-access.js';
+import type { Int64, TableMetadata } from './spec/metadata-types.js';
+import { currentSnapshot } from './spec/snapshot.js';
+import type { NestedField } from './spec/types.js';
+import type { Row } from './spec/values.js';
 import type { FileStore } from './file-store.js';
 
 /** A live data file of a snapshot with its data sequence number (for copy-on-write rewrites). */

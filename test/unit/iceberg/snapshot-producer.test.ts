@@ -7,9 +7,13 @@ import assert from 'node:assert/strict';
 import { EntryStatus, readManifest } from '../../../shared/iceberg/manifests/manifest.js';
 import { buildPartitionSpec } from '../../../shared/iceberg/spec/partitioning.js';
 import { buildSchema } from '../../../shared/iceberg/spec/schema.js';
-import { readCurrentManifests, readLiveDataFiles, readTableRows } from '../../../shared/table/table-files.js';
-import { writeSnapshot, writeTableCommit } from '../../../shared/table/snapshot-producer.js';
-import { type FileStore } from '../../../shared/table/file-store.js';
+import {
+  readCurrentManifests,
+  readLiveDataFiles,
+  readTableRows,
+} from '../../../shared/iceberg/table-files.js';
+import { writeSnapshot, writeTableCommit } from '../../../shared/iceberg/snapshot-producer.js';
+import { type FileStore } from '../../../shared/iceberg/file-store.js';
 import type { TableMetadata } from '../../../shared/iceberg/spec/metadata-types.js';
 import { applyCommit, newTableMetadata } from '../../conformance/support/metadata-file.js';
 
