@@ -136,6 +136,7 @@ test('tables "<ns>.b".c and <ns>."b.c" and <ns>."a/data" land as three tables th
   runtime = createCloudRuntime(
     loadCloudConfig({
       GOOGLE_CLOUD_PROJECT: projectId(),
+      DSI_LANDING_BUCKET: names.bucket,
       DSI_LANDING_PREFIX: `${prefix}/`,
       DSI_WORK_ROOT: `gs://${names.bucket}/_datastream_iceberg`,
       DSI_CATALOG_URI: stackEnv('ICEBERG_REST_URI'),
