@@ -1,8 +1,12 @@
 // `datastream-iceberg status`: per table the last snapshot, the lag and what waits; the files that failed.
 
 import { silentLogger } from '../../shared/log.js';
-import { tableIdentifier } from '../../shared/pipeline/commit-table.js';
-import { newestSourceTs, tableSnapshot, type Snapshot } from '../../shared/pipeline/table-info.js';
+import {
+  newestSourceTs,
+  tableIdentifier,
+  tableSnapshot,
+  type Snapshot,
+} from '../../shared/pipeline/table-info.js';
 import { NoSuchTableError } from '../../shared/ports/catalog.js';
 import { loadCloudConfig } from '../../shared/config.js';
 import type { Catalog } from '../../shared/ports/catalog.js';

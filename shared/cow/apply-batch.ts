@@ -17,15 +17,10 @@ import type { DataFile } from '../iceberg/io/parquet-data-file.js';
 import { columnsToArrowTable } from '../iceberg/arrow/arrow-rows.js';
 import { readArrowDataFile } from '../iceberg/io/parquet-data-file.js';
 import { BoundPartitionSpec } from '../iceberg/spec/partitioning.js';
-import {
-  currentSchema,
-  defaultSpec,
-  readLiveDataFiles,
-  writeArrowAsDataFile,
-  writeDataFiles,
-  type FileStore,
-  type LiveDataFile,
-} from '../iceberg/table-writer.js';
+import { currentSchema, defaultSpec } from '../iceberg/spec/metadata-access.js';
+import { readLiveDataFiles, type LiveDataFile } from '../iceberg/table-files.js';
+import { writeArrowAsDataFile, writeDataFiles } from '../iceberg/data-file-writer.js';
+import { type FileStore } from '../iceberg/file-store.js';
 import type { NestedField } from '../iceberg/spec/types.js';
 import { newRow, type IcebergValue, type Row } from '../iceberg/spec/values.js';
 import { candidateFiles, sortedValues } from './candidate-files.js';
@@ -46,10 +41,10 @@ import { rewriteFile, type FileEdit, type RewriteContext } from './rewrite-file.
 import { groupsHoldingKeys } from './row-group-pruning.js';
 import {
   DEFAULT_TOMBSTONE_RETENTION_MS,
-  ORDER_COLUMNS,
   TOMBSTONE_RETENTION_PROPERTY,
   TOMBSTONES_PROPERTY,
-} from './table-properties.js';
+} from '../iceberg/table-properties.js';
+import { ORDER_COLUMNS } from './order-columns.js';
 import { pruneTombstones, readTombstones, writeTombstones } from './tombstones.js';
 
 export interface ApplyOptions {

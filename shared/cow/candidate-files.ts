@@ -4,7 +4,7 @@
 // column is always a candidate. Candidates are then confirmed by reading their key columns.
 
 import { fromSingleValueBytes } from '../iceberg/spec/single-value.js';
-import type { LiveDataFile } from '../iceberg/table-writer.js';
+import type { LiveDataFile } from '../iceberg/table-files.js';
 import type { NestedField } from '../iceberg/spec/types.js';
 import type { IcebergValue } from '../iceberg/spec/values.js';
 import { compareValue } from './keys.js';

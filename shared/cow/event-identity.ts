@@ -13,7 +13,7 @@
 // common uuid prefix and a counter, so an event read again into a new file may carry a new uuid.
 
 import type { ChangeEvent } from '../changes/change-event.js';
-import { EVENT_UUID_COLUMN, LSN_COLUMN, SOURCE_TS_COLUMN } from './table-properties.js';
+import { EVENT_UUID_COLUMN, LSN_COLUMN, SOURCE_TS_COLUMN } from './order-columns.js';
 
 /** The key columns of a table without a primary key, in key order. */
 export const EVENT_IDENTITY_COLUMNS = [SOURCE_TS_COLUMN, LSN_COLUMN, EVENT_UUID_COLUMN] as const;

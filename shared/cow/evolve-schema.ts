@@ -7,7 +7,7 @@
 
 import type { TableMetadata, TableUpdate } from '../iceberg/spec/metadata-types.js';
 import { addOptionalColumn, canPromote, SchemaEvolutionError, widenColumn } from '../iceberg/spec/schema.js';
-import { currentSchema } from '../iceberg/table-writer.js';
+import { currentSchema } from '../iceberg/spec/metadata-access.js';
 import type { IcebergType, PrimitiveType, Schema } from '../iceberg/spec/types.js';
 
 export interface EvolvedSchema {

@@ -6,7 +6,7 @@ import type { ChangeEvent } from '../changes/change-event.js';
 import type { NestedField } from '../iceberg/spec/types.js';
 import type { IcebergValue, Row } from '../iceberg/spec/values.js';
 import { afterLastDelete, foldedValue } from './merge.js';
-import { LSN_COLUMN, SOURCE_TS_COLUMN } from './table-properties.js';
+import { LSN_COLUMN, SOURCE_TS_COLUMN } from './order-columns.js';
 
 /** One key whose applicable changes end in an upsert, and its stored row when a column comes from it. */
 export interface FoldedUpsert {

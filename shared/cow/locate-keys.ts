@@ -13,7 +13,7 @@ import { arrowDataToValues } from '../iceberg/arrow/arrow-rows.js';
 import type { NestedField } from '../iceberg/spec/types.js';
 import type { IcebergValue } from '../iceberg/spec/values.js';
 import { keyString } from './keys.js';
-import { LSN_COLUMN, SOURCE_TS_COLUMN } from './table-properties.js';
+import { LSN_COLUMN, SOURCE_TS_COLUMN } from './order-columns.js';
 
 export interface StoredKey {
   /** Row number in the file (over all its record batches). */

@@ -9,7 +9,7 @@
 import { compareOrder, type ChangeEvent, type OrderKey } from '../changes/change-event.js';
 import { newRow, type IcebergValue, type Row } from '../iceberg/spec/values.js';
 import { keyString } from './keys.js';
-import { LSN_COLUMN, SOURCE_TS_COLUMN } from './table-properties.js';
+import { LSN_COLUMN, SOURCE_TS_COLUMN } from './order-columns.js';
 
 export interface KeyChanges {
   key: IcebergValue[];

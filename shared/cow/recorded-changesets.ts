@@ -4,7 +4,7 @@
 import { int64Equal } from '../iceberg/spec/metadata-json.js';
 import type { Snapshot, TableMetadata } from '../iceberg/spec/metadata-types.js';
 import { currentSnapshot } from '../iceberg/spec/snapshot.js';
-import { CHANGESETS_SUMMARY_KEY } from './table-properties.js';
+import { CHANGESETS_SUMMARY_KEY } from '../iceberg/table-properties.js';
 
 /** change-set id → id of the snapshot that applied it, over the newest `depth` snapshots of main. */
 export function recordedChangesets(metadata: TableMetadata, depth: number): Map<string, string> {

@@ -15,9 +15,9 @@ import {
   tableWriteOptions,
   writeArrowAsDataFile,
   writeDataFiles,
-  type FileStore,
-  type LiveDataFile,
-} from '../iceberg/table-writer.js';
+} from '../iceberg/data-file-writer.js';
+import { type FileStore } from '../iceberg/file-store.js';
+import { type LiveDataFile } from '../iceberg/table-files.js';
 import type { NestedField, Schema } from '../iceberg/spec/types.js';
 import { newRow, type IcebergValue, type Row } from '../iceberg/spec/values.js';
 import { columnarCompatible, rowsAt, spliceRows, type RowEdit } from './columnar-rewrite.js';

@@ -9,7 +9,7 @@ import type { OrderKey } from '../changes/change-event.js';
 import { readRowsDataFile, writeRowsDataFile } from '../iceberg/io/parquet-data-file.js';
 import type { NestedField, Schema } from '../iceberg/spec/types.js';
 import { newRow, type IcebergValue, type Row } from '../iceberg/spec/values.js';
-import type { FileStore } from '../iceberg/table-writer.js';
+import type { FileStore } from '../iceberg/file-store.js';
 import { conformRow, widenedFields } from './conform.js';
 import { keyString } from './keys.js';
 import { rowOrder, setRowOrder } from './merge.js';

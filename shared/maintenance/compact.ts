@@ -1,38 +1,29 @@
 // Compaction: bin-pack the small data files of each partition into files of about the target size, rows
 // sorted by the primary key, written with the commits' own writer (same schema, spec, metrics, ZSTD
 // Parquet), and commit every rewritten group as ONE snapshot with operation `replace` (the Iceberg name
-// for a rewrite that changes no row) whose manifests are merged (replace-snapshot.ts). The commit asserts main did not move; when a commit landed meanwhile
-// the plan is checked against the new base: if every input file is still live the same output is
-// committed on it (the rows are the same), else the run gives up cleanly and deletes what it wrote.
+// for a rewrite that changes no row) whose manifests are merged per partition spec (the snapshot
+// producer's merge-per-spec), through the one commit loop (shared/table/commit-with-retry.ts). The
+// commit asserts main did not move; when a commit landed meanwhile the plan is checked against the new
+// base: if every input file is still live the same output is committed on it (the rows are the same),
+// else the run gives up cleanly and deletes what it wrote.
 
 import { compareKey } from '../cow/keys.js';
 import { conformRow, widenedFields } from '../cow/conform.js';
-import { LEASE_TOKEN_SUMMARY_KEY } from '../cow/table-properties.js';
 import { EntryStatus } from '../iceberg/manifests/manifest.js';
 import type { Int64, TableMetadata } from '../iceberg/spec/metadata-types.js';
 import { readRowsDataFile, type DataFile } from '../iceberg/io/parquet-data-file.js';
+import { currentSchema, defaultSpec } from '../iceberg/spec/metadata-access.js';
 import { BoundPartitionSpec } from '../iceberg/spec/partitioning.js';
-import { currentSnapshot } from '../iceberg/spec/snapshot.js';
-import {
-  currentSchema,
-  defaultSpec,
-  readCurrentManifests,
-  readManifestEntries,
-  writeDataFiles,
-} from '../iceberg/table-writer.js';
 import type { Row } from '../iceberg/spec/values.js';
 import type { Logger } from '../log.js';
-import { PRIMARY_KEY_PROPERTY } from '../pipeline/table-directory.js';
-import { resolveUnknownCommit } from '../adapters/resolve-unknown-commit.js';
-import {
-  CommitConflictError,
-  CommitStateUnknownError,
-  type Catalog,
-  type TableIdentifier,
-} from '../ports/catalog.js';
+import type { Catalog, TableIdentifier } from '../ports/catalog.js';
 import type { ObjectStore } from '../ports/object-store.js';
-import type { TableLease } from './lease.js';
-import { writeReplaceSnapshot } from './replace-snapshot.js';
+import { CommitRetriesExhaustedError, commitWithRetry } from '../table/commit-with-retry.js';
+import { writeDataFiles } from '../iceberg/data-file-writer.js';
+import type { TableLease } from '../table/lease.js';
+import { readCurrentManifests, readManifestEntries } from '../iceberg/table-files.js';
+import { LEASE_TOKEN_SUMMARY_KEY, PRIMARY_KEY_PROPERTY } from '../iceberg/table-properties.js';
+import { TableTransaction } from '../table/transaction.js';
 
 export interface CompactSettings {
   targetFileSizeBytes: number;
@@ -211,61 +202,56 @@ export async function compactTable(
 
   // after an unknown outcome a commit naming our files might still surface: then they are left to the
   // orphan pass (and its safety window) instead of being deleted here
-  let unknownOutcome = false;
-  const giveUp = async (reason: string): Promise<CompactResult> => {
+  const giveUp = async (reason: string, unknownOutcome: boolean): Promise<CompactResult> => {
     // these files were never part of a committed snapshot: removing them now spares the orphan pass
     if (!unknownOutcome) for (const f of added) await deps.objects.delete(f.filePath);
     deps.log.warn('compaction: gave up', { reason });
     return { ...result, status: 'gave-up', reason, addedFiles: 0, addedBytes: 0 };
   };
 
-  for (let attempt = 1; ; attempt++) {
-    result.attempts = attempt;
-    const snapshot = await writeReplaceSnapshot(loaded.metadata, deps.objects, {
-      added,
-      removed,
-      summary: lease ? { [LEASE_TOKEN_SUMMARY_KEY]: String(lease.token) } : {},
+  try {
+    const outcome = await commitWithRetry<undefined, CompactResult>(
+      deps.catalog,
+      lease,
+      async ({ attempt, unknownOutcome }) => {
+        if (attempt > 1) {
+          // another commit landed: the same output stays right only if every input file is still live
+          loaded = await deps.catalog.loadTable(table);
+          const newLive = await liveFilesWithSpec(loaded.metadata, deps.objects);
+          baseLiveFiles = newLive.length;
+          const stillLive = new Set(newLive.map((f) => f.dataFile.filePath));
+          const changed = removed.filter((p) => !stillLive.has(p));
+          if (changed.length > 0)
+            return {
+              done: await giveUp(
+                `${changed.length} input files were rewritten by a commit that landed meanwhile`,
+                unknownOutcome,
+              ),
+            };
+          deps.log.warn('compaction: committing again on the new base', { attempt });
+        }
+        result.attempts = attempt;
+        const tx = new TableTransaction(table, loaded.metadata, deps.objects);
+        await tx.addSnapshot(
+          { added, removed, summary: lease ? { [LEASE_TOKEN_SUMMARY_KEY]: String(lease.token) } : {} },
+          'merge-per-spec',
+        );
+        return { transaction: tx, value: undefined };
+      },
+      { maxAttempts: settings.maxAttempts, log: deps.log, objects: deps.objects },
+    );
+    if (outcome.status === 'done') return outcome.value;
+    result.snapshotId = String(outcome.transaction.snapshot!.snapshot['snapshot-id']);
+    result.liveFilesAfter = baseLiveFiles - removed.length + added.length;
+    deps.log.info('compaction: committed', {
+      snapshotId: result.snapshotId,
+      rewritten: removed.length,
+      added: added.length,
+      attempts: outcome.attempts,
     });
-    const base = currentSnapshot(loaded.metadata)?.['snapshot-id'] ?? null;
-    await lease?.renew();
-    let outcome: 'landed' | 'redo';
-    try {
-      await deps.catalog.commitTable(table, snapshot.requirements, snapshot.updates);
-      outcome = 'landed';
-    } catch (error) {
-      if (error instanceof CommitConflictError) {
-        outcome = 'redo';
-        // our manifests and list were refused: nothing references them
-        for (const path of snapshot.writtenFiles) await deps.objects.delete(path);
-      } else if (error instanceof CommitStateUnknownError) {
-        unknownOutcome = true;
-        const resolved = await resolveUnknownCommit(deps.catalog, table, {
-          snapshotId: snapshot.snapshot['snapshot-id'],
-          baseSnapshotId: base,
-        });
-        outcome = resolved === 'landed' ? 'landed' : 'redo';
-      } else throw error;
-    }
-    if (outcome === 'landed') {
-      result.snapshotId = String(snapshot.snapshot['snapshot-id']);
-      result.liveFilesAfter = baseLiveFiles - removed.length + added.length;
-      deps.log.info('compaction: committed', {
-        snapshotId: result.snapshotId,
-        rewritten: removed.length,
-        added: added.length,
-        attempts: attempt,
-      });
-      return result;
-    }
-    if (attempt >= settings.maxAttempts) return giveUp(`commit conflicts in ${attempt} attempts`);
-    // another commit landed: the same output stays right only if every input file is still live
-    loaded = await deps.catalog.loadTable(table);
-    const newLive = await liveFilesWithSpec(loaded.metadata, deps.objects);
-    baseLiveFiles = newLive.length;
-    const stillLive = new Set(newLive.map((f) => f.dataFile.filePath));
-    const changed = removed.filter((p) => !stillLive.has(p));
-    if (changed.length > 0)
-      return giveUp(`${changed.length} input files were rewritten by a commit that landed meanwhile`);
-    deps.log.warn('compaction: commit conflict, committing again on the new base', { attempt });
+    return result;
+  } catch (error) {
+    if (!(error instanceof CommitRetriesExhaustedError)) throw error;
+    return giveUp(`commit conflicts in ${error.attempts} attempts`, error.unknownOutcome);
   }
 }

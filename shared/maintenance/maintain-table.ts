@@ -8,13 +8,13 @@ import { recordedChangesets } from '../cow/recorded-changesets.js';
 import { currentSnapshot } from '../iceberg/spec/snapshot.js';
 import type { TableMetadata } from '../iceberg/spec/metadata-types.js';
 import type { Logger } from '../log.js';
-import { tableIdentifier } from '../pipeline/commit-table.js';
+import { tableIdentifier } from '../table/table-identifier.js';
 import type { Catalog } from '../ports/catalog.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { StateStore } from '../ports/state-store.js';
 import { compactTable, type CompactResult } from './compact.js';
 import { expireSnapshots, type ExpireResult } from './expire-snapshots.js';
-import { LeaseLostError, TableLease } from './lease.js';
+import { LeaseLostError, TableLease } from '../table/lease.js';
 import { resolveOptions, type MaintenanceOptions } from './options.js';
 import { listTableFiles, removeOrphans, type OrphanResult } from './remove-orphans.js';
 

@@ -3,13 +3,13 @@
 // table configured for Iceberg Java's maintenance behaves the same here.
 
 import type { TableMetadata } from '../iceberg/spec/metadata-types.js';
+import {
+  MAX_SNAPSHOT_AGE_PROPERTY,
+  MIN_SNAPSHOTS_TO_KEEP_PROPERTY,
+  TARGET_FILE_SIZE_PROPERTY,
+} from '../iceberg/table-properties.js';
 
 const DAY_MS = 24 * 3600 * 1000;
-
-/** Iceberg table properties read by maintenance. */
-export const MAX_SNAPSHOT_AGE_PROPERTY = 'history.expire.max-snapshot-age-ms';
-export const MIN_SNAPSHOTS_TO_KEEP_PROPERTY = 'history.expire.min-snapshots-to-keep';
-export const TARGET_FILE_SIZE_PROPERTY = 'write.target-file-size-bytes';
 
 export interface MaintenanceOptions {
   /** Expire snapshots older than this (default: the table property, else 5 days). */

@@ -5,11 +5,11 @@
 // add the current metadata.json, the metadata log, statistics files and the tombstone sidecar.
 
 import { fileURLToPath } from 'node:url';
-import { TOMBSTONES_PROPERTY } from '../cow/table-properties.js';
+import { TOMBSTONES_PROPERTY } from '../iceberg/table-properties.js';
 import { EntryStatus, readManifest } from '../iceberg/manifests/manifest.js';
 import { readManifestList, type ManifestFile } from '../iceberg/manifests/manifest-list.js';
 import type { Snapshot } from '../iceberg/spec/metadata-types.js';
-import type { FileStore } from '../iceberg/table-writer.js';
+import type { FileStore } from '../iceberg/file-store.js';
 import type { LoadedTable } from '../ports/catalog.js';
 
 /**

@@ -16,17 +16,11 @@ import {
 } from '../datastream/table.js';
 import { NoSuchTableError, type Catalog } from '../ports/catalog.js';
 import { isReservedColumn } from '../names/identifier.js';
-
-/** Table property holding the source PostgreSQL types of columns stored as text (json, uuid, numeric). */
-export const PG_TYPES_PROPERTY = 'datastream-iceberg.pg-types';
-/** Table property holding the primary key column names, comma-separated. */
-export const PRIMARY_KEY_PROPERTY = 'datastream-iceberg.primary-key';
-/**
- * Table property saying where the columns of a table nobody declared came from: `avro-schema` (the
- * files' Avro writer schema) or `json-values` (inferred from JSON payload values). Absent when the
- * table was created from a declaration.
- */
-export const SCHEMA_SOURCE_PROPERTY = 'datastream-iceberg.schema-source';
+import {
+  PG_TYPES_PROPERTY,
+  PRIMARY_KEY_PROPERTY,
+  SCHEMA_SOURCE_PROPERTY,
+} from '../iceberg/table-properties.js';
 
 /** What ingest does with a table neither the config nor the catalog knows. */
 export type UndeclaredTables = 'create' | 'reject';

@@ -3,19 +3,24 @@
 // the canonical row form (`show`), and the snapshot facts `status` reports.
 
 import { compareKey } from '../cow/keys.js';
-import { ENGINE_COLUMNS, NEWEST_SOURCE_TS_SUMMARY_KEY } from '../cow/table-properties.js';
+import { NEWEST_SOURCE_TS_SUMMARY_KEY } from '../iceberg/table-properties.js';
+import { ENGINE_COLUMNS } from '../cow/order-columns.js';
 
-export { EVENT_UUID_COLUMN } from '../cow/table-properties.js';
+export { EVENT_UUID_COLUMN } from '../cow/order-columns.js';
 import { canonicalRowText } from '../datastream/canonical-form.js';
 import type { Snapshot, TableMetadata } from '../iceberg/spec/metadata-types.js';
 import { currentSnapshot } from '../iceberg/spec/snapshot.js';
 import { parseDecimal, type IcebergType } from '../iceberg/spec/types.js';
-import { currentSchema, defaultSpec, readTableRows } from '../iceberg/table-writer.js';
+import { currentSchema, defaultSpec } from '../iceberg/spec/metadata-access.js';
+import { readTableRows } from '../iceberg/table-files.js';
 import { NoSuchTableError, type Catalog } from '../ports/catalog.js';
 import type { ObjectStore } from '../ports/object-store.js';
-import { ConfiguredTableDirectory, PG_TYPES_PROPERTY, PRIMARY_KEY_PROPERTY } from './table-directory.js';
+import { ConfiguredTableDirectory } from './table-directory.js';
+import { PG_TYPES_PROPERTY, PRIMARY_KEY_PROPERTY } from '../iceberg/table-properties.js';
 
 export type { Snapshot };
+/** The entry points name a table by its key; the one conversion to the catalog's identifier. */
+export { tableIdentifier } from '../table/table-identifier.js';
 
 export interface ColumnDescription {
   id: number;

@@ -4,12 +4,16 @@
 // A table nobody declared also records where its columns came from (Avro schema or JSON inference).
 // Used on first commit and by `datastream-iceberg tables create`, so both make the same table.
 
-import { EVENT_UUID_COLUMN, ORDER_COLUMNS } from '../cow/table-properties.js';
+import { EVENT_UUID_COLUMN, ORDER_COLUMNS } from '../cow/order-columns.js';
 import type { ColumnPlan } from '../datastream/table.js';
 import { buildSortOrder } from '../iceberg/spec/partitioning.js';
 import type { IcebergType, Schema } from '../iceberg/spec/types.js';
 import type { CreateTableRequest } from '../ports/catalog.js';
-import { PG_TYPES_PROPERTY, PRIMARY_KEY_PROPERTY, SCHEMA_SOURCE_PROPERTY } from './table-directory.js';
+import {
+  PG_TYPES_PROPERTY,
+  PRIMARY_KEY_PROPERTY,
+  SCHEMA_SOURCE_PROPERTY,
+} from '../iceberg/table-properties.js';
 
 /** Field ids of the order columns, far above any source column's (the catalog assigns fresh ids anyway). */
 const ORDER_FIELD_ID_START = 1_000_000;

@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { recordedChangesets } from '../../shared/cow/recorded-changesets.js';
-import { tableIdentifier } from '../../shared/pipeline/commit-table.js';
+import { tableIdentifier } from '../../shared/table/table-identifier.js';
 import { fileIdOf } from '../../shared/pipeline/ingest-file.js';
 import { seeded, type Random } from '../support/random.js';
 import { REPO_ROOT } from '../support/scenarios.js';

@@ -21,17 +21,18 @@ import { SqliteCatalog } from '../../shared/adapters/embedded/sqlite-catalog.js'
 import { SqliteStateStore } from '../../shared/adapters/embedded/sqlite-state-store.js';
 import { encodeChangeSet } from '../../shared/changes/change-set.js';
 import { keyString } from '../../shared/cow/keys.js';
-import { CHANGESETS_SUMMARY_KEY, LEASE_TOKEN_SUMMARY_KEY } from '../../shared/cow/table-properties.js';
-import { readTableRows, ROW_GROUP_LIMIT_PROPERTY } from '../../shared/iceberg/table-writer.js';
+import { CHANGESETS_SUMMARY_KEY, LEASE_TOKEN_SUMMARY_KEY } from '../../shared/iceberg/table-properties.js';
+import { readTableRows } from '../../shared/iceberg/table-files.js';
+import { ROW_GROUP_LIMIT_PROPERTY } from '../../shared/iceberg/table-properties.js';
 import type { TableRequirement, TableUpdate } from '../../shared/iceberg/spec/metadata-types.js';
 import { silentLogger } from '../../shared/log.js';
 import {
   commitTable,
-  tableIdentifier,
   type CommitDependencies,
   type CommitHooks,
   type CommitResult,
 } from '../../shared/pipeline/commit-table.js';
+import { tableIdentifier } from '../../shared/table/table-identifier.js';
 import { changesetLocation } from '../../shared/pipeline/ingest-file.js';
 import {
   CommitStateUnknownError,

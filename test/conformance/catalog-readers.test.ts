@@ -13,8 +13,9 @@ import { LocalObjectStore } from '../../shared/adapters/embedded/local-object-st
 import { SqliteCatalog } from '../../shared/adapters/embedded/sqlite-catalog.js';
 import { RestCatalog } from '../../shared/adapters/gcp/rest-catalog.js';
 import { BoundPartitionSpec, buildPartitionSpec } from '../../shared/iceberg/spec/partitioning.js';
-import { readLiveDataFiles, readTableRows, writeTableCommit } from '../../shared/iceberg/table-writer.js';
-import { currentSchema } from '../../shared/iceberg/table-writer.js';
+import { readLiveDataFiles, readTableRows } from '../../shared/iceberg/table-files.js';
+import { writeTableCommit } from '../../shared/iceberg/snapshot-producer.js';
+import { currentSchema } from '../../shared/iceberg/spec/metadata-access.js';
 import type { Row } from '../../shared/iceberg/spec/values.js';
 import type { Catalog, LoadedTable, TableIdentifier } from '../../shared/ports/catalog.js';
 import { isolate } from '../support/isolation.js';

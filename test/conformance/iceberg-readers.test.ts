@@ -17,7 +17,8 @@ import {
   UNPARTITIONED_SPEC,
 } from '../../shared/iceberg/spec/partitioning.js';
 import type { TableMetadata } from '../../shared/iceberg/spec/metadata-types.js';
-import { readLiveDataFiles, readTableRows, writeTableCommit } from '../../shared/iceberg/table-writer.js';
+import { readLiveDataFiles, readTableRows } from '../../shared/iceberg/table-files.js';
+import { writeTableCommit } from '../../shared/iceberg/snapshot-producer.js';
 import type { Schema } from '../../shared/iceberg/spec/types.js';
 import type { Row } from '../../shared/iceberg/spec/values.js';
 import { LocalObjectStore } from '../../shared/adapters/embedded/local-object-store.js';

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type pg from 'pg';
-import { tableIdentifier } from '../../shared/pipeline/commit-table.js';
+import { tableIdentifier } from '../../shared/table/table-identifier.js';
 import {
   changeFile,
   cutIntoFiles,

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CloudTasksQueue } from '../../shared/adapters/gcp/cloud-tasks-queue.js';
 import { recordedChangesets } from '../../shared/cow/recorded-changesets.js';
-import { tableIdentifier } from '../../shared/pipeline/commit-table.js';
+import { tableIdentifier } from '../../shared/table/table-identifier.js';
 import {
   replayFile,
   resolveReplayTarget,

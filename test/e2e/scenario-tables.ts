@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { tableIdentifier } from '../../shared/pipeline/commit-table.js';
+import { tableIdentifier } from '../../shared/table/table-identifier.js';
 import { storageClient } from '../support/emulator-clients.js';
 import { compareTablesWithPyIceberg } from '../support/pyiceberg-compare.js';
 import { loadScenario, scenarioNames, type Scenario } from '../support/scenarios.js';

@@ -6,12 +6,12 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { tableIdentifier } from '../../shared/pipeline/commit-table.js';
+import { tableIdentifier } from '../../shared/table/table-identifier.js';
 import {
   PG_TYPES_PROPERTY,
   PRIMARY_KEY_PROPERTY,
   SCHEMA_SOURCE_PROPERTY,
-} from '../../shared/pipeline/table-directory.js';
+} from '../../shared/iceberg/table-properties.js';
 import {
   assertInferredOrdersEqualExpected,
   INFERRED_ORDERS_COLUMNS,

@@ -71,25 +71,7 @@ interface Violation {
  * Violations other work in progress removes: each is left out of the tests below and has a `todo` test of
  * its own that passes once it is gone. Remove an entry when that work is merged.
  */
-const PENDING: readonly { reason: string; matches(v: Violation): boolean }[] = [
-  {
-    reason:
-      'the table transaction layer (shared/table/) removes the cycle table-writer.ts ↔ snapshot-manifests.ts',
-    matches: (v) =>
-      v.kind === 'cycle' &&
-      v.text === 'among shared/iceberg/snapshot-manifests.ts, shared/iceberg/table-writer.ts',
-  },
-  {
-    reason: "the table transaction layer (shared/table/) removes table-writer.ts's import of ports/",
-    matches: (v) =>
-      v.kind === 'upward' && v.text.startsWith('shared/iceberg/table-writer.ts (iceberg) → shared/ports/'),
-  },
-  {
-    reason: 'resolve-unknown-commit.ts moves out of adapters/ (pipeline/ and maintenance/ import it)',
-    matches: (v) =>
-      v.kind === 'upward' && v.text.endsWith('→ shared/adapters/resolve-unknown-commit.ts (adapters)'),
-  },
-];
+const PENDING: readonly { reason: string; matches(v: Violation): boolean }[] = [];
 
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];

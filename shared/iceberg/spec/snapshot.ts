@@ -1,5 +1,6 @@
 // Pure snapshot building: ids, the summary with Iceberg's standard keys, and the commit (requirements +
-// updates) that adds the snapshot and moves `main` to it. No I/O here; table-writer.ts writes the files.
+// updates) that adds the snapshot and moves `main` to it. No I/O here: the snapshot producer
+// (shared/iceberg/snapshot-producer.ts) writes the files.
 
 import { randomBytes } from 'node:crypto';
 import type {

@@ -7,7 +7,7 @@ import type { PartitionSpec, SortOrder } from '../../../shared/iceberg/spec/meta
 import { stringifyJson } from '../../../shared/iceberg/spec/metadata-json.js';
 import { newTableMetadata as newCatalogTableMetadata } from '../../../shared/iceberg/spec/new-table-metadata.js';
 import type { Schema } from '../../../shared/iceberg/spec/types.js';
-import type { FileStore } from '../../../shared/iceberg/table-writer.js';
+import type { FileStore } from '../../../shared/iceberg/file-store.js';
 
 export function newTableMetadata(
   location: string,

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { stackEnv } from '../../support/stack-env.js';
 import { RestCatalog, RestCatalogError } from '../../../shared/adapters/gcp/rest-catalog.js';
-import { resolveUnknownCommit } from '../../../shared/adapters/resolve-unknown-commit.js';
+import { resolveUnknownCommit } from '../../../shared/table/resolve-unknown-commit.js';
 import {
   CommitConflictError,
   CommitStateUnknownError,
@@ -257,15 +257,6 @@ test('a 502 after the catalog applied the commit: unknown state, resolved as lan
   );
   assert.equal(
     await resolveUnknownCommit(catalog, table, { snapshotId: snap['snapshot-id'], baseSnapshotId: null }),
-    'landed',
-  );
-  // found by its change set id too
-  assert.equal(
-    await resolveUnknownCommit(catalog, table, {
-      snapshotId: -7,
-      baseSnapshotId: null,
-      changesetIds: [snap.summary['cdc.batch-id']!],
-    }),
     'landed',
   );
 });

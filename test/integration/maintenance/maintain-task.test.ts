@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { commitHandler } from '../../../functions/commit.js';
 import { loadCloudConfig } from '../../../shared/config.js';
 import { currentSnapshot } from '../../../shared/iceberg/spec/snapshot.js';
-import { readLiveDataFiles } from '../../../shared/iceberg/table-writer.js';
+import { readLiveDataFiles } from '../../../shared/iceberg/table-files.js';
 import type { Schema } from '../../../shared/iceberg/spec/types.js';
 import { commitTable } from '../../../shared/pipeline/commit-table.js';
 import { createCloudRuntime, type CloudRuntime } from '../../../shared/runtime/cloud.js';

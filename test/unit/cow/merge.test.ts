@@ -14,7 +14,7 @@ import {
   rowOrder,
 } from '../../../shared/cow/merge.js';
 import { foldedColumns, lacksAnyColumn, type FoldedUpsert } from '../../../shared/cow/folded-columns.js';
-import { LSN_COLUMN, SOURCE_TS_COLUMN } from '../../../shared/cow/table-properties.js';
+import { LSN_COLUMN, SOURCE_TS_COLUMN } from '../../../shared/cow/order-columns.js';
 import type { NestedField } from '../../../shared/iceberg/spec/types.js';
 import type { Row } from '../../../shared/iceberg/spec/values.js';
 import { seeded } from '../../support/random.js';

@@ -7,7 +7,8 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readRowsDataFile } from '../../../shared/iceberg/io/parquet-data-file.js';
 import { BoundPartitionSpec } from '../../../shared/iceberg/spec/partitioning.js';
-import { currentSchema, defaultSpec, readLiveDataFiles } from '../../../shared/iceberg/table-writer.js';
+import { currentSchema, defaultSpec } from '../../../shared/iceberg/spec/metadata-access.js';
+import { readLiveDataFiles } from '../../../shared/iceberg/table-files.js';
 import { commitTable } from '../../../shared/pipeline/commit-table.js';
 import {
   createPartitionedTable,

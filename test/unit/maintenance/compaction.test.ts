@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readRowsDataFile } from '../../../shared/iceberg/io/parquet-data-file.js';
 import { currentSnapshot } from '../../../shared/iceberg/spec/snapshot.js';
-import { readLiveDataFiles } from '../../../shared/iceberg/table-writer.js';
+import { readLiveDataFiles } from '../../../shared/iceberg/table-files.js';
 import { readManifestList } from '../../../shared/iceberg/manifests/manifest-list.js';
 import { maintainTable } from '../../../shared/maintenance/maintain-table.js';
 import { listTableFiles } from '../../../shared/maintenance/remove-orphans.js';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { Catalog } from '../../../shared/ports/catalog.js';
 import type { StateStore } from '../../../shared/ports/state-store.js';
 import { currentSnapshot } from '../../../shared/iceberg/spec/snapshot.js';
-import { readLiveDataFiles, readTableRows } from '../../../shared/iceberg/table-writer.js';
+import { readLiveDataFiles, readTableRows } from '../../../shared/iceberg/table-files.js';
 import { silentLogger } from '../../../shared/log.js';
 import { compactTable } from '../../../shared/maintenance/compact.js';
 import { maintainTable } from '../../../shared/maintenance/maintain-table.js';

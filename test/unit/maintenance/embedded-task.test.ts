@@ -3,7 +3,7 @@
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readLiveDataFiles } from '../../../shared/iceberg/table-writer.js';
+import { readLiveDataFiles } from '../../../shared/iceberg/table-files.js';
 import { createEmbeddedRuntime } from '../../../shared/runtime/embedded.js';
 import { silentLogger } from '../../../shared/log.js';
 import { commitTaskRunner } from '../../../functions/embedded-commit.js';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readManifestList } from '../../../shared/iceberg/manifests/manifest-list.js';
 import { currentSnapshot } from '../../../shared/iceberg/spec/snapshot.js';
-import { readLiveDataFiles } from '../../../shared/iceberg/table-writer.js';
+import { readLiveDataFiles } from '../../../shared/iceberg/table-files.js';
 import { maintainTable } from '../../../shared/maintenance/maintain-table.js';
 import { commitTable } from '../../../shared/pipeline/commit-table.js';
 import { KEY, readWithPyIceberg, removeWarehouses, warehouse, type Warehouse } from './support.js';

@@ -6,7 +6,8 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BoundPartitionSpec } from '../../../shared/iceberg/spec/partitioning.js';
 import { readRowsDataFile } from '../../../shared/iceberg/io/parquet-data-file.js';
-import { currentSchema, defaultSpec, readLiveDataFiles } from '../../../shared/iceberg/table-writer.js';
+import { currentSchema, defaultSpec } from '../../../shared/iceberg/spec/metadata-access.js';
+import { readLiveDataFiles } from '../../../shared/iceberg/table-files.js';
 import { maintainTable } from '../../../shared/maintenance/maintain-table.js';
 import { createPartitionedTable, KEY, readWithPyIceberg, removeWarehouses, warehouse } from './support.js';
 

@@ -14,7 +14,7 @@ import type { Schema } from '../../../shared/iceberg/spec/types.js';
 import { silentLogger } from '../../../shared/log.js';
 import type { MaintenanceDependencies } from '../../../shared/maintenance/maintain-table.js';
 import { commitTable, type CommitDependencies } from '../../../shared/pipeline/commit-table.js';
-import { PRIMARY_KEY_PROPERTY } from '../../../shared/pipeline/table-directory.js';
+import { PRIMARY_KEY_PROPERTY } from '../../../shared/iceberg/table-properties.js';
 import { runPython } from '../../support/python.js';
 import { change, stageChangeset } from '../cow/support/stage.js';
 

@@ -12,7 +12,7 @@ import type { TableRef } from '../../../shared/changes/change-event.js';
 import { identifierProblem } from '../../../shared/names/identifier.js';
 import { decodePathSegment, identifierFolder, tableFolder } from '../../../shared/names/storage-path.js';
 import { parseTableKey, tableKey } from '../../../shared/names/table-key.js';
-import { tableIdentifier } from '../../../shared/pipeline/commit-table.js';
+import { tableIdentifier } from '../../../shared/table/table-identifier.js';
 import { changesetLocation } from '../../../shared/pipeline/ingest-file.js';
 import { seeded, type Random } from '../../support/random.js';
 

@@ -13,7 +13,7 @@ import { columnNameProblem, identifierProblem } from '../../../shared/names/iden
 import { decodePathSegment, pathSegment, tableFolder } from '../../../shared/names/storage-path.js';
 import { parseTableKey, tableKey, tableKeyProblem } from '../../../shared/names/table-key.js';
 import { changesetLocation } from '../../../shared/pipeline/ingest-file.js';
-import { tableIdentifier } from '../../../shared/pipeline/commit-table.js';
+import { tableIdentifier } from '../../../shared/table/table-identifier.js';
 import { plain } from '../../support/plain-rows.js';
 
 test('names with dots stay two different tables: distinct keys, identifiers, queues and folders', () => {

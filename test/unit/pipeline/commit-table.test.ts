@@ -12,11 +12,11 @@ import {
   CHANGESETS_SUMMARY_KEY,
   LEASE_TOKEN_SUMMARY_KEY,
   TOMBSTONES_PROPERTY,
-} from '../../../shared/cow/table-properties.js';
+} from '../../../shared/iceberg/table-properties.js';
 import { readManifestList } from '../../../shared/iceberg/manifests/manifest-list.js';
 import { readRowsDataFile } from '../../../shared/iceberg/io/parquet-data-file.js';
 import { currentSnapshot } from '../../../shared/iceberg/spec/snapshot.js';
-import { readTableRows } from '../../../shared/iceberg/table-writer.js';
+import { readTableRows } from '../../../shared/iceberg/table-files.js';
 import type { Schema } from '../../../shared/iceberg/spec/types.js';
 import { commitTable, type CommitOptions } from '../../../shared/pipeline/commit-table.js';
 import { runPython } from '../../support/python.js';

@@ -12,7 +12,8 @@ import { SqliteCatalog } from '../../../../shared/adapters/embedded/sqlite-catal
 import { SqliteStateStore } from '../../../../shared/adapters/embedded/sqlite-state-store.js';
 import type { TableMetadata } from '../../../../shared/iceberg/spec/metadata-types.js';
 import { readRowsDataFile, writeRowsDataFile } from '../../../../shared/iceberg/io/parquet-data-file.js';
-import { currentSchema, readLiveDataFiles } from '../../../../shared/iceberg/table-writer.js';
+import { currentSchema } from '../../../../shared/iceberg/spec/metadata-access.js';
+import { readLiveDataFiles } from '../../../../shared/iceberg/table-files.js';
 import type { Row } from '../../../../shared/iceberg/spec/values.js';
 import { silentLogger } from '../../../../shared/log.js';
 import type { CommitDependencies, CommitOptions } from '../../../../shared/pipeline/commit-table.js';

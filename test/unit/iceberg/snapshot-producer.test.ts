@@ -11,10 +11,9 @@ import {
   readCurrentManifests,
   readLiveDataFiles,
   readTableRows,
-  writeSnapshot,
-  writeTableCommit,
-  type FileStore,
-} from '../../../shared/iceberg/table-writer.js';
+} from '../../../shared/iceberg/table-files.js';
+import { writeSnapshot, writeTableCommit } from '../../../shared/iceberg/snapshot-producer.js';
+import { type FileStore } from '../../../shared/iceberg/file-store.js';
 import type { TableMetadata } from '../../../shared/iceberg/spec/metadata-types.js';
 import { applyCommit, newTableMetadata } from '../../conformance/support/metadata-file.js';
 

@@ -4,10 +4,10 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { silentLogger } from '../../../shared/log.js';
-import { TableLease } from '../../../shared/maintenance/lease.js';
+import { TableLease } from '../../../shared/table/lease.js';
 import { maintainTable } from '../../../shared/maintenance/maintain-table.js';
 import { commitTable } from '../../../shared/pipeline/commit-table.js';
-import { KEY, removeWarehouses, warehouse } from './support.js';
+import { KEY, removeWarehouses, warehouse } from '../maintenance/support.js';
 
 after(removeWarehouses);
 
