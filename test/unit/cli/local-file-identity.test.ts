@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { insertLines } from '../../support/datastream-lines.js';
 import { cli, tempWarehouse } from './cli-process.js';
 
 const TABLES = {
@@ -19,37 +20,12 @@ const TABLES = {
 };
 const NAME = join('public_notes', '2026', '11', '24', '09', '00', 'a_postgresql-cdc_1_1_1.jsonl');
 
-function event(id: number, msg: string): string {
-  const ts = Date.UTC(2026, 10, 24, 9, 0, 0) + id;
-  const lsn = `16/${(0xcb000000 + id).toString(16).toUpperCase()}`;
-  return JSON.stringify({
-    uuid: `e-${id}`,
-    read_timestamp: new Date(ts).toISOString(),
-    source_timestamp: new Date(ts).toISOString(),
-    object: 'public_notes',
-    read_method: 'postgresql-cdc',
-    stream_name: 'projects/1/locations/us-central1/streams/s',
-    schema_key: 'k',
-    sort_keys: [ts, lsn],
-    source_metadata: {
-      schema: 'public',
-      table: 'notes',
-      is_deleted: false,
-      change_type: 'INSERT',
-      tx_id: id,
-      lsn,
-      primary_keys: ['id'],
-    },
-    payload: { id, msg },
-  });
-}
-
 /** `<parent>/bucket/<NAME>` holding one event, with a fixed modification time. */
 function bucketWith(parent: string, id: number, msg: string): string {
   const bucket = join(parent, 'bucket');
   const path = join(bucket, NAME);
   mkdirSync(join(path, '..'), { recursive: true });
-  writeFileSync(path, `${event(id, msg)}\n`);
+  writeFileSync(path, insertLines('public', 'notes', { msg }, id, 1));
   const when = new Date('2026-11-24T09:01:00Z');
   utimesSync(path, when, when);
   return bucket;

@@ -6,41 +6,11 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { insertLines } from '../../support/datastream-lines.js';
 import { CLI, cli, tempWarehouse } from './cli-process.js';
 
 const ROWS = 2_000;
 const MSG = 'm'.repeat(600);
-
-function events(): string {
-  const lines: string[] = [];
-  for (let id = 1; id <= ROWS; id++) {
-    const ts = Date.UTC(2026, 10, 24, 9, 0, 0) + id;
-    const lsn = `16/${(0xcb000000 + id).toString(16).toUpperCase()}`;
-    lines.push(
-      JSON.stringify({
-        uuid: `e-${id}`,
-        read_timestamp: new Date(ts).toISOString(),
-        source_timestamp: new Date(ts).toISOString(),
-        object: 'public_notes',
-        read_method: 'postgresql-cdc',
-        stream_name: 'projects/1/locations/us-central1/streams/s',
-        schema_key: 'k',
-        sort_keys: [ts, lsn],
-        source_metadata: {
-          schema: 'public',
-          table: 'notes',
-          is_deleted: false,
-          change_type: 'INSERT',
-          tx_id: id,
-          lsn,
-          primary_keys: ['id'],
-        },
-        payload: { id, msg: MSG },
-      }),
-    );
-  }
-  return lines.join('\n') + '\n';
-}
 
 /** Runs the CLI with stdout into a pipe read only after `waitMs`; resolves its exit code and output. */
 function slowlyRead(args: string[], waitMs: number): Promise<{ code: number | null; out: string }> {
@@ -76,7 +46,10 @@ test('show and --json into a slow pipe: every byte of a >1 MB output arrives, ex
     );
     const dir = join(root, 'bucket', 'public_notes', '2026', '11', '24', '09', '00');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'a_postgresql-cdc_1_1_1.jsonl'), events());
+    writeFileSync(
+      join(dir, 'a_postgresql-cdc_1_1_1.jsonl'),
+      insertLines('public', 'notes', { msg: MSG }, 1, ROWS),
+    );
     const applied = cli(['apply', join(root, 'bucket'), '--warehouse', warehouse, '--tables', tables]);
     assert.equal(applied.status, 0, applied.stderr + applied.stdout);
 
