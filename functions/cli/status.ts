@@ -4,6 +4,7 @@ import { silentLogger } from '../../shared/log.js';
 import {
   newestSourceTs,
   tableIdentifier,
+  tableName,
   tableSnapshot,
   type Snapshot,
 } from '../../shared/pipeline/table-info.js';
@@ -127,8 +128,7 @@ async function statusOf(
     .map((f) => ({ file: f.location, reason: f.reason ?? null }));
   const keys = new Set<string>([...extraTables, ...(local?.failures.keys() ?? [])]);
   for (const namespace of await ports.catalog.listNamespaces()) {
-    for (const id of await ports.catalog.listTables(namespace))
-      keys.add(`${id.namespace.join('.')}.${id.name}`);
+    for (const id of await ports.catalog.listTables(namespace)) keys.add(tableName(id));
   }
   const tables: TableStatus[] = [];
   for (const key of [...keys].sort()) {

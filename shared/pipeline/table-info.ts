@@ -20,7 +20,7 @@ import { PG_TYPES_PROPERTY, PRIMARY_KEY_PROPERTY } from '../iceberg/table-proper
 
 export type { Snapshot };
 /** The entry points name a table by its key; the one conversion to the catalog's identifier. */
-export { tableIdentifier } from '../table/table-identifier.js';
+export { tableIdentifier, tableName } from '../table/table-identifier.js';
 
 export interface ColumnDescription {
   id: number;

@@ -158,3 +158,23 @@ test('a payload column with the reserved _cdc_ prefix fails its file naming file
     '{"id":6,"v":"3"}',
   ]);
 });
+
+test('status lists tables whose names need quoting once each, by their quoted keys', () => {
+  const root = tempWarehouse();
+  const warehouse = join(root, 'warehouse');
+  const input = join(root, 'in');
+  writeFile(input, 'pub.lic', 'ta.ble', { v: 1 });
+  writeFile(input, 'public', 'a/b', { v: 1 });
+  writeFile(input, 'public', 'we"ird', { v: 1 });
+  assert.equal(apply(input, warehouse).status, 0);
+  const run = cli(['status', '--warehouse', warehouse, '--json']);
+  assert.equal(run.status, 0, run.stderr);
+  const tables = (JSON.parse(run.stdout) as { tables: { table: string; pendingChangesets: number }[] })
+    .tables;
+  assert.deepEqual(tables.map((t) => t.table).sort(), [
+    '"pub.lic"."ta.ble"',
+    'public."a/b"',
+    'public."we""ird"',
+  ]);
+  assert.ok(tables.every((t) => t.pendingChangesets === 0));
+});
