@@ -116,11 +116,15 @@ export function parseTableDefinitions(text: string, source: string): Record<stri
     if (!Array.isArray(primaryKeys) || !primaryKeys.every((k) => typeof k === 'string')) {
       throw new ConfigError(`${source}: ${key}.primary_keys must be a list of column names`);
     }
+    const names = new Set<string>();
     for (const [column] of columns as string[][]) {
       const problem = columnNameProblem(column!);
       if (problem) throw new ConfigError(`${source}: ${key}: column ${JSON.stringify(column)} ${problem}`);
+      // a second column of one name would make a table with two fields of that name
+      if (names.has(column!))
+        throw new ConfigError(`${source}: ${key}: column ${JSON.stringify(column)} is declared twice`);
+      names.add(column!);
     }
-    const names = new Set((columns as string[][]).map((c) => c[0]));
     for (const pk of primaryKeys as string[]) {
       if (!names.has(pk))
         throw new ConfigError(`${source}: ${key}: primary key column "${pk}" is not a column`);

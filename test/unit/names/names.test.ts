@@ -80,6 +80,21 @@ test('a declared _cdc_ column or an invalid declared name fails the declaration,
   );
   assert.throws(() => declare(`public.${'x'.repeat(64)}`, 'id'), /at most 63/);
   assert.throws(() => declare('a.b.c', 'id'), /is not schema\.table/);
+  assert.throws(
+    () =>
+      parseTableDefinitions(
+        JSON.stringify({
+          'public.t': {
+            columns: [
+              ['id', 'integer'],
+              ['id', 'text'],
+            ],
+          },
+        }),
+        'tables.json',
+      ),
+    (e: unknown) => e instanceof ConfigError && /public\.t: column "id" is declared twice/.test(e.message),
+  );
   // a quoted key is stored under the canonical key
   assert.deepEqual(Object.keys(declare('"public"."Orders"', 'id')), ['public."Orders"']);
   assert.throws(
