@@ -4,9 +4,8 @@
 // applies them. A local path is replayed on the embedded defaults of a warehouse folder, and its table
 // tasks run here before the command returns.
 
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadCloudConfig, parseTableDefinitions } from '../../shared/config.js';
+import { loadCloudConfig } from '../../shared/config.js';
 import { createLogger, silentLogger } from '../../shared/log.js';
 import type { IngestDependencies } from '../../shared/pipeline/ingest-file.js';
 import {
@@ -19,6 +18,7 @@ import {
 import { createEmbeddedRuntime } from '../../shared/runtime/embedded.js';
 import { commitTaskRunner } from '../embedded-commit.js';
 import type { CliCommand } from './command.js';
+import { declaredTables } from './tables-file.js';
 
 const USAGE = `usage: datastream-iceberg replay <gs://bucket/object[#generation] | path> [options]
 
@@ -35,7 +35,7 @@ DSI_CATALOG_*, DSI_FIRESTORE_*, DSI_TASKS_*, DSI_COMMIT_URL, DSI_TABLES; see the
 
 options:
   --warehouse <dir>      embedded defaults: the warehouse folder (catalog.db) the file was applied to
-  --tables <tables.json> declared source tables (embedded defaults)
+  --tables <tables.json> declared source tables (embedded defaults; else the nearest tables.json at or above the file)
   --json                 one JSON object on stdout instead of text
   --verbose              structured logs on stdout
   -h, --help             this help`;
@@ -81,7 +81,8 @@ async function replayOnWarehouse(
 ): Promise<ReplayOutcome> {
   const runtime = createEmbeddedRuntime({
     warehouse,
-    tables: tablesPath ? parseTableDefinitions(readFileSync(tablesPath, 'utf8'), tablesPath) : {},
+    // as apply and run: --tables, else the nearest tables.json at or above the file
+    tables: declaredTables(tablesPath, [target]).tables,
     log: verbose ? createLogger({ component: 'datastream-iceberg' }) : silentLogger,
     onTask: commitTaskRunner(),
     onTaskGivenUp: (task, error) =>
