@@ -2,6 +2,7 @@
 // --set-env-vars` or an env file), validated once at start-up with messages that name the variable.
 
 import { readFileSync } from 'node:fs';
+import { postgresToIceberg } from './datastream/postgres-types.js';
 import { READ_LIMIT_VARIABLES, readLimits, type ReadLimits } from './datastream/read-limits.js';
 import type { TableDefinition } from './datastream/table.js';
 import { checkTableNames, columnNameProblem, InvalidNameError } from './names/identifier.js';
@@ -124,6 +125,16 @@ export function parseTableDefinitions(text: string, source: string): Record<stri
       if (names.has(column!))
         throw new ConfigError(`${source}: ${key}: column ${JSON.stringify(column)} is declared twice`);
       names.add(column!);
+    }
+    // a type the engine cannot map fails the declaration here, naming it, not the first commit
+    for (const [column, pgType] of columns as string[][]) {
+      try {
+        postgresToIceberg(pgType!);
+      } catch (error) {
+        throw new ConfigError(
+          `${source}: ${key}: column ${JSON.stringify(column)}: ${(error as Error).message}`,
+        );
+      }
     }
     for (const pk of primaryKeys as string[]) {
       if (!names.has(pk))

@@ -95,6 +95,23 @@ test('a declared _cdc_ column or an invalid declared name fails the declaration,
       ),
     (e: unknown) => e instanceof ConfigError && /public\.t: column "id" is declared twice/.test(e.message),
   );
+  // a type the engine cannot map, or a numeric beyond Iceberg's precision, fails the declaration
+  assert.throws(
+    () =>
+      parseTableDefinitions(
+        JSON.stringify({ 'public.t': { columns: [['x', 'frobnicate']] } }),
+        'tables.json',
+      ),
+    (e: unknown) => e instanceof ConfigError && /public\.t: column "x": .*frobnicate/.test(e.message),
+  );
+  assert.throws(
+    () =>
+      parseTableDefinitions(
+        JSON.stringify({ 'public.t': { columns: [['x', 'numeric(0,0)']] } }),
+        'tables.json',
+      ),
+    (e: unknown) => e instanceof ConfigError && /public\.t: column "x": /.test(e.message),
+  );
   // a quoted key is stored under the canonical key
   assert.deepEqual(Object.keys(declare('"public"."Orders"', 'id')), ['public."Orders"']);
   assert.throws(
