@@ -190,7 +190,11 @@ export const statusCommand: CliCommand = {
       const intervalMs = integerOption(values.interval, 'interval', WATCH_INTERVAL_S) * 1000;
       const stop = new AbortController();
       process.once('SIGINT', () => stop.abort());
-      const write = (text: string) => process.stdout.write(text);
+      // a reader that goes away (`| head`) ends the watch as Ctrl-C does, not with an EPIPE crash
+      process.stdout.on('error', () => stop.abort());
+      const write = (text: string) => {
+        if (!stop.signal.aborted) process.stdout.write(text);
+      };
       await watchStatus(read, { intervalMs, json: values.json === true, write, signal: stop.signal });
       return 0;
     }

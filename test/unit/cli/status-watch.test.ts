@@ -18,6 +18,7 @@ interface Watched {
   /** Resolves once the output so far satisfies the predicate (fails after 30 s). */
   until: (predicate: (output: string) => boolean, what: string) => Promise<void>;
   exit: Promise<number | null>;
+  errors: () => string;
 }
 
 function watch(args: string[]): Watched {
@@ -35,7 +36,7 @@ function watch(args: string[]): Watched {
       await new Promise((r) => setTimeout(r, 50));
     }
   };
-  return { child, output: () => out, until, exit };
+  return { child, output: () => out, until, exit, errors: () => err };
 }
 
 async function stageOneMoreProductsFile(warehouse: string): Promise<void> {
@@ -121,4 +122,22 @@ test('status --interval without --watch is a usage error', () => {
   const run = cli(['status', '--warehouse', '.', '--interval', '2']);
   assert.equal(run.status, 2);
   assert.match(run.stderr, /--interval goes with --watch/);
+});
+
+test('status --watch into a pipe whose reader goes away ends with exit 0, not an EPIPE crash', async () => {
+  const warehouse = tempWarehouse();
+  try {
+    assert.equal(cli(['apply', loadScenario('out-of-order').bucketRoot, '--warehouse', warehouse]).status, 0);
+    const watched = watch(['--warehouse', warehouse, '--watch', '--interval', '1']);
+    await watched.until((out) => out.length > 0, 'a first frame');
+    watched.child.stdout.destroy();
+    const code = await Promise.race([
+      watched.exit,
+      new Promise<string>((resolve) => setTimeout(() => resolve('still running after 20 s'), 20_000)),
+    ]);
+    if (code === 'still running after 20 s') watched.child.kill('SIGKILL');
+    assert.equal(code, 0, watched.errors());
+  } finally {
+    rmSync(warehouse, { recursive: true, force: true });
+  }
 });
