@@ -48,6 +48,29 @@ function retarget(bytes: Buffer, gzip: boolean, namespace: string): Buffer {
   return gzip ? gzipSync(rewritten) : rewritten;
 }
 
+/** The functions' cloud runtime on the stack, its state, queues and landing prefix named after `prefix`. */
+function cloudRuntime(prefix: string, extra: Record<string, string> = {}): CloudRuntime {
+  return createCloudRuntime(
+    loadCloudConfig({
+      GOOGLE_CLOUD_PROJECT: projectId(),
+      DSI_LANDING_BUCKET: names.bucket,
+      DSI_LANDING_PREFIX: `${prefix}/`,
+      DSI_WORK_ROOT: `gs://${names.bucket}/_datastream_iceberg`,
+      DSI_CATALOG_URI: stackEnv('ICEBERG_REST_URI'),
+      DSI_CATALOG_WAREHOUSE: stackEnv('ICEBERG_REST_WAREHOUSE'),
+      DSI_CATALOG_AUTH: 'none',
+      DSI_FIRESTORE_PREFIX: `${names.collectionPrefix}${prefix.replace(/-/g, '_')}_`,
+      DSI_TASKS_LOCATION: 'us-central1',
+      DSI_COMMIT_URL: commitServer.url,
+      DSI_QUEUE_PREFIX: `${names.queue('c').slice(0, 30)}-${prefix}`,
+      DSI_STORAGE_ENDPOINT: stackEnv('STORAGE_EMULATOR_HOST'),
+      DSI_CLOUD_TASKS_ENDPOINT: stackEnv('CLOUD_TASKS_EMULATOR_HOST'),
+      DSI_LOG_LEVEL: 'WARNING',
+      ...extra,
+    }),
+  );
+}
+
 async function deliver(name: string, generation: string): Promise<void> {
   const response = await postStorageFinalized(ingestServer.url, { bucket: names.bucket, name, generation });
   assert.equal(response.status, 200, await response.text());
@@ -73,25 +96,7 @@ for (const [scenarioName, direction] of SCENARIOS.flatMap(
         { columns: t.columns, primary_keys: t.primaryKeys },
       ]),
     );
-    runtime = createCloudRuntime(
-      loadCloudConfig({
-        GOOGLE_CLOUD_PROJECT: projectId(),
-        DSI_LANDING_BUCKET: names.bucket,
-        DSI_LANDING_PREFIX: `${prefix}/`,
-        DSI_WORK_ROOT: `gs://${names.bucket}/_datastream_iceberg`,
-        DSI_CATALOG_URI: stackEnv('ICEBERG_REST_URI'),
-        DSI_CATALOG_WAREHOUSE: stackEnv('ICEBERG_REST_WAREHOUSE'),
-        DSI_CATALOG_AUTH: 'none',
-        DSI_FIRESTORE_PREFIX: `${names.collectionPrefix}${prefix.replace(/-/g, '_')}_`,
-        DSI_TASKS_LOCATION: 'us-central1',
-        DSI_COMMIT_URL: commitServer.url,
-        DSI_QUEUE_PREFIX: `${names.queue('c').slice(0, 30)}-${prefix}`,
-        DSI_TABLES: JSON.stringify(tables),
-        DSI_STORAGE_ENDPOINT: stackEnv('STORAGE_EMULATOR_HOST'),
-        DSI_CLOUD_TASKS_ENDPOINT: stackEnv('CLOUD_TASKS_EMULATOR_HOST'),
-        DSI_LOG_LEVEL: 'WARNING',
-      }),
-    );
+    runtime = cloudRuntime(prefix, { DSI_TABLES: JSON.stringify(tables) });
     // Upload and deliver in the scenario's arrival order.
     for (const relative of order) {
       const name = `${prefix}/${relative}`;
@@ -133,24 +138,7 @@ for (const [scenarioName, direction] of SCENARIOS.flatMap(
 test('tables "<ns>.b".c and <ns>."b.c" and <ns>."a/data" land as three tables through ingest → tasks → commit', async () => {
   const namespace = isolate('dotted names').namespace;
   const prefix = 'dotted-names';
-  runtime = createCloudRuntime(
-    loadCloudConfig({
-      GOOGLE_CLOUD_PROJECT: projectId(),
-      DSI_LANDING_BUCKET: names.bucket,
-      DSI_LANDING_PREFIX: `${prefix}/`,
-      DSI_WORK_ROOT: `gs://${names.bucket}/_datastream_iceberg`,
-      DSI_CATALOG_URI: stackEnv('ICEBERG_REST_URI'),
-      DSI_CATALOG_WAREHOUSE: stackEnv('ICEBERG_REST_WAREHOUSE'),
-      DSI_CATALOG_AUTH: 'none',
-      DSI_FIRESTORE_PREFIX: `${names.collectionPrefix}dotted_`,
-      DSI_TASKS_LOCATION: 'us-central1',
-      DSI_COMMIT_URL: commitServer.url,
-      DSI_QUEUE_PREFIX: `${names.queue('c').slice(0, 30)}-dotted`,
-      DSI_STORAGE_ENDPOINT: stackEnv('STORAGE_EMULATOR_HOST'),
-      DSI_CLOUD_TASKS_ENDPOINT: stackEnv('CLOUD_TASKS_EMULATOR_HOST'),
-      DSI_LOG_LEVEL: 'WARNING',
-    }),
-  );
+  runtime = cloudRuntime(prefix);
   const refs = [
     { schema: `${namespace}.b`, name: 'c' },
     { schema: namespace, name: 'b.c' },
