@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type * as arrow from 'apache-arrow';
 import { rowsToArrowTable } from './arrow/arrow-rows.js';
+import { writePositionDeleteFile, type PositionDeleteInput } from './io/position-delete-file.js';
 import {
   writeArrowDataFile,
   type DataFile,
@@ -90,4 +91,25 @@ export async function putWrittenDataFile(
   const path = tablePath(metadata.location, 'data', spec.pathOf(partition), `${randomUUID()}.parquet`);
   await store.put(path, written.bytes, { ifAbsent: true, contentType: 'application/vnd.apache.parquet' });
   return { ...written.dataFile, filePath: path, partition };
+}
+
+/**
+ * Write one position delete file for one data file (file-scoped, in the data file's partition folder,
+ * `<uuid>-deletes.parquet`); returns its manifest entry's data_file (content 1).
+ */
+export async function writePositionDeletes(
+  metadata: TableMetadata,
+  store: FileStore,
+  input: PositionDeleteInput,
+): Promise<DataFile> {
+  const written = writePositionDeleteFile(input, tableWriteOptions(metadata));
+  const spec = new BoundPartitionSpec(defaultSpec(metadata), currentSchema(metadata));
+  const path = tablePath(
+    metadata.location,
+    'data',
+    spec.pathOf(input.partition),
+    `${randomUUID()}-deletes.parquet`,
+  );
+  await store.put(path, written.bytes, { ifAbsent: true, contentType: 'application/vnd.apache.parquet' });
+  return { ...written.dataFile, filePath: path };
 }

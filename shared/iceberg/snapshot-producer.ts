@@ -51,6 +51,13 @@ export interface SnapshotWriteInput {
   added: readonly DataFile[];
   /** Paths of live data files to remove (copy-on-write replaces them with rewritten ones in `added`). */
   removed?: readonly string[];
+  /**
+   * Position delete files already written (writePositionDeletes), to add: each names one data file
+   * (file-scoped), listed in a delete manifest of this snapshot.
+   */
+  addedDeletes?: readonly DataFile[];
+  /** Paths of live delete files to remove (those of a rewritten or removed data file, or folded ones). */
+  removedDeletes?: readonly string[];
   /** Extra summary keys (for example the change files a commit applied). */
   summary?: Record<string, string>;
   /** Defaults: `append` without removals, `overwrite` with; `replace` when merging per spec. */
@@ -189,6 +196,8 @@ export async function produceSnapshot(
   input: SnapshotWriteInput,
   existing: ExistingManifests = 'rewrite-touched',
 ): Promise<WrittenSnapshot> {
+  if ((input.addedDeletes?.length ?? 0) > 0 || (input.removedDeletes?.length ?? 0) > 0)
+    throw new Error(`${metadata.location}: committing delete files is not supported yet`);
   const schema = currentSchema(metadata);
   const spec = defaultSpec(metadata);
   const snapshotId = input.snapshotId ?? newSnapshotId(metadata);

@@ -1,10 +1,15 @@
 // Reading a table's current snapshot back: its manifests, their entries with inherited sequence numbers,
-// its live data files (with each file's bounds, for the copy-on-write engine) and its rows (for the
-// tests and the CLI).
+// its live data files (with each file's bounds, for the copy-on-write engine, and the position delete
+// files that apply to it, for merge-on-read) and its rows (for the tests and the CLI).
 
 import { EntryStatus, readManifest, type ManifestEntry } from './manifests/manifest.js';
+import {
+  deletedPositions,
+  positionDeleteApplies,
+  type PlannedFile,
+} from './manifests/position-delete-index.js';
 import { readManifestList, type ManifestFile } from './manifests/manifest-list.js';
-import { readRowsDataFile, type DataFile } from './io/parquet-data-file.js';
+import { readRowsDataFile } from './io/parquet-data-file.js';
 import { currentSchema } from './spec/metadata-access.js';
 import type { Int64, TableMetadata } from './spec/metadata-types.js';
 import { currentSnapshot } from './spec/snapshot.js';
@@ -12,13 +17,16 @@ import type { NestedField } from './spec/types.js';
 import type { Row } from './spec/values.js';
 import type { FileStore } from './file-store.js';
 
-/** A live data file of a snapshot with its data sequence number (for copy-on-write rewrites). */
-export interface LiveDataFile {
-  dataFile: DataFile;
-  sequenceNumber: Int64;
+/** A live file of a snapshot with its data sequence number and the manifest that lists it. */
+export interface LiveFile extends PlannedFile {
   fileSequenceNumber: Int64;
   snapshotId: Int64;
   manifestPath: string;
+}
+
+/** A live data file (content 0) and the live position delete files that apply to it (spec rules). */
+export interface LiveDataFile extends LiveFile {
+  deletes: readonly LiveFile[];
 }
 
 function inherit(value: Int64 | null, fallback: Int64): Int64 {
@@ -50,24 +58,52 @@ export async function readManifestEntries(
   }));
 }
 
-/** Every live data file of the current snapshot, with its bounds and sequence numbers. */
-export async function readLiveDataFiles(metadata: TableMetadata, store: FileStore): Promise<LiveDataFile[]> {
-  const out: LiveDataFile[] = [];
+/** Every live file of the current snapshot, data and delete files apart. */
+export async function readLiveFiles(
+  metadata: TableMetadata,
+  store: FileStore,
+): Promise<{ data: LiveFile[]; deletes: LiveFile[] }> {
+  const data: LiveFile[] = [];
+  const deletes: LiveFile[] = [];
   for (const m of await readCurrentManifests(metadata, store)) {
-    if (m.content !== 0)
-      throw new Error(`${m.manifestPath}: delete manifests are not supported (copy-on-write tables only)`);
     for (const e of await readManifestEntries(store, m)) {
       if (e.status === EntryStatus.DELETED) continue;
-      out.push({
+      const file: LiveFile = {
         dataFile: e.dataFile,
         sequenceNumber: e.sequenceNumber!,
         fileSequenceNumber: e.fileSequenceNumber!,
         snapshotId: e.snapshotId!,
+        specId: m.partitionSpecId,
         manifestPath: m.manifestPath,
-      });
+      };
+      if (e.dataFile.content === 2)
+        throw new Error(`${e.dataFile.filePath}: equality delete files are not supported`);
+      (e.dataFile.content === 0 ? data : deletes).push(file);
     }
   }
-  return out;
+  return { data, deletes };
+}
+
+/** Every live data file of the current snapshot, with its bounds, sequence numbers and delete files. */
+export async function readLiveDataFiles(metadata: TableMetadata, store: FileStore): Promise<LiveDataFile[]> {
+  const { data, deletes } = await readLiveFiles(metadata, store);
+  return data.map((f) => ({
+    ...f,
+    deletes: deletes.length > 0 ? deletes.filter((d) => positionDeleteApplies(f, d)) : [],
+  }));
+}
+
+/** The rows of one live data file that no position delete removes (projected to `fields`). */
+export async function readLiveRows(
+  store: FileStore,
+  file: LiveDataFile,
+  fields: readonly NestedField[],
+): Promise<Row[]> {
+  const path = file.dataFile.filePath;
+  const rows = readRowsDataFile(await store.get(path), fields, path);
+  if (file.deletes.length === 0) return rows;
+  const deleted = await deletedPositions(file, file.deletes, (p) => store.get(p));
+  return rows.filter((_, i) => !deleted.has(i));
 }
 
 /** All rows of the current snapshot (projected to `fields`, default all current columns). */
@@ -79,8 +115,7 @@ export async function readTableRows(
   const projection = fields ?? currentSchema(metadata).fields;
   const rows: Row[] = [];
   for (const f of await readLiveDataFiles(metadata, store)) {
-    for (const r of readRowsDataFile(await store.get(f.dataFile.filePath), projection, f.dataFile.filePath))
-      rows.push(r);
+    for (const r of await readLiveRows(store, f, projection)) rows.push(r);
   }
   return rows;
 }

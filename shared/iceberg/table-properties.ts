@@ -20,6 +20,17 @@ export const PRIMARY_KEY_PROPERTY = 'datastream-iceberg.primary-key';
  */
 export const SCHEMA_SOURCE_PROPERTY = 'datastream-iceberg.schema-source';
 
+/**
+ * How a commit changes rows stored in existing data files: `copy-on-write` (rewrite the files),
+ * `merge-on-read` (v2 position delete files, new row versions in new files) or `auto` (per data file,
+ * whichever costs less; see the README). Absent: derived from Iceberg's `write.update.mode` and
+ * `write.delete.mode` (merge-on-read when either says so), else copy-on-write.
+ */
+export const WRITE_MODE_PROPERTY = 'datastream-iceberg.write-mode';
+export const WRITE_MODES = ['copy-on-write', 'merge-on-read', 'auto'] as const;
+export type WriteMode = (typeof WRITE_MODES)[number];
+export const DEFAULT_WRITE_MODE: WriteMode = 'copy-on-write';
+
 // --- Iceberg table properties honoured here (the names Iceberg Java and PyIceberg use) ---
 
 /** Rows per Parquet row group (PyIceberg's name); DEFAULT_ROW_GROUP_ROWS without it. */
@@ -29,6 +40,38 @@ export const TARGET_FILE_SIZE_PROPERTY = 'write.target-file-size-bytes';
 /** Snapshot expiry: the age window and how many of main's newest snapshots are always kept. */
 export const MAX_SNAPSHOT_AGE_PROPERTY = 'history.expire.max-snapshot-age-ms';
 export const MIN_SNAPSHOTS_TO_KEEP_PROPERTY = 'history.expire.min-snapshots-to-keep';
+/** Iceberg's row-level write modes (`copy-on-write` | `merge-on-read`), read by other engines too. */
+export const WRITE_UPDATE_MODE_PROPERTY = 'write.update.mode';
+export const WRITE_DELETE_MODE_PROPERTY = 'write.delete.mode';
+
+/** The write mode a table's properties ask for; an unknown value fails naming it. */
+export function writeModeOf(properties: Record<string, string> | undefined): WriteMode {
+  const own = properties?.[WRITE_MODE_PROPERTY];
+  if (own !== undefined) {
+    if (!(WRITE_MODES as readonly string[]).includes(own))
+      throw new Error(
+        `table property ${WRITE_MODE_PROPERTY}=${JSON.stringify(own)} is not one of ${WRITE_MODES.join(', ')}`,
+      );
+    return own as WriteMode;
+  }
+  for (const name of [WRITE_UPDATE_MODE_PROPERTY, WRITE_DELETE_MODE_PROPERTY]) {
+    const v = properties?.[name];
+    if (v === undefined || v === 'copy-on-write') continue;
+    if (v === 'merge-on-read') return 'merge-on-read';
+    throw new Error(`table property ${name}=${JSON.stringify(v)} is not copy-on-write or merge-on-read`);
+  }
+  return DEFAULT_WRITE_MODE;
+}
+
+/** The table properties that set a write mode, ours and Iceberg's (auto may write deletes). */
+export function writeModeProperties(mode: WriteMode): Record<string, string> {
+  const iceberg = mode === 'copy-on-write' ? 'copy-on-write' : 'merge-on-read';
+  return {
+    [WRITE_MODE_PROPERTY]: mode,
+    [WRITE_UPDATE_MODE_PROPERTY]: iceberg,
+    [WRITE_DELETE_MODE_PROPERTY]: iceberg,
+  };
+}
 
 // --- snapshot summary keys ---
 
