@@ -3,8 +3,9 @@
 // (schema evolution, properties, a snapshot of added and removed files), compaction (a replace
 // snapshot), snapshot expiry (remove-snapshots). It also says how to tell, after an unknown commit
 // state, whether the commit landed (resolve-unknown-commit.ts), and which files a refused commit leaves
-// unreferenced. A writer of position-delete files would add its delete files through the same snapshot
-// producer and commit them here the same way.
+// unreferenced. A merge-on-read writer adds its position delete files (`addedDeletes`, and
+// `removedDeletes` when it folds them) through the same snapshot producer and commits them here the same
+// way; a removed data file takes its file-scoped delete files with it (snapshot-producer.ts).
 
 import type { Int64, TableMetadata, TableRequirement, TableUpdate } from '../iceberg/spec/metadata-types.js';
 import { currentSchema } from '../iceberg/spec/metadata-access.js';
@@ -110,7 +111,10 @@ export class TableTransaction {
     };
   }
 
-  /** Files only this commit references (its manifests and manifest list): garbage once it is refused. */
+  /**
+   * Files only this commit references (its manifests and manifest list): garbage once it is refused.
+   * The data and delete files of its input were written by the caller, who removes them too.
+   */
   get writtenFiles(): readonly string[] {
     return this.written?.writtenFiles ?? [];
   }

@@ -49,6 +49,18 @@ function pathWithinBounds(deleteFile: DataFile, path: string): boolean {
   return true;
 }
 
+/**
+ * The one data file a file-scoped position delete file names (its `file_path` lower and upper bounds
+ * are equal, as ours and Iceberg Java's are), or undefined for a delete file that may name several.
+ */
+export function referencedDataFile(deleteFile: DataFile): string | undefined {
+  if (deleteFile.content !== 1) return undefined;
+  const lower = deleteFile.lowerBounds.get(DELETE_FILE_PATH_FIELD_ID);
+  const upper = deleteFile.upperBounds.get(DELETE_FILE_PATH_FIELD_ID);
+  if (!lower || !upper || Buffer.compare(lower, upper) !== 0) return undefined;
+  return Buffer.from(lower).toString('utf8');
+}
+
 /** The spec's rule: whether a position delete file applies to a data file. */
 export function positionDeleteApplies(data: PlannedFile, deletes: PlannedFile): boolean {
   if (data.dataFile.content !== 0 || deletes.dataFile.content !== 1) return false;

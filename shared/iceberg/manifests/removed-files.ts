@@ -8,8 +8,12 @@ import type { DataFile } from '../io/parquet-data-file.js';
 /** The files a snapshot added and what it removed, for its summary. */
 export interface SnapshotFileChanges {
   added: readonly DataFile[];
+  addedDeletes: readonly DataFile[];
   deletedDataFiles: number;
   deletedRecords: number;
+  removedDeleteFiles: number;
+  removedPositionDeletes: number;
+  /** Data and delete files together, as Iceberg's `removed-files-size`. */
   removedFilesSize: number;
   changedPartitions: number;
 }
@@ -17,10 +21,50 @@ export interface SnapshotFileChanges {
 /** What carrying entries forward removed, summed over every manifest of the snapshot. */
 export class RemovedFiles {
   readonly found = new Set<string>();
+  /** Removed files that were not asked for by path (`also`): the delete files of removed data files. */
+  readonly implied = new Set<string>();
   sizeInBytes = 0;
   records = 0;
 
-  constructor(readonly paths: ReadonlySet<string>) {}
+  /**
+   * `paths` must all be live (requireAllFound); `also` removes further live files without requiring
+   * any (the file-scoped delete files of a removed data file).
+   */
+  constructor(
+    readonly paths: ReadonlySet<string>,
+    private readonly also?: (file: DataFile) => boolean,
+  ) {}
+
+  /** Whether carrying a manifest can remove anything, so untouched manifests are reused unread. */
+  get active(): boolean {
+    return this.paths.size > 0 || this.also !== undefined;
+  }
+
+  /** How many files were removed. */
+  get count(): number {
+    return this.found.size + this.implied.size;
+  }
+
+  private removes(file: DataFile): boolean {
+    if (this.paths.has(file.filePath)) {
+      this.found.add(file.filePath);
+      return true;
+    }
+    if (this.also?.(file)) {
+      this.implied.add(file.filePath);
+      return true;
+    }
+    return false;
+  }
+
+  /** Whether any live entry of `entries` would be removed (without tallying it). */
+  touches(entries: readonly ManifestEntry[]): boolean {
+    return entries.some(
+      (e) =>
+        e.status !== EntryStatus.DELETED &&
+        (this.paths.has(e.dataFile.filePath) || !!this.also?.(e.dataFile)),
+    );
+  }
 
   /**
    * The live entries of a manifest for the new snapshot: a removed file DELETED (by `snapshotId`, and
@@ -31,8 +75,7 @@ export class RemovedFiles {
     const carried: ManifestEntry[] = [];
     for (const e of entries) {
       if (e.status === EntryStatus.DELETED) continue;
-      if (this.paths.has(e.dataFile.filePath)) {
-        this.found.add(e.dataFile.filePath);
+      if (this.removes(e.dataFile)) {
         this.sizeInBytes += e.dataFile.fileSizeInBytes;
         this.records += e.dataFile.recordCount;
         onRemoved?.(e);
@@ -44,22 +87,11 @@ export class RemovedFiles {
     return carried;
   }
 
-  /** The snapshot summary's file counts: the files added, and these removed ones. */
-  changes(added: readonly DataFile[], changedPartitions: number): SnapshotFileChanges {
-    return {
-      added,
-      deletedDataFiles: this.paths.size,
-      deletedRecords: this.records,
-      removedFilesSize: this.sizeInBytes,
-      changedPartitions,
-    };
-  }
-
   /** Throws when a file asked to be removed was not live in the table (`what`: "remove", "replace"). */
-  requireAllFound(what: string): void {
+  requireAllFound(what: string, kind = 'files'): void {
     const missing = [...this.paths].filter((p) => !this.found.has(p));
     if (missing.length > 0) {
-      throw new Error(`cannot ${what} files that are not live in the table: ${missing.join(', ')}`);
+      throw new Error(`cannot ${what} ${kind} that are not live in the table: ${missing.join(', ')}`);
     }
   }
 }

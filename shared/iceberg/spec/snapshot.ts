@@ -42,6 +42,12 @@ export interface SnapshotChanges {
   deletedDataFiles: number;
   addedRecords: number;
   deletedRecords: number;
+  /** Position delete files (content 1) added and removed, and the positions (rows) they hold. */
+  addedDeleteFiles: number;
+  addedPositionDeletes: number;
+  removedDeleteFiles: number;
+  removedPositionDeletes: number;
+  /** Data and delete files together, as Iceberg Java counts them. */
   addedFilesSize: number;
   removedFilesSize: number;
   changedPartitions: number;
@@ -56,8 +62,8 @@ export interface SnapshotTotals {
 }
 
 /**
- * The summary: operation, the change counts Java's SnapshotSummary writes, totals (records and files
- * from the manifest list, sizes carried from the parent summary when it has them), then extra keys.
+ * The summary: operation, the change counts Java's SnapshotSummary writes (a count only when it is not
+ * zero, as Java), totals (records, data files, delete files and position deletes from the manifest list, sizes carried from the parent summary when it has them), then extra keys.
  */
 export function buildSummary(
   operation: SnapshotSummary['operation'],
@@ -74,6 +80,13 @@ export function buildSummary(
   put('deleted-data-files', changes.deletedDataFiles);
   put('added-records', changes.addedRecords);
   put('deleted-records', changes.deletedRecords);
+  // position deletes only (equality deletes are never written): Java's and PyIceberg's names
+  put('added-delete-files', changes.addedDeleteFiles);
+  put('added-position-delete-files', changes.addedDeleteFiles);
+  put('added-position-deletes', changes.addedPositionDeletes);
+  put('removed-delete-files', changes.removedDeleteFiles);
+  put('removed-position-delete-files', changes.removedDeleteFiles);
+  put('removed-position-deletes', changes.removedPositionDeletes);
   put('added-files-size', changes.addedFilesSize);
   put('removed-files-size', changes.removedFilesSize);
   summary['changed-partition-count'] = String(changes.changedPartitions);

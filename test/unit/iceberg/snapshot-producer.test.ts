@@ -12,7 +12,12 @@ import {
   readLiveDataFiles,
   readTableRows,
 } from '../../../shared/iceberg/table-files.js';
-import { writeSnapshot, writeTableCommit } from '../../../shared/iceberg/snapshot-producer.js';
+import {
+  produceSnapshot,
+  writeSnapshot,
+  writeTableCommit,
+} from '../../../shared/iceberg/snapshot-producer.js';
+import { writeDataFiles, writePositionDeletes } from '../../../shared/iceberg/data-file-writer.js';
 import { type FileStore } from '../../../shared/iceberg/file-store.js';
 import type { TableMetadata } from '../../../shared/iceberg/spec/metadata-types.js';
 import { applyCommit, newTableMetadata } from '../../conformance/support/metadata-file.js';
@@ -108,4 +113,99 @@ test('removing a file that is not live is refused with its path', async () => {
     writeSnapshot(m, store, { added: [], removed: ['mem://t3/data/nope.parquet'] }),
     /not live in the table: mem:\/\/t3\/data\/nope\.parquet/,
   );
+});
+
+test('delete files: refused for a data file that is not live or is removed; removing a delete file that is not live refused', async () => {
+  const store = new MemoryStore();
+  let m = newTableMetadata('mem://t4', schema, spec);
+  m = await commit(store, m, [
+    { id: 1n, region: 'eu' },
+    { id: 2n, region: 'eu' },
+  ]);
+  const [file] = await readLiveDataFiles(m, store);
+  const stray = await writePositionDeletes(m, store, {
+    dataFilePath: 'mem://t4/data/region=eu/gone.parquet',
+    partition: { region: 'eu' },
+    positions: [0],
+  });
+  await assert.rejects(
+    writeSnapshot(m, store, { added: [], addedDeletes: [stray] }),
+    /not live in the table: mem:\/\/t4\/data\/region=eu\/gone\.parquet/,
+  );
+  const mine = await writePositionDeletes(m, store, {
+    dataFilePath: file!.dataFile.filePath,
+    partition: file!.dataFile.partition,
+    positions: [1],
+  });
+  await assert.rejects(
+    writeSnapshot(m, store, { added: [], addedDeletes: [mine], removed: [file!.dataFile.filePath] }),
+    /which this snapshot removes/,
+  );
+  await assert.rejects(
+    writeSnapshot(m, store, { added: [], removedDeletes: ['mem://t4/data/region=eu/x-deletes.parquet'] }),
+    /cannot remove delete files that are not live in the table: mem:\/\/t4\/data\/region=eu\/x-deletes\.parquet/,
+  );
+  const ok = await writeSnapshot(m, store, { added: [], addedDeletes: [mine] });
+  m = applyCommit(m, ok.requirements, ok.updates);
+  assert.deepEqual(
+    (await readTableRows(m, store)).map((r) => r.id),
+    [1n],
+  );
+  // the delete file applies: data sequence number 1 ≤ delete sequence number 2
+  const [live] = await readLiveDataFiles(m, store);
+  assert.deepEqual(
+    live!.deletes.map((d) => [d.dataFile.filePath, d.sequenceNumber]),
+    [[mine.filePath, 2]],
+  );
+});
+
+test('merge-per-spec keeps data and delete manifests apart and drops the delete files of replaced data files', async () => {
+  const store = new MemoryStore();
+  let m = newTableMetadata('mem://t5', schema, spec);
+  m = await commit(store, m, [
+    { id: 1n, region: 'eu' },
+    { id: 2n, region: 'eu' },
+  ]);
+  m = await commit(store, m, [
+    { id: 3n, region: 'us' },
+    { id: 4n, region: 'us' },
+  ]);
+  const files = await readLiveDataFiles(m, store);
+  const eu = files.find((f) => f.dataFile.partition.region === 'eu')!;
+  const us = files.find((f) => f.dataFile.partition.region === 'us')!;
+  const deletes = [];
+  for (const f of [eu, us])
+    deletes.push(
+      await writePositionDeletes(m, store, {
+        dataFilePath: f.dataFile.filePath,
+        partition: f.dataFile.partition,
+        positions: [0],
+      }),
+    );
+  const d = await writeSnapshot(m, store, { added: [], addedDeletes: deletes });
+  m = applyCommit(m, d.requirements, d.updates);
+  // replace the eu file by its live rows (as compaction does): its delete file leaves with it
+  const [euRewritten] = await writeDataFiles(m, store, [{ id: 2n, region: 'eu' }]);
+  const r = await produceSnapshot(
+    m,
+    store,
+    { added: [euRewritten!], removed: [eu.dataFile.filePath] },
+    'merge-per-spec',
+  );
+  m = applyCommit(m, r.requirements, r.updates);
+  assert.deepEqual(r.impliedRemovedDeletes, [deletes[0]!.filePath]);
+  const manifests = await readCurrentManifests(m, store);
+  assert.deepEqual(
+    manifests.map((x) => [x.content, x.addedFilesCount, x.existingFilesCount, x.deletedFilesCount]),
+    [
+      [0, 1, 0, 0],
+      [0, 0, 1, 1],
+      [1, 0, 1, 1],
+    ],
+  );
+  const summary = m.snapshots!.at(-1)!.summary;
+  assert.equal(summary.operation, 'replace');
+  assert.equal(summary['removed-delete-files'], '1');
+  assert.equal(summary['total-delete-files'], '1');
+  assert.deepEqual((await readTableRows(m, store)).map((x) => x.id).sort(), [2n, 4n]);
 });
