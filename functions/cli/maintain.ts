@@ -90,6 +90,15 @@ function describe(result: MaintenanceResult): string {
             `${c.bins} groups → ${c.addedFiles} files (${mb(c.addedBytes)}), ${c.records} rows` +
             `${c.snapshotId ? `, snapshot ${c.snapshotId}` : ''} [${seconds(result.durationMs.compaction)}]`,
     );
+    if (c.folded.length > 0) {
+      lines.push(
+        `  position deletes ${result.dryRun ? 'to fold' : 'folded'}: ${c.folded.length} data files, ` +
+          `${c.removedDeleteFiles} delete files, ${c.deletedRows} deleted rows`,
+      );
+      if (result.dryRun)
+        for (const f of c.folded)
+          lines.push(`    ${f.path}: ${f.deleteFiles.length} delete files, ${f.deletedRows} deleted rows`);
+    }
   }
   const e = result.expire;
   if (e) {

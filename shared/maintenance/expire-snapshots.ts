@@ -26,7 +26,10 @@ export interface ExpireSettings {
 export interface ExpireResult {
   expiredSnapshots: string[];
   keptSnapshots: number;
-  /** Files reachable only from expired snapshots: deleted (or, on a dry run, to delete). */
+  /**
+   * Files reachable only from expired snapshots: deleted (or, on a dry run, to delete). `dataFiles`
+   * holds the position delete files too (entries of delete manifests).
+   */
   files: { manifestLists: string[]; manifests: string[]; dataFiles: string[] };
   deletedBytes: number;
   dryRun: boolean;

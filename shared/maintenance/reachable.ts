@@ -3,6 +3,9 @@
 // has (its parent had it, and reaches it itself while kept). Expiry uses exactly that; the orphan pass
 // counts DELETED entries as well, so it never deletes a file any kept metadata mentions. Metadata files
 // add the current metadata.json, the metadata log, statistics files and the tombstone sidecar.
+// Delete manifests are read the same way: their entries are position delete files, so "data files"
+// below means data and delete files alike, and a delete file is needed exactly while a kept snapshot
+// reaches it.
 
 import { fileURLToPath } from 'node:url';
 import { TOMBSTONES_PROPERTY } from '../iceberg/table-properties.js';
@@ -43,7 +46,10 @@ export class ManifestReader {
     return hit;
   }
 
-  /** Paths of a manifest's ADDED and EXISTING entries, and of its DELETED ones too with `withDeleted`. */
+  /**
+   * Paths of a manifest's ADDED and EXISTING entries (data files, or delete files of a delete manifest),
+   * and of its DELETED ones too with `withDeleted`.
+   */
   async dataFilesOf(manifest: ManifestFile, withDeleted: boolean): Promise<string[]> {
     const location = manifest.manifestPath;
     let hit = this.entries.get(location);
