@@ -23,6 +23,7 @@ import { buildSchema } from '../../shared/iceberg/spec/schema.js';
 import { currentSnapshot } from '../../shared/iceberg/spec/snapshot.js';
 import type { Row } from '../../shared/iceberg/spec/values.js';
 import { readLiveDataFiles, readLiveRows, readTableRows } from '../../shared/iceberg/table-files.js';
+import { foldDataFile } from '../../shared/table/fold-deletes.js';
 import { TableTransaction } from '../../shared/table/transaction.js';
 import { applyCommit, newTableMetadata, writeMetadataFile } from './support/metadata-file.js';
 import { readWithDuckDb, readWithPyIceberg, type CanonicalRow } from './support/readers.js';
@@ -186,4 +187,49 @@ test('deletes committed by the table writer: PyIceberg, DuckDB, Iceberg Java and
     ['append', 'overwrite', 'delete', 'overwrite'],
   );
   assert.deepEqual(Object.values(py.snapshot_rows), [30, 29, 28, 28]);
+
+  // 5: deletes for row 0 of the second eu file; 6: compaction folds the us file, merging the manifests
+  const moreFile = moreFiles[0]!;
+  const moreDeletes = await writePositionDeletes(fourth.metadata, store, {
+    dataFilePath: moreFile.filePath,
+    partition: moreFile.partition,
+    positions: [0],
+  });
+  const fifth = await commit(fourth.metadata, { added: [], addedDeletes: [moreDeletes] });
+  const afterFifth = afterThird.filter((r) => r.id !== 200n);
+  const usLive = (await readLiveDataFiles(fifth.metadata, store)).find(
+    (f) => f.dataFile.filePath === usFile.filePath,
+  )!;
+  const folded = await foldDataFile(fifth.metadata, store, usLive);
+  assert.deepEqual(folded.removedDeletes, [usDeletes.filePath]);
+  const compaction = new TableTransaction({ namespace: ['s'], name: 'orders' }, fifth.metadata, store);
+  await compaction.addSnapshot(
+    { added: folded.added, removed: folded.removed, removedDeletes: folded.removedDeletes },
+    'merge-per-spec',
+  );
+  const sixthMetadata = applyCommit(
+    fifth.metadata,
+    compaction.request().requirements,
+    compaction.request().updates,
+  );
+  const sixth = { metadata: sixthMetadata, location: await writeMetadataFile(store, sixthMetadata) };
+  const s6 = currentSnapshot(sixth.metadata)!;
+  assert.equal(s6.summary.operation, 'replace');
+  assert.equal(s6.summary['removed-delete-files'], '1');
+  assert.equal(s6.summary['total-delete-files'], '1');
+  assert.equal(s6.summary['total-position-deletes'], '1');
+  assert.deepEqual(
+    readManifestList(await store.get(s6['manifest-list'])).manifests.map((m) => [
+      m.content,
+      m.addedFilesCount,
+      m.existingFilesCount,
+      m.deletedFilesCount,
+    ]),
+    [
+      [0, 1, 0, 0],
+      [0, 0, 2, 1],
+      [1, 0, 1, 1],
+    ],
+  );
+  await assertReaders(sixth.metadata, sixth.location, afterFifth);
 });

@@ -1,7 +1,7 @@
 // Compaction never overrides a commit: a commit that lands between the rewrite and the compaction's
 // catalog commit makes the compaction commit again on the new base when every input file is still live
 // (same rows), or give up cleanly (its files deleted, the table as the other commit left it) when the
-// commit rewrote one of them. A lease lost during the run stops it before its catalog commit.
+// commit rewrote one of them or added a position delete file for one. A lease lost during the run stops it before its catalog commit.
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +13,7 @@ import { silentLogger } from '../../../shared/log.js';
 import { compactTable } from '../../../shared/maintenance/compact.js';
 import { maintainTable } from '../../../shared/maintenance/maintain-table.js';
 import { filesOfSnapshots, ManifestReader } from '../../../shared/maintenance/reachable.js';
-import { ID, KEY, removeWarehouses, warehouse, type Warehouse } from './support.js';
+import { commitPositionDeletes, ID, KEY, removeWarehouses, warehouse, type Warehouse } from './support.js';
 
 after(removeWarehouses);
 
@@ -75,6 +75,35 @@ test('a commit that only adds files lands meanwhile: the compaction commits agai
       [2, 2],
       [3, 3],
       [100, 1],
+    ],
+  );
+  w.db.close();
+});
+
+test('a commit that deletes rows of an input file lands meanwhile: the compaction gives up, the delete stands', async () => {
+  const w = warehouse();
+  for (let i = 0; i < 4; i++) await w.commit([[i, i]]);
+  const { metadata: base } = await w.load();
+  const second = (await readLiveDataFiles(base, w.objects)).find((f) => String(f.sequenceNumber) === '2')!;
+  const catalog = racingCatalog(w, async () => {
+    await commitPositionDeletes(w, second.dataFile.filePath, [0]);
+  });
+  const result = await compactTable(
+    { catalog, objects: w.objects, log: silentLogger },
+    ID,
+    undefined,
+    SETTINGS,
+  );
+  assert.equal(result.status, 'gave-up');
+  assert.match(result.reason!, /1 input files were rewritten, or got delete files/);
+  const { metadata } = await w.load();
+  assert.equal(currentSnapshot(metadata)!.summary.operation, 'delete', 'the delete stays the last word');
+  assert.deepEqual(
+    (await rowsById(w)).map((r) => [r.id, r.qty]),
+    [
+      [0, 0],
+      [2, 2],
+      [3, 3],
     ],
   );
   w.db.close();

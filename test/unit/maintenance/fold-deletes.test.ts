@@ -9,14 +9,21 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { utimesSync } from 'node:fs';
-import { writePositionDeletes } from '../../../shared/iceberg/data-file-writer.js';
 import { currentSnapshot } from '../../../shared/iceberg/spec/snapshot.js';
 import { readLiveDataFiles, readTableRows } from '../../../shared/iceberg/table-files.js';
 import { maintainTable } from '../../../shared/maintenance/maintain-table.js';
 import { listTableFiles } from '../../../shared/maintenance/remove-orphans.js';
 import { foldDataFile } from '../../../shared/table/fold-deletes.js';
 import { TableTransaction } from '../../../shared/table/transaction.js';
-import { ID, KEY, readWithPyIceberg, removeWarehouses, warehouse, type Warehouse } from './support.js';
+import {
+  commitPositionDeletes,
+  ID,
+  KEY,
+  readWithPyIceberg,
+  removeWarehouses,
+  warehouse,
+  type Warehouse,
+} from './support.js';
 
 after(removeWarehouses);
 
@@ -32,22 +39,6 @@ async function threeFiles(w: Warehouse) {
   );
 }
 
-/** Commit a snapshot adding one position delete file for `positions` of the data file at `path`. */
-async function deleteRows(w: Warehouse, path: string, positions: number[]): Promise<string> {
-  const { metadata } = await w.load();
-  const file = (await readLiveDataFiles(metadata, w.objects)).find((f) => f.dataFile.filePath === path)!;
-  const deletes = await writePositionDeletes(metadata, w.objects, {
-    dataFilePath: path,
-    partition: file.dataFile.partition,
-    positions,
-  });
-  const tx = new TableTransaction(ID, metadata, w.objects);
-  await tx.addSnapshot({ added: [], addedDeletes: [deletes] });
-  const { requirements, updates } = tx.request();
-  await w.catalog.commitTable(ID, requirements, updates);
-  return deletes.filePath;
-}
-
 const exists = async (w: Warehouse, path: string): Promise<boolean> =>
   (await w.objects.stat(path)) !== undefined && (await w.objects.stat(path)) !== null;
 
@@ -55,7 +46,7 @@ test('maintain keeps reachable delete files, folds them in compaction, then expi
   const w = warehouse();
   const files = await threeFiles(w);
   const target = files[0]!.dataFile.filePath;
-  const deleteFile = await deleteRows(w, target, [0, 3]);
+  const deleteFile = await commitPositionDeletes(w, target, [0, 3]);
   const pyBefore = await readWithPyIceberg(w);
   assert.equal(pyBefore.rows.length, 28, 'two rows deleted');
   const location = (await w.load()).metadata.location;
@@ -124,8 +115,8 @@ test('maintain keeps reachable delete files, folds them in compaction, then expi
 test('foldDataFile writes the rows its deletes leave; a fully deleted file leaves nothing', async () => {
   const w = warehouse();
   const files = await threeFiles(w);
-  await deleteRows(w, files[1]!.dataFile.filePath, [9, 1]);
-  await deleteRows(w, files[2]!.dataFile.filePath, [...Array(10).keys()]);
+  await commitPositionDeletes(w, files[1]!.dataFile.filePath, [9, 1]);
+  await commitPositionDeletes(w, files[2]!.dataFile.filePath, [...Array(10).keys()]);
   const { metadata } = await w.load();
   const live = await readLiveDataFiles(metadata, w.objects);
   const partly = live.find((f) => f.dataFile.filePath === files[1]!.dataFile.filePath)!;

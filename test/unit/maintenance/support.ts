@@ -15,6 +15,9 @@ import { silentLogger } from '../../../shared/log.js';
 import type { MaintenanceDependencies } from '../../../shared/maintenance/maintain-table.js';
 import { commitTable, type CommitDependencies } from '../../../shared/pipeline/commit-table.js';
 import { PRIMARY_KEY_PROPERTY } from '../../../shared/iceberg/table-properties.js';
+import { writePositionDeletes } from '../../../shared/iceberg/data-file-writer.js';
+import { readLiveDataFiles } from '../../../shared/iceberg/table-files.js';
+import { TableTransaction } from '../../../shared/table/transaction.js';
 import { runPython } from '../../support/python.js';
 import { change, stageChangeset } from '../cow/support/stage.js';
 
@@ -115,4 +118,28 @@ print(json.dumps({"rows": sorted(json.dumps(r, sort_keys=True) for r in rows),
 `,
     [join(w.dir, 'catalog.db'), w.root, snapshotId ?? ''],
   );
+}
+
+/**
+ * Commit a snapshot adding one position delete file for `positions` of the live data file at `path`
+ * (what a merge-on-read commit writes); returns the delete file's path.
+ */
+export async function commitPositionDeletes(
+  w: Warehouse,
+  path: string,
+  positions: number[],
+): Promise<string> {
+  const { metadata } = await w.load();
+  const file = (await readLiveDataFiles(metadata, w.objects)).find((f) => f.dataFile.filePath === path);
+  if (!file) throw new Error(`${path} is not a live data file`);
+  const deletes = await writePositionDeletes(metadata, w.objects, {
+    dataFilePath: path,
+    partition: file.dataFile.partition,
+    positions,
+  });
+  const tx = new TableTransaction(ID, metadata, w.objects);
+  await tx.addSnapshot({ added: [], addedDeletes: [deletes] });
+  const { requirements, updates } = tx.request();
+  await w.catalog.commitTable(ID, requirements, updates);
+  return deletes.filePath;
 }
