@@ -181,6 +181,21 @@ test('deletes committed by the table writer: PyIceberg, DuckDB, Iceberg Java and
     'total-equality-deletes': '0',
   });
   await assertReaders(fourth.metadata, fourth.location, afterThird);
+  // rewrite-touched: the us delete manifest (snapshot 3) is reused by path, the eu one rewritten
+  const manifestsOf = async (m: TableMetadata) =>
+    readManifestList(await store.get(currentSnapshot(m)!['manifest-list'])).manifests;
+  const usDeleteManifest = (await manifestsOf(third.metadata)).find((m) => m.sequenceNumber === 3)!;
+  const fourthManifests = await manifestsOf(fourth.metadata);
+  assert.ok(fourthManifests.some((m) => m.manifestPath === usDeleteManifest.manifestPath));
+  assert.deepEqual(
+    fourthManifests
+      .filter((m) => m.content === 1)
+      .map((m) => [m.sequenceNumber, m.existingFilesCount, m.deletedFilesCount]),
+    [
+      [3, 0, 0],
+      [4, 0, 1],
+    ],
+  );
   const py = await readWithPyIceberg(fourth.location);
   assert.deepEqual(
     py.snapshots.map((s) => s.operation),
