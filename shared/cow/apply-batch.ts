@@ -27,7 +27,10 @@ import { candidateFiles, sortedValues } from './candidate-files.js';
 import { EVENT_IDENTITY_COLUMNS, withEventIdentity } from './event-identity.js';
 import { conformKey, conformRow, needsConforming, widenedFields } from './conform.js';
 import { compareKey } from './keys.js';
-import { indexKeys, locateKeys } from './locate-keys.js';
+import { indexKeys, locateKeys, type StoredKey } from './locate-keys.js';
+import { locateLiveKeys, mergeOnRead, type NewVersion } from './merge-on-read.js';
+import { rewritesFile, writeModeChoice } from './write-mode-choice.js';
+import { deletedPositions, type DeletedPositions } from '../iceberg/manifests/position-delete-index.js';
 import { foldedColumns, type FoldedUpsert } from './folded-columns.js';
 import {
   applicable,
@@ -37,8 +40,8 @@ import {
   type KeyChanges,
   type KeyOutcome,
 } from './merge.js';
-import { rewriteFile, type FileEdit, type RewriteContext } from './rewrite-file.js';
-import { groupsHoldingKeys } from './row-group-pruning.js';
+import { dropEdit, rewriteFile, type FileEdit, type RewriteContext } from './rewrite-file.js';
+import { groupsHoldingKeys, type PrunedGroups } from './row-group-pruning.js';
 import {
   DEFAULT_TOMBSTONE_RETENTION_MS,
   TOMBSTONE_RETENTION_PROPERTY,
@@ -72,11 +75,20 @@ export interface ApplyCounts {
   copiedRowGroups: number;
   /** Of those, the groups not even read: their key statistics admitted no batch key. */
   unreadRowGroups: number;
+  /** Merge-on-read: position delete files written, rows they delete. */
+  deleteFiles: number;
+  positionDeletes: number;
+  /** Merge-on-read: data files removed because all their rows are now deleted. */
+  removedFiles: number;
 }
 
 export interface AppliedBatch {
   added: DataFile[];
   removed: string[];
+  /** Position delete files written (merge-on-read), each naming one data file. */
+  addedDeletes: DataFile[];
+  /** Live delete files to remove: those of the data files rewritten or removed. */
+  removedDeletes: string[];
   /** New sidecar location when the tombstone set changed (to set as TOMBSTONES_PROPERTY). */
   tombstonesLocation?: string;
   counts: ApplyCounts;
@@ -131,7 +143,11 @@ export async function applyBatch(
     rewrittenByRows: 0,
     copiedRowGroups: 0,
     unreadRowGroups: 0,
+    deleteFiles: 0,
+    positionDeletes: 0,
+    removedFiles: 0,
   };
+  const choice = writeModeChoice(metadata.properties, metadata.location);
   const longs = widenedFields(schema.fields);
   if (longs.length > 0) {
     // Only events staged before a widening hold a number where the table now has a long: copy just
@@ -188,10 +204,12 @@ export async function applyBatch(
     record,
   };
 
-  // 2-4a. Each candidate file is read once, whole: the batch keys it holds and their stored order keys
-  // come from its key and order columns, and a file holding a key with an applicable change is rewritten
-  // from the same read. (Reading only the key columns costs parquet-wasm about as much as the whole
-  // file, and nearly every candidate holds a changed key, so a separate confirming read only adds.)
+  // 2-4a. Candidate files by key bounds. Copy-on-write: each is read once, whole (only the row groups
+  // whose key statistics admit a batch key): the batch keys it holds and their stored order keys come
+  // from its key and order columns, and a file holding a key with an applicable change is rewritten from
+  // the same read. Merge-on-read and auto: only the key and order columns are read (merge-on-read.ts);
+  // auto then rewrites the files whose changed share or delete debt is high (write-mode-choice.ts).
+  // Rows removed by a file's position deletes are never found again.
   const firstKeys: IcebergValue[] = [];
   grouped.byKey.forEach((g) => firstKeys.push(g.key[0] ?? null));
   // the batch's first key values in order, for the candidate files and row-group pruning
@@ -199,17 +217,28 @@ export async function applyBatch(
   const candidates = candidateFiles(live, keyFields[0]!, sortedFirstKeys);
   counts.candidateFiles = candidates.length;
   const keyIndex = indexKeys(grouped.byKey);
-  const storedKeys = new Set<string>();
+  // key → the data file it is stored in (live): after merge-on-read commits a key's older versions stay
+  // in their files, deleted, and exactly one live occurrence may remain
+  const storedIn = new Map<string, string>();
+  const keyed = primaryKeys.length > 0;
   const added: DataFile[] = [];
   const removed: string[] = [];
+  const addedDeletes: DataFile[] = [];
+  const removedDeletes: string[] = [];
+  const versions: NewVersion[] = [];
   // the batch keys a read holds and the edits of those with applicable changes, edits by row
-  const editsOf = (table: arrow.Table, path: string): { edits: FileEdit[]; stale: number } => {
+  const editsOf = (located: Map<string, StoredKey>, path: string): { edits: FileEdit[]; stale: number } => {
     const edits: FileEdit[] = [];
     let stale = 0;
     // forEach, not for…of: an entries iterator makes a [key, value] array per found key
-    locateKeys(table, keyFields, orderFields, keyIndex, path).forEach((at, k) => {
+    located.forEach((at, k) => {
       const group = grouped.byKey.get(k)!;
-      storedKeys.add(k);
+      const other = storedIn.get(k);
+      if (keyed && other !== undefined && other !== path)
+        throw new Error(
+          `table ${metadata.location}: key ${k} is stored live in two data files, ${other} and ${path} (no position delete removes either): the table is corrupt`,
+        );
+      storedIn.set(k, path);
       // 3. the changes newer than the stored row and the key's tombstone
       const changes = applicable(group.events, maxOrder(at.order, tombstones.get(k)?.order));
       stale += group.events.length - changes.length;
@@ -218,24 +247,35 @@ export async function applyBatch(
     edits.sort((a, b) => a.row - b.row);
     return { edits, stale };
   };
-  for (const file of candidates) {
+  const copyOnWrite = async (
+    file: LiveDataFile,
+    bytes: Uint8Array,
+    pruned: PrunedGroups | undefined,
+    deleted: DeletedPositions | undefined,
+  ): Promise<void> => {
     const path = file.dataFile.filePath;
-    const bytes = await store.get(path);
-    // only the row groups whose key statistics admit a batch key, when that leaves some out
-    const pruned = groupsHoldingKeys(bytes, path, keyFields[0]!, sortedFirstKeys);
-    if (pruned && pruned.groups.length === 0) continue; // no group can hold a batch key
+    // a file with deleted rows is read whole: the rewrite leaves them out wherever they are
+    const dropped = deleted && deleted.size > 0 ? deleted : undefined;
+    if (dropped) pruned = undefined;
+    const skip = dropped ? (row: number) => dropped.has(row) : undefined;
+    const locate = (table: arrow.Table) =>
+      editsOf(locateKeys(table, keyFields, orderFields, keyIndex, path, skip), path);
     let table = readArrowDataFile(bytes, schema.fields, path, pruned?.groups);
-    let { edits, stale } = editsOf(table, path);
+    let { edits, stale } = locate(table);
     if (edits.length === 0) {
       counts.stale += stale;
-      continue;
+      return;
+    }
+    if (dropped) {
+      for (let p = 0; p < dropped.recordCount; p++) if (dropped.has(p)) edits.push(dropEdit(p));
+      edits.sort((a, b) => a.row - b.row);
     }
     let rewritten = await rewriteFile(ctx, file, bytes, table, edits, pruned);
     if (rewritten && pruned) counts.unreadRowGroups += pruned.layout.groups.length - pruned.groups.length;
     if (!rewritten) {
       // the groups read cannot be spliced back: the whole file, read and rewritten
       table = readArrowDataFile(bytes, schema.fields, path);
-      ({ edits, stale } = editsOf(table, path));
+      ({ edits, stale } = locate(table));
       rewritten = (await rewriteFile(ctx, file, bytes, table, edits))!;
     }
     counts.stale += stale;
@@ -246,13 +286,64 @@ export async function applyBatch(
     counts.updated += rewritten.updated;
     counts.deleted += rewritten.deleted;
     removed.push(path);
+    // its delete files go with it (each names this data file only)
+    removedDeletes.push(...file.deletes.map((d) => d.dataFile.filePath));
     added.push(...(await rewritten.added));
+  };
+  for (const file of candidates) {
+    const path = file.dataFile.filePath;
+    const bytes = await store.get(path);
+    // only the row groups whose key statistics admit a batch key, when that leaves some out
+    const pruned = groupsHoldingKeys(bytes, path, keyFields[0]!, sortedFirstKeys);
+    if (pruned && pruned.groups.length === 0) continue; // no group can hold a batch key
+    const deleted =
+      file.deletes.length > 0
+        ? await deletedPositions(file, file.deletes, (p) => store.get(p))
+        : undefined;
+    // a delete file is listed under the default spec: a file of an older spec is rewritten instead
+    if (choice.mode === 'copy-on-write' || file.specId !== metadata['default-spec-id']) {
+      await copyOnWrite(file, bytes, pruned, deleted);
+      continue;
+    }
+    const located = locateLiveKeys(bytes, path, keyFields, orderFields, keyIndex, pruned, deleted);
+    const { edits, stale } = editsOf(located, path);
+    const state = {
+      recordCount: file.dataFile.recordCount,
+      deleteFiles: file.deletes.length,
+      deletedRows: deleted?.size ?? 0,
+    };
+    if (edits.length > 0 && rewritesFile(choice, state, edits.length)) {
+      await copyOnWrite(file, bytes, pruned, deleted);
+      continue;
+    }
+    counts.stale += stale;
+    if (edits.length === 0) continue;
+    const merged = await mergeOnRead(
+      ctx,
+      file,
+      bytes,
+      edits.map((e) => ({ position: e.row, k: e.k, key: e.key, changes: e.changes })),
+      state.deletedRows,
+    );
+    counts.updated += merged.updated;
+    counts.deleted += merged.deleted;
+    versions.push(...merged.versions);
+    if (merged.deleteFile) {
+      addedDeletes.push(merged.deleteFile);
+      counts.deleteFiles++;
+      counts.positionDeletes += edits.length;
+    } else {
+      // every row of the file deleted: the file goes, with its delete files
+      removed.push(path);
+      removedDeletes.push(...file.deletes.map((d) => d.dataFile.filePath));
+      counts.removedFiles++;
+    }
   }
 
   // 4b. keys the table does not hold: inserts (sorted by key) or tombstones only
-  const inserts: { key: KeyChanges['key']; changes: readonly ChangeEvent[] }[] = [];
+  const inserts: NewVersion[] = [];
   grouped.byKey.forEach((group, k) => {
-    if (storedKeys.has(k)) return;
+    if (storedIn.has(k)) return;
     const changes = applicable(group.events, tombstones.get(k)?.order);
     counts.stale += group.events.length - changes.length;
     if (changes.length === 0) return;
@@ -260,8 +351,10 @@ export async function applyBatch(
     record(k, outcome, group.key);
     if (outcome.kind === 'upsert') inserts.push({ key: group.key, changes });
   });
-  inserts.sort((a, b) => compareKey(a.key, b.key));
   counts.inserted = inserts.length;
+  // the new versions of rows merged on read are written with them, sorted by key
+  inserts.push(...versions);
+  inserts.sort((a, b) => compareKey(a.key, b.key));
   if (inserts.length > 0) added.push(...(await writeInserts(metadata, store, inserts, perFile)));
 
   // 4c. tombstones: prune by source time, write a new sidecar only when the set changed
@@ -273,7 +366,7 @@ export async function applyBatch(
     Number(metadata.properties?.[TOMBSTONE_RETENTION_PROPERTY] ?? DEFAULT_TOMBSTONE_RETENTION_MS);
   if (pruneTombstones(tombstones, newest, retention) > 0) tombstonesChanged = true;
   counts.tombstones = tombstones.size;
-  const result: AppliedBatch = { added, removed, counts };
+  const result: AppliedBatch = { added, removed, addedDeletes, removedDeletes, counts };
   if (tombstonesChanged) {
     result.tombstonesLocation = await writeTombstones(
       store,

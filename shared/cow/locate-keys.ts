@@ -101,6 +101,8 @@ export function locateKeys(
   orderFields: readonly NestedField[],
   index: KeyIndex,
   file: string,
+  /** Rows (numbered over the rows read) to pass over: those a position delete already removed. */
+  skip?: (row: number) => boolean,
 ): Map<string, StoredKey> {
   const out = new Map<string, StoredKey>();
   // a key column other than the first may be missing from a file written before it was added (the
@@ -133,6 +135,7 @@ export function locateKeys(
       return keyString(key);
     };
     const found = (k: string, i: number): void => {
+      if (skip?.(base + i)) return;
       out.set(k, { row: base + i, order: orderAt(ts, lsn, i, file) });
     };
     const rows = numeric ? integerMatches(firstData, numeric) : undefined;

@@ -33,6 +33,28 @@ export interface FileEdit {
   k: string;
   key: IcebergValue[];
   changes: readonly ChangeEvent[];
+  /**
+   * A row a position delete file already removed (merge-on-read): left out of the new file, with no
+   * change of its own (`changes` empty), so it is neither counted nor recorded.
+   */
+  drop?: true;
+}
+
+/** A row removed by an existing position delete, as an edit of a copy-on-write rewrite. */
+export function dropEdit(row: number): FileEdit {
+  return { row, k: '', key: [], changes: [], drop: true };
+}
+
+/** Record the outcome of every edit that changed a key (drops have none). */
+function recordOutcomes(
+  ctx: RewriteContext,
+  edits: readonly FileEdit[],
+  outcomes: readonly (Pick<KeyOutcome, 'kind' | 'order'> | undefined)[],
+): void {
+  edits.forEach((edit, j) => {
+    const outcome = outcomes[j];
+    if (outcome) ctx.record(edit.k, outcome, edit.key);
+  });
 }
 
 export interface RewriteContext {
@@ -87,7 +109,7 @@ export async function rewriteFile(
         const options = tableWriteOptions(ctx.metadata);
         const spliced = rewriteRowGroups(bytes, path, out, folded.rowEdits, ctx.schema, options, pruned);
         if (spliced) {
-          edits.forEach((edit, j) => ctx.record(edit.k, folded.outcomes[j]!, edit.key));
+          recordOutcomes(ctx, edits, folded.outcomes);
           const added = putWrittenDataFile(ctx.metadata, ctx.store, spliced.written, partition);
           return {
             added: added.then((f) => [f]),
@@ -98,7 +120,7 @@ export async function rewriteFile(
         }
       }
       if (pruned) return undefined;
-      edits.forEach((edit, j) => ctx.record(edit.k, folded.outcomes[j]!, edit.key));
+      recordOutcomes(ctx, edits, folded.outcomes);
       return { added: writeParts(ctx, out, partition), ...folded.counts, byRows: false, copiedRowGroups: 0 };
     }
   }
@@ -116,7 +138,8 @@ function foldToColumns(
   table: arrow.Table,
   edits: readonly FileEdit[],
 ): {
-  outcomes: Pick<KeyOutcome, 'kind' | 'order'>[];
+  /** Per edit; undefined for a drop. */
+  outcomes: (Pick<KeyOutcome, 'kind' | 'order'> | undefined)[];
   rowEdits: RowEdit[];
   replacements: arrow.RecordBatch | undefined;
   /** Per schema field, the replacement rows' values. */
@@ -126,6 +149,7 @@ function foldToColumns(
   const partial: number[] = [];
   const lacks = lacksAnyColumn(ctx.dataColumns);
   edits.forEach((edit, j) => {
+    if (edit.drop) return;
     const changes = edit.changes;
     // one upsert (the common case) needs the stored row exactly when it lacks a column
     const one = changes.length === 1 ? changes[0]! : undefined;
@@ -140,10 +164,13 @@ function foldToColumns(
   const stored = new Map<number, Row>();
   partial.forEach((j, i) => stored.set(j, conformRow(storedRows[i]!, ctx.longs)));
 
-  const outcomes = edits.map((edit) => foldedOutcome(edit.changes));
+  const outcomes = edits.map((edit) => (edit.drop ? undefined : foldedOutcome(edit.changes)));
   const upserts: FoldedUpsert[] = [];
+  let deleted = 0;
   const rowEdits = edits.map((edit, j): RowEdit => {
-    if (outcomes[j]!.kind === 'delete') return { row: edit.row };
+    const outcome = outcomes[j];
+    if (outcome?.kind === 'delete') deleted++;
+    if (!outcome || outcome.kind === 'delete') return { row: edit.row };
     upserts.push({ changes: edit.changes, stored: stored.get(j) });
     return { row: edit.row, replacement: upserts.length - 1 };
   });
@@ -155,7 +182,7 @@ function foldToColumns(
     rowEdits,
     replacements,
     columns,
-    counts: { updated: upserts.length, deleted: edits.length - upserts.length },
+    counts: { updated: upserts.length, deleted },
   };
 }
 
@@ -187,6 +214,10 @@ async function rewriteByRows(
   const replacements = new Map<number, Row | undefined>();
   let deleted = 0;
   for (const edit of edits) {
+    if (edit.drop) {
+      replacements.set(edit.row, undefined);
+      continue;
+    }
     const outcome = foldChanges(conformRow(all[edit.row]!, ctx.longs), edit.changes, ctx.dataColumns);
     ctx.record(edit.k, outcome, edit.key);
     if (outcome.kind === 'delete') deleted++;
@@ -206,7 +237,7 @@ async function rewriteByRows(
       : [];
   return {
     added: Promise.resolve(added),
-    updated: edits.length - deleted,
+    updated: edits.filter((e) => !e.drop).length - deleted,
     deleted,
     byRows: true,
     copiedRowGroups: 0,

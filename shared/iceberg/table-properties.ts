@@ -31,6 +31,19 @@ export const WRITE_MODES = ['copy-on-write', 'merge-on-read', 'auto'] as const;
 export type WriteMode = (typeof WRITE_MODES)[number];
 export const DEFAULT_WRITE_MODE: WriteMode = 'copy-on-write';
 
+/**
+ * Mode `auto`, per data file with changed rows: rewritten copy-on-write when (changed rows + rows its
+ * delete files already remove) / its record count reaches this fraction, else position deletes.
+ */
+export const AUTO_REWRITE_FRACTION_PROPERTY = 'datastream-iceberg.auto.rewrite-fraction';
+export const DEFAULT_AUTO_REWRITE_FRACTION = 0.25;
+/**
+ * Mode `auto`: a data file that already has this many delete files is rewritten copy-on-write instead of
+ * getting one more (far below the 10,000 delete files per data file some readers refuse past).
+ */
+export const AUTO_MAX_DELETE_FILES_PROPERTY = 'datastream-iceberg.auto.max-delete-files';
+export const DEFAULT_AUTO_MAX_DELETE_FILES = 8;
+
 // --- Iceberg table properties honoured here (the names Iceberg Java and PyIceberg use) ---
 
 /** Rows per Parquet row group (PyIceberg's name); DEFAULT_ROW_GROUP_ROWS without it. */

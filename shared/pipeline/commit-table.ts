@@ -173,7 +173,7 @@ async function run(
   const snapshot = outcome.transaction.snapshot!.snapshot;
   const snapshotId = String(snapshot['snapshot-id']);
   await deps.state.markChangesetsCommitted(ids, snapshotId, now());
-  const operation = result.removed.length > 0 ? 'overwrite' : 'append';
+  const operation = result.removed.length > 0 || result.addedDeletes.length > 0 ? 'overwrite' : 'append';
   const newestMs = snapshot.summary[NEWEST_SOURCE_TS_SUMMARY_KEY];
   log.info('committed', {
     snapshotId,
@@ -226,6 +226,9 @@ async function buildCommit(
   await tx.addSnapshot({
     added: result.added,
     removed: result.removed,
+    // merge-on-read: the position delete files written, and those of the data files rewritten/removed
+    ...(result.addedDeletes.length > 0 ? { addedDeletes: result.addedDeletes } : {}),
+    ...(result.removedDeletes.length > 0 ? { removedDeletes: result.removedDeletes } : {}),
     summary: {
       [CHANGESETS_SUMMARY_KEY]: ids.join(','),
       [LEASE_TOKEN_SUMMARY_KEY]: String(lease.token),

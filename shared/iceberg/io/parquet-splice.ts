@@ -21,6 +21,7 @@ import {
   rowGroupStructs,
 } from './parquet-footer-struct.js';
 import {
+  cloneThriftStruct,
   encodeThriftStruct,
   removeThriftFields,
   requiredField,
@@ -103,7 +104,7 @@ export function spliceableLayout(bytes: Uint8Array, file = '<parquet>'): Parquet
 }
 
 /** Where a column chunk's pages start: its dictionary page when it has one, else its first data page. */
-function firstPageOffset(meta: ThriftStruct): number {
+export function firstPageOffset(meta: ThriftStruct): number {
   const data = Number(requiredField<bigint>(meta, META.dataPageOffset, ThriftType.I64, 'data_page_offset'));
   const dictionary = thriftField(meta, META.dictionaryPageOffset);
   const index = thriftField(meta, META.indexPageOffset);
@@ -116,7 +117,7 @@ function firstPageOffset(meta: ThriftStruct): number {
 
 /** A copy of a row group's metadata with every byte offset moved by `delta` and its page indexes dropped. */
 function movedRowGroup(group: ThriftStruct, delta: bigint, ordinal: number): ThriftStruct {
-  const moved = structuredClone(group);
+  const moved = cloneThriftStruct(group);
   const shift = (struct: ThriftStruct, id: number): void => {
     const f = thriftField(struct, id);
     // 0 means "not set" for the deprecated offsets some writers leave at 0
@@ -167,7 +168,7 @@ export function spliceRowGroups(groups: readonly SplicedGroup[], footerFrom: Par
     at += group.end - group.start;
     rows += BigInt(group.rows);
   });
-  const footer = structuredClone(footerFrom.footer);
+  const footer = cloneThriftStruct(footerFrom.footer);
   setThriftField(footer, FILE.numRows, ThriftType.I64, rows);
   setThriftField(footer, FILE.rowGroups, ThriftType.List, {
     kind: ThriftType.List,

@@ -361,3 +361,20 @@ export function setThriftField(struct: ThriftStruct, id: number, type: ThriftTyp
 export function removeThriftFields(struct: ThriftStruct, ids: readonly number[]): void {
   struct.fields = struct.fields.filter((f) => !ids.includes(f.id));
 }
+
+/**
+ * A deep copy of a decoded struct. Binary values are views into the bytes they were decoded from (the
+ * whole file, for a footer): structuredClone would copy that whole buffer for each one, this copies only
+ * the value's own bytes.
+ */
+export function cloneThriftStruct(struct: ThriftStruct): ThriftStruct {
+  return { fields: struct.fields.map((f) => ({ id: f.id, type: f.type, value: cloneValue(f.value) })) };
+}
+
+function cloneValue(value: ThriftValue): ThriftValue {
+  if (value instanceof Uint8Array) return value.slice();
+  if (typeof value !== 'object') return value;
+  if ('fields' in value) return cloneThriftStruct(value);
+  if ('items' in value) return { ...value, items: value.items.map(cloneValue) };
+  return { ...value, entries: value.entries.map(([k, v]) => [cloneValue(k), cloneValue(v)]) };
+}
