@@ -45,6 +45,11 @@ export interface CloudConfig {
    */
   undeclaredTables: 'create' | 'reject';
   /**
+   * DSI_WRITE_MODE: the write mode of the tables the commit function creates (copy-on-write,
+   * merge-on-read, auto; a table's declaration wins), checked by the runtime; unset: copy-on-write.
+   */
+  writeMode?: string;
+  /**
    * What one file may make ingest hold: DSI_MAX_LINE_BYTES, DSI_MAX_VALUE_BYTES,
    * DSI_MAX_DECOMPRESSED_BYTES, DSI_MAX_AVRO_BLOCK_BYTES (defaults in datastream/read-limits.ts).
    */
@@ -105,7 +110,14 @@ export function parseTableDefinitions(text: string, source: string): Record<stri
     }
     if (Object.hasOwn(tables, key))
       throw new ConfigError(`${source}: table key ${JSON.stringify(written)} names ${key} a second time`);
-    const entry = value as { primary_keys?: unknown; primaryKeys?: unknown; columns?: unknown };
+    const entry = value as {
+      primary_keys?: unknown;
+      primaryKeys?: unknown;
+      columns?: unknown;
+      properties?: unknown;
+      write_mode?: unknown;
+      writeMode?: unknown;
+    };
     const primaryKeys = entry.primary_keys ?? entry.primaryKeys ?? [];
     const columns = entry.columns;
     const validColumns =
@@ -140,7 +152,11 @@ export function parseTableDefinitions(text: string, source: string): Record<stri
       if (!names.has(pk))
         throw new ConfigError(`${source}: ${key}: primary key column "${pk}" is not a column`);
     }
-    tables[key] = { columns: columns as Array<[string, string]>, primaryKeys: primaryKeys as string[] };
+    tables[key] = {
+      columns: columns as Array<[string, string]>,
+      primaryKeys: primaryKeys as string[],
+      ...declaredProperties(entry, `${source}: ${key}`),
+    };
   }
   return tables;
 }
@@ -225,10 +241,38 @@ export function loadCloudConfig(env: Env = process.env): CloudConfig {
     },
     tables: loadTables(env),
     undeclaredTables,
+    ...(env.DSI_WRITE_MODE?.trim() ? { writeMode: env.DSI_WRITE_MODE.trim() } : {}),
     readLimits: loadReadLimits(env),
     emulators: {
       ...(env.DSI_STORAGE_ENDPOINT ? { storage: env.DSI_STORAGE_ENDPOINT } : {}),
       ...(env.DSI_CLOUD_TASKS_ENDPOINT ? { cloudTasks: env.DSI_CLOUD_TASKS_ENDPOINT } : {}),
     },
+  };
+}
+
+/**
+ * A declaration's table properties (`properties`, string values) and write mode (`write_mode` or
+ * `writeMode`), as written: shapes are checked here, values where the table is created
+ * (shared/pipeline/declared-properties.ts).
+ */
+function declaredProperties(
+  entry: { properties?: unknown; write_mode?: unknown; writeMode?: unknown },
+  where: string,
+): Pick<TableDefinition, 'properties' | 'writeMode'> {
+  const raw = entry.properties;
+  const mode = entry.write_mode ?? entry.writeMode;
+  if (
+    raw !== undefined &&
+    (typeof raw !== 'object' ||
+      raw === null ||
+      Array.isArray(raw) ||
+      !Object.values(raw).every((v) => typeof v === 'string'))
+  )
+    throw new ConfigError(`${where}.properties must be an object of string values`);
+  if (mode !== undefined && typeof mode !== 'string')
+    throw new ConfigError(`${where}.write_mode must be a string, not ${JSON.stringify(mode)}`);
+  return {
+    ...(raw !== undefined ? { properties: { ...(raw as Record<string, string>) } } : {}),
+    ...(mode !== undefined ? { writeMode: mode } : {}),
   };
 }

@@ -11,6 +11,7 @@ import { holderState } from '../../shared/adapters/embedded/process-holder.js';
 import { createLogger, silentLogger, type Logger } from '../../shared/log.js';
 import { ingestFile, type IngestOutcome } from '../../shared/pipeline/ingest-file.js';
 import type { UndeclaredTables } from '../../shared/pipeline/table-directory.js';
+import { WRITE_MODES, type WriteMode } from '../../shared/pipeline/declared-properties.js';
 import { createEmbeddedRuntime, type EmbeddedRuntime } from '../../shared/runtime/embedded.js';
 import { commitTaskRunner } from '../embedded-commit.js';
 import { UsageError } from './args.js';
@@ -40,10 +41,18 @@ export function undeclaredTablesOption(value: string | undefined): UndeclaredTab
   throw new UsageError(`--undeclared-tables must be create or reject, not "${value}"`);
 }
 
+/** `--write-mode copy-on-write|merge-on-read|auto`: how the tables this run creates change stored rows. */
+export function writeModeOption(value: string | undefined): WriteMode | undefined {
+  if (value === undefined || (WRITE_MODES as readonly string[]).includes(value))
+    return value as WriteMode | undefined;
+  throw new UsageError(`--write-mode must be one of ${WRITE_MODES.join(', ')}, not "${value}"`);
+}
+
 export function openApplyRuntime(options: {
   warehouse: string;
   tables: Record<string, TableDefinition>;
   undeclaredTables?: UndeclaredTables;
+  writeMode?: WriteMode;
   log?: Logger;
   verbose?: boolean;
 }): ApplyRuntime {
@@ -58,6 +67,7 @@ export function openApplyRuntime(options: {
     warehouse: options.warehouse,
     tables: options.tables,
     ...(options.undeclaredTables ? { undeclaredTables: options.undeclaredTables } : {}),
+    ...(options.writeMode ? { writeMode: options.writeMode } : {}),
     log: options.log ?? (options.verbose ? createLogger({ component: 'datastream-iceberg' }) : silentLogger),
     onTask: async (rt, task) => {
       await runner(rt, task);

@@ -3,14 +3,14 @@
 import { relative } from 'node:path';
 import type { IngestOutcome } from '../../shared/pipeline/ingest-file.js';
 import { COMMON_OPTIONS, parseCommandLine, requireOption, UsageError } from './args.js';
-import { openApplyRuntime, stagedEvents, undeclaredTablesOption } from './apply-runtime.js';
+import { openApplyRuntime, stagedEvents, undeclaredTablesOption, writeModeOption } from './apply-runtime.js';
 import type { CliCommand } from './command.js';
 import { createProgress } from './progress.js';
 import { collectFiles } from './source-files.js';
 import { declaredTables, TABLES_FILE } from './tables-file.js';
 
 const USAGE = `usage: datastream-iceberg apply <files|folders…> --warehouse <dir> [--tables <tables.json>]
-       [--undeclared-tables create|reject] [--json]
+       [--undeclared-tables create|reject] [--write-mode copy-on-write|merge-on-read|auto] [--json]
 
 Applies Datastream change files (.jsonl, .jsonl.gz, .avro) once, in the order given (a folder's files in
 path order), commits every table they change, then exits. A file already applied is skipped; a file that
@@ -27,6 +27,9 @@ options:
   --undeclared-tables   create (default): a table neither declared nor in the catalog is created from
                         its files (Avro schema, else types inferred from JSON values); reject: such
                         files are rejected until the table is declared
+  --write-mode          how the tables this run creates change stored rows: copy-on-write (default:
+                        rewrite the data files), merge-on-read (position delete files, new versions in
+                        new files) or auto (per data file); a table's write_mode in ${TABLES_FILE} wins
   --json                one JSON object on stdout: per file its outcome, table failures, counts
   --verbose             structured logs (JSON lines) on stdout
   -h, --help            this help
@@ -61,17 +64,20 @@ export const applyCommand: CliCommand = {
         warehouse: { type: 'string' },
         tables: { type: 'string' },
         'undeclared-tables': { type: 'string' },
+        'write-mode': { type: 'string' },
       },
     });
     const warehouse = requireOption(values.warehouse, 'warehouse <dir>', 'apply');
     if (positionals.length === 0) throw new UsageError('apply needs at least one file or folder');
     const undeclaredTables = undeclaredTablesOption(values['undeclared-tables']);
+    const writeMode = writeModeOption(values['write-mode']);
     const files = collectFiles(positionals);
     const declared = declaredTables(values.tables, positionals);
     const { runtime, failures, ingest, finishAbandoned } = openApplyRuntime({
       warehouse,
       tables: declared.tables,
       undeclaredTables,
+      ...(writeMode ? { writeMode } : {}),
       verbose: values.verbose === true,
     });
     const results: Array<{ file: string; outcome: IngestOutcome }> = [];

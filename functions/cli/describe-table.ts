@@ -32,7 +32,11 @@ export function formatDescription(d: TableDescription): string {
     d.currentSnapshot
       ? `current snapshot: ${d.currentSnapshot.id} at ${d.currentSnapshot.at} (${d.currentSnapshot.operation})`
       : 'current snapshot: none',
-    `data files: ${d.dataFiles}, rows: ${d.rows}`,
+    `write mode: ${d.writeMode}`,
+    `data files: ${d.dataFiles}, rows: ${d.rows}` +
+      (d.deleteFiles > 0 || d.deletedRows > 0
+        ? `; position delete files: ${d.deleteFiles}, deleted rows: ${d.deletedRows} (${d.rows - d.deletedRows} live)`
+        : ''),
   ];
   return `${lines.join('\n')}\n`;
 }

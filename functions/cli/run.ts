@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { statSync } from 'node:fs';
 import { createLogger } from '../../shared/log.js';
 import { COMMON_OPTIONS, integerOption, parseCommandLine, requireOption, UsageError } from './args.js';
-import { openApplyRuntime, stagedEvents, undeclaredTablesOption } from './apply-runtime.js';
+import { openApplyRuntime, stagedEvents, undeclaredTablesOption, writeModeOption } from './apply-runtime.js';
 import type { CliCommand } from './command.js';
 import { FolderWatch } from './folder-watch.js';
 import { objectOf } from './source-files.js';
@@ -16,7 +16,7 @@ import { declaredTables, TABLES_FILE } from './tables-file.js';
 const DEFAULT_POLL_MS = 1000;
 
 const USAGE = `usage: datastream-iceberg run <folder> --warehouse <dir> [--tables <${TABLES_FILE}>] [--poll-ms <n>] [--once]
-       [--undeclared-tables create|reject]
+       [--undeclared-tables create|reject] [--write-mode copy-on-write|merge-on-read|auto]
 
 Watches <folder> as the landing bucket (bucket = the folder's name, object = the path below it) and
 applies Datastream files as they appear, on the embedded defaults: staged per table and committed as one
@@ -32,6 +32,8 @@ options:
   --once              apply what is there now, wait for the commits, exit (exit code as apply)
   --undeclared-tables create (default): a table neither declared nor in the catalog is created from its
                       files; reject: such files are rejected until the table is declared
+  --write-mode        how the tables this run creates change stored rows: copy-on-write (default),
+                      merge-on-read or auto; a table's write_mode in ${TABLES_FILE} wins
   -h, --help          this help
 
 exit codes: 0 stopped cleanly (or --once with nothing rejected), 1 --once and a file was rejected or a
@@ -52,6 +54,7 @@ export const runCommand: CliCommand = {
         'poll-ms': { type: 'string' },
         once: { type: 'boolean' },
         'undeclared-tables': { type: 'string' },
+        'write-mode': { type: 'string' },
       },
     });
     if (positionals.length !== 1) throw new UsageError('run needs exactly one folder');
@@ -67,12 +70,14 @@ export const runCommand: CliCommand = {
     const pollMs = integerOption(values['poll-ms'], 'poll-ms', DEFAULT_POLL_MS);
     const once = values.once === true;
     const undeclaredTables = undeclaredTablesOption(values['undeclared-tables']);
+    const writeMode = writeModeOption(values['write-mode']);
     const declared = declaredTables(values.tables, [folder]);
     const log = createLogger({ component: 'datastream-iceberg', command: 'run' });
     const { runtime, failures, ingest, finishAbandoned } = openApplyRuntime({
       warehouse,
       tables: declared.tables,
       undeclaredTables,
+      ...(writeMode ? { writeMode } : {}),
       log,
     });
     const watch = new FolderWatch(folder, once);

@@ -3,6 +3,7 @@
 
 import { tableKey } from '../../shared/names/table-key.js';
 import { compileTableDefinition } from '../../shared/datastream/table.js';
+import { creationProperties, withCreationProperties } from '../../shared/pipeline/declared-properties.js';
 import { silentLogger } from '../../shared/log.js';
 import { describeTable } from '../../shared/pipeline/table-info.js';
 import { engineTableRequest } from '../../shared/pipeline/table-request.js';
@@ -68,7 +69,10 @@ async function create(argv: readonly string[]): Promise<number> {
     try {
       await runtime.catalog.createTable(
         [name.namespace],
-        engineTableRequest(name.name, compiled.schema, compiled.primaryKeys, compiled.columns),
+        withCreationProperties(
+          engineTableRequest(name.name, compiled.schema, compiled.primaryKeys, compiled.columns),
+          creationProperties(key, definition, undefined),
+        ),
       );
     } catch (error) {
       if (!(error instanceof TableAlreadyExistsError)) throw error;

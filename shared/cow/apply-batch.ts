@@ -55,6 +55,8 @@ export interface ApplyOptions {
   targetFileSizeBytes?: number;
   /** Source-time window a tombstone is kept (default 7 days). */
   tombstoneRetentionMs?: number;
+  /** The table's name in errors (default its location). */
+  table?: string;
 }
 
 export interface ApplyCounts {
@@ -147,7 +149,7 @@ export async function applyBatch(
     positionDeletes: 0,
     removedFiles: 0,
   };
-  const choice = writeModeChoice(metadata.properties, metadata.location);
+  const choice = writeModeChoice(metadata.properties, options.table ?? metadata.location);
   const longs = widenedFields(schema.fields);
   if (longs.length > 0) {
     // Only events staged before a widening hold a number where the table now has a long: copy just
@@ -297,9 +299,7 @@ export async function applyBatch(
     const pruned = groupsHoldingKeys(bytes, path, keyFields[0]!, sortedFirstKeys);
     if (pruned && pruned.groups.length === 0) continue; // no group can hold a batch key
     const deleted =
-      file.deletes.length > 0
-        ? await deletedPositions(file, file.deletes, (p) => store.get(p))
-        : undefined;
+      file.deletes.length > 0 ? await deletedPositions(file, file.deletes, (p) => store.get(p)) : undefined;
     // a delete file is listed under the default spec: a file of an older spec is rewritten instead
     if (choice.mode === 'copy-on-write' || file.specId !== metadata['default-spec-id']) {
       await copyOnWrite(file, bytes, pruned, deleted);

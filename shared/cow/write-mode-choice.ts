@@ -14,6 +14,14 @@ import {
   type WriteMode,
 } from '../iceberg/table-properties.js';
 
+/** A table property the engine reads has a value it cannot use (the table fails until it is fixed). */
+export class TablePropertyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TablePropertyError';
+  }
+}
+
 export interface WriteModeChoice {
   mode: WriteMode;
   /** auto: rewrite when (changed + already deleted rows) / record count reaches this. */
@@ -23,23 +31,26 @@ export interface WriteModeChoice {
 }
 
 /** The table's write mode and auto bounds; an invalid value fails naming the table, property and value. */
-export function writeModeChoice(properties: Record<string, string> | undefined, table: string): WriteModeChoice {
+export function writeModeChoice(
+  properties: Record<string, string> | undefined,
+  table: string,
+): WriteModeChoice {
   let mode: WriteMode;
   try {
     mode = writeModeOf(properties);
   } catch (error) {
-    throw new Error(`table ${table}: ${(error as Error).message}`);
+    throw new TablePropertyError(`table ${table}: ${(error as Error).message}`);
   }
   const fraction = properties?.[AUTO_REWRITE_FRACTION_PROPERTY];
   const maxFiles = properties?.[AUTO_MAX_DELETE_FILES_PROPERTY];
   const rewriteFraction = fraction === undefined ? DEFAULT_AUTO_REWRITE_FRACTION : Number(fraction);
   if (fraction !== undefined && !(fraction.trim() !== '' && rewriteFraction >= 0 && rewriteFraction <= 1))
-    throw new Error(
+    throw new TablePropertyError(
       `table ${table}: table property ${AUTO_REWRITE_FRACTION_PROPERTY}=${JSON.stringify(fraction)} is not a number from 0 to 1`,
     );
   const maxDeleteFiles = maxFiles === undefined ? DEFAULT_AUTO_MAX_DELETE_FILES : Number(maxFiles);
   if (maxFiles !== undefined && !(/^\d+$/.test(maxFiles) && maxDeleteFiles >= 1))
-    throw new Error(
+    throw new TablePropertyError(
       `table ${table}: table property ${AUTO_MAX_DELETE_FILES_PROPERTY}=${JSON.stringify(maxFiles)} is not a positive integer`,
     );
   return { mode, rewriteFraction, maxDeleteFiles };

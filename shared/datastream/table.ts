@@ -12,6 +12,10 @@ import { expectedTypeName, makeCoercer, type Coercer } from './coerce.js';
 export interface TableDefinition {
   columns: Array<[name: string, pgType: string]>;
   primaryKeys: string[];
+  /** Table properties set when the table is created. */
+  properties?: Record<string, string>;
+  /** The write mode of the table when created (copy-on-write, merge-on-read, auto), as declared. */
+  writeMode?: string;
 }
 
 export interface ColumnPlan {

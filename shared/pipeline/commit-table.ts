@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { ChangeEvent } from '../changes/change-event.js';
 import { applyBatch, type AppliedBatch, type ApplyCounts, type ApplyOptions } from '../cow/apply-batch.js';
 import { SchemaEvolutionError } from '../iceberg/spec/schema.js';
+import { TablePropertyError } from '../cow/write-mode-choice.js';
 import type { Logger } from '../log.js';
 import type { Catalog } from '../ports/catalog.js';
 import type { ObjectStore } from '../ports/object-store.js';
@@ -127,6 +128,12 @@ export async function commitTable(deps: CommitDependencies, table: string): Prom
       log.warn('lease lost: stopping before the commit', { reason: error.message });
       return { status: 'lease-lost', table, reason: error.message };
     }
+    if (error instanceof TablePropertyError) {
+      log.error('table failed: a table property has a value the engine cannot use', {
+        reason: error.message,
+      });
+      return { status: 'failed', table, reason: error.message };
+    }
     if (error instanceof SchemaEvolutionError) {
       log.error('table failed: schema change cannot be applied', { reason: error.message });
       return { status: 'failed', table, reason: error.message };
@@ -220,7 +227,7 @@ async function buildCommit(
   for (const cs of batch) for (const e of cs.decoded.events) events.push(e);
   // a long merge must not start on a lease about to run out
   await lease.renew();
-  const result = await applyBatch(tx.metadata, deps.objects, primaryKeys, events, options);
+  const result = await applyBatch(tx.metadata, deps.objects, primaryKeys, events, { ...options, table });
   await deps.hooks?.afterFilesWritten?.();
   const ids = batch.map((cs) => cs.record.id);
   await tx.addSnapshot({

@@ -13,6 +13,7 @@ import { PRIMARY_KEY_PROPERTY } from '../iceberg/table-properties.js';
 import type { LoadedChangeset } from './changeset-batch.js';
 import type { TableDirectory } from './table-directory.js';
 import { engineTableRequest } from './table-request.js';
+import { withCreationProperties } from './declared-properties.js';
 
 export async function loadOrCreateTable(
   deps: { catalog: Catalog; tables?: TableDirectory },
@@ -32,7 +33,11 @@ export async function loadOrCreateTable(
     : deps.tables
       ? ((await deps.tables.resolve(info.table))?.columns ?? [])
       : [];
-  const request = engineTableRequest(id.name, info.schema, info.primaryKeys, columns, info.learntFrom);
+  // with the declared properties and write mode (or the runtime's default mode)
+  const request = withCreationProperties(
+    engineTableRequest(id.name, info.schema, info.primaryKeys, columns, info.learntFrom),
+    deps.tables?.creationProperties?.(info.table),
+  );
   await deps.catalog.createNamespace(id.namespace);
   try {
     return await deps.catalog.createTable(id.namespace, request);

@@ -16,6 +16,8 @@ import {
 } from '../datastream/table.js';
 import { NoSuchTableError, type Catalog } from '../ports/catalog.js';
 import { isReservedColumn } from '../names/identifier.js';
+import type { WriteMode } from '../iceberg/table-properties.js';
+import { creationProperties } from './declared-properties.js';
 import {
   PG_TYPES_PROPERTY,
   PRIMARY_KEY_PROPERTY,
@@ -37,11 +39,18 @@ export interface TableDirectory {
    * new columns (added optional; known columns keep their types). Returns the table as now known.
    */
   learn(ref: TableRef, learnt: LearntTable): CompiledTable;
+  /**
+   * Table properties to create the table with besides the engine's own: its declared properties and
+   * write mode, else the default write mode. Optional: without it a table gets the engine's only.
+   */
+  creationProperties?(ref: TableRef): Record<string, string>;
 }
 
 export interface TableDirectoryOptions {
   /** Default 'create': a table nobody declared is learnt from its files and created on first commit. */
   undeclaredTables?: UndeclaredTables;
+  /** Write mode of the tables created (a declared one wins); default: the table properties' default. */
+  writeMode?: WriteMode;
 }
 
 export class ConfiguredTableDirectory implements TableDirectory {
@@ -54,6 +63,16 @@ export class ConfiguredTableDirectory implements TableDirectory {
     options: TableDirectoryOptions = {},
   ) {
     this.undeclaredTables = options.undeclaredTables ?? 'create';
+    this.writeMode = options.writeMode;
+    // a wrong property value fails here, when the tables are read, naming table, property and value
+    for (const key of Object.keys(declared)) creationProperties(key, declared[key], this.writeMode);
+  }
+
+  private readonly writeMode: WriteMode | undefined;
+
+  creationProperties(ref: TableRef): Record<string, string> {
+    const key = tableKey(ref);
+    return creationProperties(key, this.declaration(key), this.writeMode);
   }
 
   cached(ref: TableRef): CompiledTable | undefined {

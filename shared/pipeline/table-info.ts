@@ -16,7 +16,7 @@ import { readTableRows } from '../iceberg/table-files.js';
 import { NoSuchTableError, type Catalog } from '../ports/catalog.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { ConfiguredTableDirectory } from './table-directory.js';
-import { PG_TYPES_PROPERTY, PRIMARY_KEY_PROPERTY } from '../iceberg/table-properties.js';
+import { PG_TYPES_PROPERTY, PRIMARY_KEY_PROPERTY, writeModeOf } from '../iceberg/table-properties.js';
 
 export type { Snapshot };
 /** The entry points name a table by its key; the one conversion to the catalog's identifier. */
@@ -49,7 +49,13 @@ export interface TableDescription {
     summary: Record<string, string>;
   } | null;
   dataFiles: number;
+  /** Rows in the data files, deleted ones included (`rows - deletedRows` are live). */
   rows: number;
+  /** How commits change stored rows (the table's write-mode properties), or the invalid value found. */
+  writeMode: string;
+  /** Live position delete files and the rows they delete (merge-on-read). */
+  deleteFiles: number;
+  deletedRows: number;
 }
 
 export function icebergTypeText(type: IcebergType): string {
@@ -135,10 +141,21 @@ export function describeTable(table: string, metadata: TableMetadata): TableDesc
       : null,
     dataFiles: Number(summary['total-data-files'] ?? 0),
     rows: Number(summary['total-records'] ?? 0),
+    writeMode: describedWriteMode(properties),
+    deleteFiles: Number(summary['total-delete-files'] ?? 0),
+    deletedRows: Number(summary['total-position-deletes'] ?? 0),
   };
 }
 
 const ENGINE = new Set<string>(ENGINE_COLUMNS);
+
+function describedWriteMode(properties: Record<string, string>): string {
+  try {
+    return writeModeOf(properties);
+  } catch (error) {
+    return `invalid: ${(error as Error).message}`;
+  }
+}
 
 /**
  * A table's current rows in the canonical row form, sorted by primary key (a table without one by the

@@ -15,6 +15,7 @@ import { ConfigError, type CloudConfig } from '../config.js';
 import { createLogger, type Logger } from '../log.js';
 import type { IngestDependencies } from '../pipeline/ingest-file.js';
 import { ConfiguredTableDirectory } from '../pipeline/table-directory.js';
+import { parseWriteMode } from '../pipeline/declared-properties.js';
 import type { CommitDependencies } from '../pipeline/commit-table.js';
 import type { Catalog } from '../ports/catalog.js';
 import type { ObjectStore } from '../ports/object-store.js';
@@ -89,6 +90,7 @@ export function createCloudRuntime(config: CloudConfig): CloudRuntime {
   });
   const tables = new ConfiguredTableDirectory(config.tables, catalog, {
     undeclaredTables: config.undeclaredTables,
+    ...(config.writeMode ? { writeMode: parseWriteMode(config.writeMode, 'DSI_WRITE_MODE') } : {}),
   });
   return {
     config,

@@ -26,6 +26,8 @@ import {
 import type { CommitDependencies } from '../pipeline/commit-table.js';
 import type { CommitTask } from '../ports/task-queue.js';
 
+import type { WriteMode } from '../iceberg/table-properties.js';
+
 export const CATALOG_FILE = 'catalog.db';
 
 export interface EmbeddedOptions {
@@ -33,6 +35,8 @@ export interface EmbeddedOptions {
   tables?: Record<string, TableDefinition>;
   /** What ingest does with a table nobody declared (default 'create': learnt from its files). */
   undeclaredTables?: UndeclaredTables;
+  /** Write mode of the tables created (a declared one wins); default copy-on-write. */
+  writeMode?: WriteMode;
   catalogName?: string;
   landingPrefix?: string;
   /** What one file may make ingest hold; by default the DSI_MAX_* environment variables, else read-limits.ts. */
@@ -73,6 +77,7 @@ export function createEmbeddedRuntime(options: EmbeddedOptions): EmbeddedRuntime
   const log = options.log ?? createLogger({ component: 'datastream-iceberg' });
   const tables = new ConfiguredTableDirectory(options.tables ?? {}, catalog, {
     ...(options.undeclaredTables ? { undeclaredTables: options.undeclaredTables } : {}),
+    ...(options.writeMode ? { writeMode: options.writeMode } : {}),
   });
   // The queue's handler needs the runtime the queue is part of: a holder breaks the cycle.
   const holder: { runtime?: EmbeddedRuntime } = {};
