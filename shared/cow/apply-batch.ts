@@ -1,12 +1,16 @@
-// Apply a merged batch of changes to a table copy-on-write, writing files only (no catalog call):
+// Apply a merged batch of changes to a table, writing files only (no catalog call):
 //   1. group the changes by key (oldest first, duplicates removed) and read the tombstones;
-//   2. candidate files by key bounds from the manifests; each is read once, whole, and the batch keys it
-//      holds are found from its key and order columns;
+//   2. candidate files by key bounds from the manifests; the batch keys each holds live (rows its
+//      position deletes removed passed over) are found from its key and order columns: read with the
+//      whole file (copy-on-write) or alone (merge-on-read, auto: merge-on-read.ts);
 //   3. per key, the changes newer than the stored row / tombstone are applicable; a stored key with any
-//      makes its file rewritten (column-wise, rewrite-file.ts), a new key becomes an insert;
+//      makes its file rewritten (copy-on-write, column-wise, rewrite-file.ts) or masked by a position
+//      delete file with the new versions written as inserts (merge-on-read; auto chooses per file,
+//      write-mode-choice.ts); a new key becomes an insert;
 //   4. write the inserts into new files sorted by key and rolled at the target size, and a new tombstone
 //      sidecar when the set changed.
-// The caller commits `added`/`removed` (and the sidecar property) as one snapshot.
+// The caller commits `added`/`removed`, `addedDeletes`/`removedDeletes` (and the sidecar property) as
+// one snapshot.
 // A table without a primary key is insert-only: its key is the identity of the event that wrote a row
 // (event-identity.ts), so every distinct event adds exactly one row, across batches and commits.
 
