@@ -2,11 +2,14 @@
 // rows one file-scoped position delete file holding exactly the positions of the rows updated or deleted,
 // new versions (partial updates folded onto the stored row) written with the inserts sorted by key, the
 // data file itself untouched; the rows that remain plus the new files are the merge's result. Auto
-// rewrites a file whose changed share reaches its bound and merges one below it on read.
+// rewrites a file whose changed share reaches its bound and merges one below it on read. A key live in
+// two files is corruption and fails loudly.
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyBatch, type AppliedBatch } from '../../../shared/cow/apply-batch.js';
+import { writeDataFiles } from '../../../shared/iceberg/data-file-writer.js';
+import { writeSnapshot } from '../../../shared/iceberg/snapshot-producer.js';
 import { readPositionDeletes } from '../../../shared/iceberg/io/position-delete-file.js';
 import { readRowsDataFile } from '../../../shared/iceberg/io/parquet-data-file.js';
 import { currentSchema } from '../../../shared/iceberg/spec/metadata-access.js';
@@ -155,6 +158,29 @@ test('an invalid write mode or auto bound fails the merge naming the table, the 
   await assert.rejects(
     applyBatch(await t.load(), t.objects, ['id'], [t.upsert(row(1, 1))], { table: 'shop.items' }),
     /table shop\.items: table property datastream-iceberg\.auto\.rewrite-fraction="half"/,
+  );
+  t.db.close();
+});
+
+test('a key stored live in two data files fails the merge naming both files', async () => {
+  const t = await morTable({ mode: 'merge-on-read' });
+  await t.commit([t.upsert(row(1, 1)), t.upsert(row(2, 2))]);
+  // a second live copy of key 1, as no writer of this engine leaves one
+  const metadata = await t.load();
+  const [copy] = await writeDataFiles(metadata, t.objects, [
+    { ...row(1, 9), _cdc_source_ts_ms: 5n, _cdc_lsn: 5n },
+  ]);
+  const written = await writeSnapshot(metadata, t.objects, { added: [copy!] });
+  await t.catalog.commitTable({ namespace: ['shop'], name: 'items' }, written.requirements, written.updates);
+  const [first, second] = (await readLiveDataFiles(await t.load(), t.objects)).map(
+    (f) => f.dataFile.filePath,
+  );
+  await assert.rejects(
+    applyBatch(await t.load(), t.objects, ['id'], [t.upsert(row(1, 10))]),
+    (error: Error) =>
+      /key .* is stored live in two data files/.test(error.message) &&
+      error.message.includes(first!) &&
+      error.message.includes(second!),
   );
   t.db.close();
 });
