@@ -3,7 +3,7 @@
 // losing against the stored row and against a tombstone, keys updated in several successive commits
 // (their older versions stay in older files, deleted, and are never found again), composite keys,
 // partitioned tables, insert-only tables; switching a table to copy-on-write rewrites the files and drops
-// their delete files. After every commit our reader equals a model of the merge rules, and so does the
+// their delete files; maintenance folds the delete files away. After every commit our reader equals a model of the merge rules, and so does the
 // engine's next commit; PyIceberg and DuckDB read the same rows.
 
 import { after, test } from 'node:test';
@@ -16,6 +16,7 @@ import {
   writeModeProperties,
   type WriteMode,
 } from '../../../shared/iceberg/table-properties.js';
+import { maintainTable } from '../../../shared/maintenance/maintain-table.js';
 import { seeded } from '../../support/random.js';
 import { canonical, morTable, removeMorTables, type MorTable } from './support/mor-table.js';
 
@@ -118,6 +119,18 @@ for (const mode of ['merge-on-read', 'auto'] as const) {
     assert.ok(deleteFiles > 0, 'position delete files were written');
     const metadata = await t.load();
     assert.equal(metadata.properties?.['write.update.mode'], 'merge-on-read');
+    await assertWitnesses(t, model);
+    // maintenance folds the delete files into their data files; the rows stay, and commits go on
+    await maintainTable(t.deps, 'shop.items', { expire: false, removeOrphans: false });
+    const folded = await readLiveDataFiles(await t.load(), t.objects);
+    assert.ok(
+      folded.every((f) => f.deletes.length === 0),
+      'no delete file left after maintain',
+    );
+    assert.deepEqual(await t.rows(), model.expected());
+    const events = randomBatch(t, model, seeded(99), 40, 14);
+    await t.commit(events);
+    model.apply(events);
     await assertWitnesses(t, model);
     t.db.close();
   });
