@@ -1,8 +1,8 @@
 // Write modes from the command line: `apply --write-mode merge-on-read` file by file (one commit each, so
 // later files change rows earlier commits stored) gives exactly the scenarios' expected rows, read by
 // PyIceberg, with position delete files; a table's `write_mode` in tables.json wins over the flag and
-// `tables describe` shows it with the delete files; a wrong mode or property value is a usage error
-// (exit 2) naming it.
+// `tables describe` shows it with the delete files, `tables create` takes it; a wrong mode or property
+// value is a usage error (exit 2) naming it.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -158,6 +158,43 @@ test('an unknown --write-mode or an unusable declared property value is a usage 
       assert.equal(run.status, 2, `${JSON.stringify(extra)}: ${run.stderr}${run.stdout}`);
       assert.match(run.stderr, message);
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('tables create takes the declared write mode and properties', () => {
+  const scenario = loadScenario('out-of-order');
+  const dir = mkdtempSync(join(tmpdir(), 'dsi-write-mode-'));
+  try {
+    const products = scenario.tables['public.products']!;
+    const tablesFile = join(dir, 'tables.json');
+    writeFileSync(
+      tablesFile,
+      JSON.stringify({
+        'public.products': {
+          primary_keys: products.primaryKeys,
+          columns: products.columns,
+          write_mode: 'merge-on-read',
+          properties: { 'datastream-iceberg.auto.max-delete-files': '4' },
+        },
+      }),
+    );
+    const warehouse = join(dir, 'w');
+    const run = cli([
+      'tables',
+      'create',
+      'public.products',
+      '--warehouse',
+      warehouse,
+      '--tables',
+      tablesFile,
+    ]);
+    assert.equal(run.status, 0, run.stderr);
+    const d = describe(warehouse, 'public.products');
+    assert.equal(d.writeMode, 'merge-on-read');
+    assert.equal(d.properties['write.delete.mode'], 'merge-on-read');
+    assert.equal(d.properties['datastream-iceberg.auto.max-delete-files'], '4');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
