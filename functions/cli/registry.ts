@@ -9,6 +9,7 @@ import { runCommand } from './run.js';
 import { showCommand } from './show.js';
 import { statusCommand } from './status.js';
 import { tablesCommand } from './tables.js';
+import { verifyCommand } from './verify.js';
 
 export const COMMANDS: readonly CliCommand[] = [
   runCommand,
@@ -18,6 +19,7 @@ export const COMMANDS: readonly CliCommand[] = [
   showCommand,
   tablesCommand,
   maintainCommand,
+  verifyCommand,
 ];
 
 export function topLevelUsage(commands: readonly CliCommand[] = COMMANDS): string {

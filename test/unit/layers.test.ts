@@ -34,6 +34,7 @@ const LAYERS: readonly (readonly [name: string, prefix: string])[] = [
   ['table', 'shared/table/'],
   ['pipeline', 'shared/pipeline/'],
   ['maintenance', 'shared/maintenance/'],
+  ['verify', 'shared/verify/'],
   ['adapters', 'shared/adapters/'],
   ['runtime', 'shared/runtime/'],
   ['functions', 'functions/'],
