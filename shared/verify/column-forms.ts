@@ -93,8 +93,12 @@ function scalarForm(type: IcebergType, base: string): Scalar | undefined {
     case 'binary':
       return { sql: (c) => `encode(${c}, 'hex')`, text: (v) => Buffer.from(v as Uint8Array).toString('hex') };
     case 'string':
+      // a JSON null and an SQL NULL are one null in Datastream's payload, so in the table too
       if (base === 'json' || base === 'jsonb')
-        return { sql: (c) => reducedJsonbSql(c), text: (v) => reducedJsonbText(v as string) };
+        return {
+          sql: (c) => reducedJsonbSql(`nullif(${c}::jsonb, 'null'::jsonb)`),
+          text: (v) => reducedJsonbText(v as string),
+        };
       if (TEXT_TYPES.has(base) || base === 'uuid') return { sql: TO_TEXT, text: (v) => v as string };
       if (base === 'numeric' || base === 'decimal')
         return {

@@ -16,6 +16,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type pg from 'pg';
+import { canonicalJsonLine, sortedJsonText } from '../../shared/datastream/canonical-form.js';
+import { parseJsonLossless, type JsonValue } from '../../shared/datastream/lossless-json.js';
 import { tableIdentifier } from '../../shared/table/table-identifier.js';
 import {
   changeFile,
@@ -31,6 +33,7 @@ import { PY_CANON } from '../support/pyiceberg-compare.js';
 import { DUCKDB_CONNECT, runPython } from '../support/python.js';
 import { seeded, type Random } from '../support/random.js';
 import { LANDING_PREFIX, startPipeline, type DeclaredTables, type Pipeline } from './pipeline.js';
+import { runCliCommand } from './replay-command.js';
 import {
   canonicalSelect,
   createTables,
@@ -296,5 +299,180 @@ describe(`PostgreSQL through the Datastream stand-in and the emulator stack (${R
   test('delivered again after being committed, the insert-only table gains no row: it reads exactly PostgreSQL', async () => {
     const read = await deliverAgain();
     await withSeed(async () => assertReadExactly(read, insertOnly));
+  });
+});
+
+// `verify --cloud` on the same deployment (configured like the functions), reading the source database
+// with SELECT only: equal after the pipeline ran, then exactly the changes made behind its back (on
+// PostgreSQL, never decoded into files): an update, a delete and an insert of a keyed table, a row
+// removed and one added in the insert-only table.
+describe(`verify against the source after the pipeline ran (${RERUN})`, () => {
+  const random = seeded(SEED + 1);
+  const names = isolate('pg verify');
+  const schema = names.namespace;
+  const tables: DeclaredTables = declaredTables(schema);
+  const key = (name: string) => `${schema}.${name}`;
+  let db: TestDatabase;
+  let client: pg.Client;
+  let pipeline: Pipeline;
+
+  interface Reported {
+    kind: string;
+    key: unknown;
+    source: unknown;
+    table: unknown;
+    count: number;
+  }
+  interface VerifyJson {
+    table: string;
+    mode: string;
+    equal: boolean;
+    counts: { source: number; table: number };
+    settled: number;
+    differences: Reported[];
+  }
+
+  const verify = async (table: string, recheckAfter: string) => {
+    const run = await runCliCommand(
+      'verify',
+      [table, '--cloud', '--source', db.url, '--recheck-after', recheckAfter, '--json'],
+      pipeline.environment,
+    );
+    assert.ok(run.code === 0 || run.code === 1, `${table}: exit ${run.code}: ${run.stderr}`);
+    // lossless: order ids go past 2^53
+    return { code: run.code, report: parseJsonLossless(run.stdout) as unknown as VerifyJson };
+  };
+
+  /** PostgreSQL's rows of a table (canonicalSelect), parsed, by a column's value. */
+  const sourceRows = async (name: string, where = 'true') =>
+    (await client.query<{ row: string }>(`${canonicalSelect(schema, name)} WHERE ${where}`)).rows.map(
+      (r) => canonicalJsonLine(r.row),
+    );
+  const canonical = (value: unknown) => (value === null ? null : sortedJsonText(value as JsonValue));
+
+  before(async () => {
+    await withSeed(async () => {
+      db = await createTestDatabase(schema);
+      client = await db.connect();
+      await createTables(client, schema);
+      await client.query("SELECT pg_create_logical_replication_slot($1, 'test_decoding')", [SLOT]);
+      await runSeedGuide(client, schema);
+      await runRandomWorkload(client, schema, random, 40);
+      const { events } = await readSlotAsEvents(client, SLOT, tables, random);
+      pipeline = await startPipeline({ label: 'pg verify', trigger: 'cloudevent', tables });
+      const byTable = new Map<string, StandInEvent[]>();
+      for (const e of events) byTable.set(e.table, [...(byTable.get(e.table) ?? []), e]);
+      for (const [table, list] of byTable) {
+        for (const file of cutIntoFiles(table, list, {
+          landingPrefix: LANDING_PREFIX,
+          random,
+          maxEvents: 25,
+          gzipShare: 0.25,
+          maxOverlap: 0,
+        })) {
+          const { record } = await pipeline.upload(file.name, file.bytes);
+          assert.notEqual(record.status, 'failed', `${file.name}: ${record.reason ?? ''}`);
+        }
+      }
+      await pipeline.waitUntilApplied(Object.keys(tables));
+    });
+  });
+
+  after(async () => {
+    await pipeline?.close();
+    await client?.end();
+    await db?.drop();
+  });
+
+  test('after the pipeline ran, every table equals its source: exit 0, no difference', async () => {
+    await withSeed(async () => {
+      for (const table of Object.keys(tables)) {
+        const { code, report } = await verify(table, '0');
+        assert.equal(code, 0, `${table}: ${JSON.stringify(report.differences)}`);
+        assert.deepEqual(report.differences, []);
+        assert.equal(report.counts.table, report.counts.source);
+        assert.equal(report.mode, table === key(INSERT_ONLY_TABLE) ? 'row-multiset' : 'range-hash', table);
+      }
+    });
+  });
+
+  test('an update, a delete and an insert behind the pipeline: exactly those keys, with both rows', async () => {
+    await withSeed(async () => {
+      // Behind its back: the slot still holds these changes; nothing decodes them into files.
+      const ids = (
+        await client.query<{ id: string }>(`SELECT order_id::text AS id FROM "${schema}".orders ORDER BY order_id`)
+      ).rows.map((r) => r.id);
+      assert.ok(ids.length >= 2, `${ids.length} orders`);
+      const [updated, deleted] = [ids[0]!, ids[ids.length - 1]!];
+      const inserted = (BigInt(ids[ids.length - 1]!) + 1000n).toString();
+      const before = new Map<string, string>();
+      for (const id of [updated, deleted]) before.set(id, (await sourceRows('orders', `order_id = ${id}`))[0]!);
+      await client.query(`UPDATE "${schema}".orders SET status = 'changed behind', amount = 1.5 WHERE order_id = $1`, [updated]);
+      await client.query(`DELETE FROM "${schema}".orders WHERE order_id = $1`, [deleted]);
+      await client.query(
+        `INSERT INTO "${schema}".orders (order_id, status, attrs, tags, created_at, blob) VALUES ($1, 'new', '{"b":1.50,"a":[1,null]}', '{x,"y z"}', '2026-12-06 22:00:00.5+00', '\\x00ff')`,
+        [inserted],
+      );
+      const { code, report } = await verify(key('orders'), '1');
+      assert.equal(code, 1);
+      assert.equal(report.mode, 'range-hash');
+      assert.equal(report.counts.source, report.counts.table);
+      const seen = report.differences.map((d) => ({
+        kind: d.kind,
+        key: canonical(d.key),
+        source: canonical(d.source),
+        table: canonical(d.table),
+        count: d.count,
+      }));
+      const keyOf = (id: string) => canonicalJsonLine(`{"order_id":${id}}`);
+      assert.deepEqual(seen, [
+        {
+          kind: 'changed',
+          key: keyOf(updated),
+          source: (await sourceRows('orders', `order_id = ${updated}`))[0],
+          table: before.get(updated),
+          count: 1,
+        },
+        { kind: 'extra', key: keyOf(deleted), source: null, table: before.get(deleted), count: 1 },
+        {
+          kind: 'missing',
+          key: keyOf(inserted),
+          source: (await sourceRows('orders', `order_id = ${inserted}`))[0],
+          table: null,
+          count: 1,
+        },
+      ]);
+      // the tables nobody touched are still equal
+      for (const name of ['products', 'order_items']) assert.equal((await verify(key(name), '0')).code, 0, name);
+    });
+  });
+
+  test('the insert-only table: a row removed and a row added behind the pipeline, compared as a multiset', async () => {
+    await withSeed(async () => {
+      const table = `"${schema}".${INSERT_ONLY_TABLE}`;
+      const first = await client.query<{ ctid: string }>(`SELECT ctid::text FROM ${table} ORDER BY id, ctid LIMIT 1`);
+      assert.equal(first.rows.length, 1, 'the workload wrote audit rows');
+      const removed = (await sourceRows(INSERT_ONLY_TABLE, `ctid = '${first.rows[0]!.ctid}'::tid`))[0]!;
+      await client.query(`DELETE FROM ${table} WHERE ctid = $1::tid`, [first.rows[0]!.ctid]);
+      await client.query(`INSERT INTO ${table} VALUES (424242, 'added behind', '2026-12-06 22:00:00+00', '{"k":[]}')`);
+      const added = (await sourceRows(INSERT_ONLY_TABLE, 'id = 424242'))[0]!;
+      const { code, report } = await verify(key(INSERT_ONLY_TABLE), '0');
+      assert.equal(code, 1);
+      assert.equal(report.mode, 'row-multiset');
+      const seen = report.differences.map((d) => ({
+        kind: d.kind,
+        source: canonical(d.source),
+        table: canonical(d.table),
+        count: d.count,
+      }));
+      const expected = [
+        { kind: 'missing', source: added, table: null, count: 1 },
+        { kind: 'extra', source: null, table: removed, count: 1 },
+      ];
+      assert.deepEqual(
+        seen.sort((a, b) => a.kind.localeCompare(b.kind)),
+        expected.sort((a, b) => a.kind.localeCompare(b.kind)),
+      );
+    });
   });
 });

@@ -17,7 +17,7 @@ export function runReplayCommand(args: string[], env: Record<string, string> = {
 }
 
 export function runCliCommand(
-  name: 'replay' | 'status',
+  name: 'replay' | 'status' | 'verify',
   args: string[],
   env: Record<string, string> = {},
 ): Promise<CommandRun> {
