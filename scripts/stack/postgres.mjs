@@ -15,8 +15,9 @@ import { chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { HOST, PINS, REPO_ROOT } from './config.mjs';
+import { HOST, PINS, REPO_ROOT, runDir, stackPorts } from './config.mjs';
 import { exec } from './exec.mjs';
+import { assertPortFree, startProcess, stopProcesses, waitReady } from './processes.mjs';
 
 const RUN_AS = 'postgres';
 
@@ -224,4 +225,38 @@ export function postgresEnvironment(installed, ports) {
     DSI_POSTGRES_URL: `postgresql://postgres@${HOST}:${ports.postgres}/postgres`,
     DSI_POSTGRES_BIN: installed.postgresBin,
   };
+}
+
+/**
+ * The stack's PostgreSQL alone, for a benchmark that needs only a source database (`npm run bench --
+ * verify` without a loaded stack): a fresh cluster in <runDir>/bench/postgres on the stack's PostgreSQL
+ * port of this offset, started, probed, and stopped by PID with `stop()` (its folder removed). Larger
+ * buffers than the test stack's: a benchmark loads a million rows.
+ */
+export async function startStandalonePostgres() {
+  const installed = await ensurePostgres();
+  const ports = stackPorts();
+  await assertPortFree(HOST, ports.postgres, 'PostgreSQL');
+  const dir = join(runDir(), 'bench');
+  const dataDir = await postgresDataDir(installed, dir);
+  const logDir = join(dir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const service = postgresService(installed, ports, dataDir);
+  service.args = service.args.map((arg) => (arg === 'shared_buffers=32MB' ? 'shared_buffers=256MB' : arg));
+  await service.prepare();
+  const handle = startProcess(service, logDir);
+  if (!handle.record) throw new Error(`PostgreSQL could not be started (${service.command})`);
+  const stop = async () => {
+    const survivors = await stopProcesses([handle.record]);
+    if (survivors.length > 0) throw new Error(`PostgreSQL (pid ${handle.record.pid}) did not stop`);
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await waitReady(service, handle, 60_000);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  log(`PostgreSQL for the benchmark on ${HOST}:${ports.postgres}`);
+  return { env: postgresEnvironment(installed, ports), stop };
 }
