@@ -30,11 +30,11 @@ export interface RangeSource {
   rowHashes(range: KeyRange): Promise<Array<{ id: string; hash: bigint }>>;
 }
 
-/** The table's rows as keys, key ids and row hashes, sorted by key. */
+/** The table's rows as keys and row hashes, sorted by key; a row's key id is computed when needed. */
 export interface TableEntries {
   keys: Key[];
-  ids: string[];
   hashes: bigint[];
+  idOf(index: number): string;
 }
 
 export interface BisectionOptions {
@@ -49,6 +49,8 @@ export interface BisectionOptions {
 export interface BisectionResult {
   /** Key ids that differ: absent on one side, present twice in the table, or with another row hash. */
   differing: string[];
+  /** The table's entries (indexes) whose key is among them. */
+  differingEntries: number[];
   /** Ranges fingerprinted by the source, and ranges whose rows were fetched (with the rows). */
   rangesHashed: number;
   rangesFetched: number;
@@ -125,7 +127,13 @@ export async function bisect(
   options: BisectionOptions,
 ): Promise<BisectionResult> {
   const sums = prefixSums(entries.hashes);
-  const result: BisectionResult = { differing: [], rangesHashed: 0, rangesFetched: 0, rowsFetched: 0 };
+  const result: BisectionResult = {
+    differing: [],
+    differingEntries: [],
+    rangesHashed: 0,
+    rangesFetched: 0,
+    rowsFetched: 0,
+  };
   const leaves: Span[] = [];
   let pending: Span[] = [{ range: { lower: null, upper: null }, from: 0, to: entries.keys.length }];
   for (let round = 1; pending.length > 0; round++) {
@@ -152,11 +160,15 @@ export async function bisect(
     const theirs = await source.rowHashes(leaf.range);
     result.rangesFetched += 1;
     result.rowsFetched += theirs.length;
-    const ours: Array<{ id: string; hash: bigint }> = [];
-    for (let i = leaf.from; i < leaf.to; i++) ours.push({ id: entries.ids[i]!, hash: entries.hashes[i]! });
+    const ours: Array<{ id: string; hash: bigint; index: number }> = [];
+    for (let i = leaf.from; i < leaf.to; i++)
+      ours.push({ id: entries.idOf(i), hash: entries.hashes[i]!, index: i });
     ours.sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
     theirs.sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
-    result.differing.push(...compareLeaf(ours, theirs));
+    const differing = compareLeaf(ours, theirs);
+    result.differing.push(...differing);
+    const wanted = new Set(differing);
+    for (const entry of ours) if (wanted.has(entry.id)) result.differingEntries.push(entry.index);
   }
   return result;
 }

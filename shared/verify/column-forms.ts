@@ -26,6 +26,8 @@ export interface ColumnForm {
   text(value: IcebergValue): string;
   /** True when `sql` and `text` agree for every value (false: PostgreSQL's text, compared as is). */
   exact: boolean;
+  /** True when the text may hold anything (a tab, a backslash): the row text escapes it. */
+  raw: boolean;
   /** SQL rendering the value as Datastream's JSON payload (json). */
   payloadSql: string;
   /** For a key column whose order is the same in PostgreSQL and in the table: SQL of a bound value. */
@@ -45,21 +47,24 @@ export function baseType(pgType: string): string {
 
 const TEXT_TYPES = new Set(['text', 'character varying', 'varchar', 'citext', 'name']);
 
+// one buffer for every float rendered (big-endian, as float4send/float8send write them)
+const floatBytes = new DataView(new ArrayBuffer(8));
+const hex8 = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
+
 function float32Hex(value: number): string {
-  const view = new DataView(new ArrayBuffer(4));
-  view.setFloat32(0, value);
-  return Buffer.from(view.buffer).toString('hex');
+  floatBytes.setFloat32(0, value);
+  return hex8(floatBytes.getUint32(0));
 }
 
 function float64Hex(value: number): string {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, value);
-  return Buffer.from(view.buffer).toString('hex');
+  floatBytes.setFloat64(0, value);
+  return hex8(floatBytes.getUint32(0)) + hex8(floatBytes.getUint32(4));
 }
 
 interface Scalar {
   sql(c: string): string;
   text(value: IcebergValue): string;
+  raw?: boolean;
 }
 
 const TO_TEXT = (c: string) => `${c}::text`;
@@ -99,7 +104,8 @@ function scalarForm(type: IcebergType, base: string): Scalar | undefined {
           sql: (c) => reducedJsonbSql(`nullif(${c}::jsonb, 'null'::jsonb)`),
           text: (v) => reducedJsonbText(v as string),
         };
-      if (TEXT_TYPES.has(base) || base === 'uuid') return { sql: TO_TEXT, text: (v) => v as string };
+      if (base === 'uuid') return { sql: TO_TEXT, text: (v) => v as string };
+      if (TEXT_TYPES.has(base)) return { sql: TO_TEXT, text: (v) => v as string, raw: true };
       if (base === 'numeric' || base === 'decimal')
         return {
           // the table keeps the number the payload carried (12.50 may arrive as 12.5)
@@ -182,14 +188,22 @@ export function columnForm(column: ColumnPlan, sourceType: string): ColumnForm {
           sql: `to_json(${c})::text`,
           text: (v) => `[${(v as IcebergValue[]).map((e) => (e === null ? 'null' : element(e))).join(',')}]`,
           exact: true,
+          raw: false,
         };
     } else {
       const scalar = scalarForm(type, base);
       if (scalar) {
         const key = keyParam(type, base, sourceType);
-        return { ...common, sql: scalar.sql(c), text: scalar.text, exact: true, ...(key ? { keyParam: key } : {}) };
+        return {
+          ...common,
+          sql: scalar.sql(c),
+          text: scalar.text,
+          exact: true,
+          raw: scalar.raw === true,
+          ...(key ? { keyParam: key } : {}),
+        };
       }
     }
   }
-  return { ...common, sql: `${c}::text`, text: (v) => String(v), exact: false };
+  return { ...common, sql: `${c}::text`, text: (v) => String(v), exact: false, raw: true };
 }

@@ -25,7 +25,11 @@ function byteLength(key: string): number {
   return Buffer.byteLength(key, 'utf8');
 }
 
+const ASCII = /^[\x00-\x7f]*$/;
+
 function jsonbKeyOrder(a: string, b: string): number {
+  // ASCII keys (nearly all): bytes are UTF-16 code units, compared without encoding them
+  if (ASCII.test(a) && ASCII.test(b)) return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
   const length = byteLength(a) - byteLength(b);
   return length !== 0 ? length : Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
@@ -36,7 +40,8 @@ function render(value: JsonValue): string {
     case 'boolean':
       return value ? 'true' : 'false';
     case 'number':
-      return reducedNumberText(String(value));
+      // an integer a double prints without exponent is its own reduced text
+      return Number.isInteger(value) && Math.abs(value) < 1e21 ? String(value === 0 ? 0 : value) : reducedNumberText(String(value));
     case 'string':
       return JSON.stringify(value);
   }
@@ -61,7 +66,10 @@ const STRING_TOKEN = '("(?:[^"\\\\]|\\\\.)*")';
  * numbers without exponents, so these two rewrites are all the reduction it needs.
  */
 export function reducedJsonbSql(expression: string): string {
+  const text = `(${expression})::jsonb::text`;
   const trailing = `'${STRING_TOKEN}|(\\.[0-9]*[1-9])0+(?![0-9])'`;
   const zeros = `'${STRING_TOKEN}|\\.0+(?![0-9])'`;
-  return `regexp_replace(regexp_replace((${expression})::jsonb::text, ${trailing}, '\\1\\2', 'g'), ${zeros}, '\\1', 'g')`;
+  // most documents hold no '.' at all: they skip the two rewrites
+  const reduced = `regexp_replace(regexp_replace(${text}, ${trailing}, '\\1\\2', 'g'), ${zeros}, '\\1', 'g')`;
+  return `CASE WHEN strpos(${text}, '.') = 0 THEN ${text} ELSE ${reduced} END`;
 }

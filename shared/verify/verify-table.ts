@@ -77,18 +77,12 @@ export class VerifyError extends Error {
   }
 }
 
-interface TableRowRef {
-  id: string;
-  key: Key;
-  hash: bigint;
-  file: number;
+function keyText(form: ColumnForm, value: IcebergValue): string {
+  return value === null ? 'null' : form.text(value);
 }
 
 function keyTextsOf(forms: readonly ColumnForm[], row: Readonly<Row>): string[] {
-  return forms.map((f) => {
-    const value: IcebergValue = row[f.name] ?? null;
-    return value === null ? 'null' : f.text(value);
-  });
+  return forms.map((f) => keyText(f, row[f.name] ?? null));
 }
 
 /** A source payload (Datastream JSON) as the table's row, through the pipeline's own coercion. */
@@ -136,33 +130,23 @@ export async function verifyTable(options: VerifyOptions): Promise<VerifyReport>
       : 'row-stream';
   const source = new PostgresTable(options.source, namespace, name, forms, keyForms);
 
-  // The table side: one (key, id, hash, file) per row, sorted by key.
+  // The table side: per row its key, hash and file, sorted by key (ids only when asked for).
   const readAt = now();
-  const refs: TableRowRef[] = [];
-  for (let i = 0; i < scan.files.length; i++) {
-    for (const row of await scan.readFile(i)) {
-      const key = scan.keyColumns.map((c) => row[c.name] ?? null);
-      const id = keyed ? PostgresTable.keyId(keyTextsOf(keyForms, row)) : '';
-      refs.push({ id, key, hash: rowHash(forms, row), file: i });
-    }
-    options.progress?.file(i + 1, scan.files.length);
-  }
-  if (keyed) refs.sort((a, b) => compareKey(a.key, b.key));
+  const side = await readTableSide(scan, forms, keyed, options.progress);
   timing.tableReadMs = now() - readAt;
+  const idOf = (i: number) => PostgresTable.keyId(keyForms.map((f, k) => keyText(f, side.keys[i]![k]!)));
 
   options.progress?.note('hashing in PostgreSQL');
   const total = await onSource(source.total());
-  const counts = { source: total.count, table: refs.length };
+  const counts = { source: total.count, table: side.hashes.length };
   const ranges = { hashed: 1, fetched: 0, rowsFetched: 0 };
   let differing: string[] = [];
-  const tableSum = refs.reduce((sum, r) => sum + r.hash, 0n);
-  if (total.count !== refs.length || total.sum !== tableSum) {
+  /** Indexes of the table's entries that hold a differing row. */
+  let differingEntries: number[] = [];
+  const tableSum = side.hashes.reduce((sum, h) => sum + h, 0n);
+  if (total.count !== side.hashes.length || total.sum !== tableSum) {
     if (mode === 'range-hash') {
-      const entries: TableEntries = {
-        keys: refs.map((r) => r.key),
-        ids: refs.map((r) => r.id),
-        hashes: refs.map((r) => r.hash),
-      };
+      const entries: TableEntries = { keys: side.keys, hashes: side.hashes, idOf };
       const found = await onSource(
         bisect(entries, source, {
           fanout: options.fanout ?? FANOUT,
@@ -172,6 +156,7 @@ export async function verifyTable(options: VerifyOptions): Promise<VerifyReport>
         }),
       );
       differing = found.differing;
+      differingEntries = found.differingEntries;
       Object.assign(ranges, {
         hashed: found.rangesHashed,
         fetched: found.rangesFetched,
@@ -179,7 +164,12 @@ export async function verifyTable(options: VerifyOptions): Promise<VerifyReport>
       });
     } else {
       options.progress?.note('streaming the source');
-      differing = await onSource(streamedDifferences(source, refs, keyed));
+      const ids = keyed ? side.hashes.map((_, i) => idOf(i)) : [];
+      differing = await onSource(streamedDifferences(source, side.hashes, ids, keyed));
+      const wanted = new Set(differing);
+      side.hashes.forEach((h, i) => {
+        if (wanted.has(keyed ? ids[i]! : String(h))) differingEntries.push(i);
+      });
       ranges.fetched = 1;
       ranges.rowsFetched = total.count;
     }
@@ -195,10 +185,7 @@ export async function verifyTable(options: VerifyOptions): Promise<VerifyReport>
       await sleep(recheckAfterMs);
       timing.waitMs = now() - waitAt;
     }
-    const wanted = new Set(differing);
-    const filesOf = new Set(
-      refs.filter((r) => wanted.has(keyed ? r.id : String(r.hash))).map((r) => scan.files[r.file]!),
-    );
+    const filesOf = new Set(differingEntries.map((i) => scan.files[side.files[i]!]!));
     const again = await openTableScan(options.catalog, options.objects, options.table);
     // the same snapshot: only the files that held a differing row need reading again
     const onlyFiles = again.snapshotId === scan.snapshotId ? filesOf : undefined;
@@ -230,10 +217,15 @@ export async function verifyTable(options: VerifyOptions): Promise<VerifyReport>
 }
 
 /** The whole source streamed (key order): ids whose rows differ, or row hashes whose counts differ. */
-async function streamedDifferences(source: PostgresTable, refs: readonly TableRowRef[], keyed: boolean): Promise<string[]> {
+async function streamedDifferences(
+  source: PostgresTable,
+  hashes: readonly bigint[],
+  ids: readonly string[],
+  keyed: boolean,
+): Promise<string[]> {
   if (!keyed) {
     const ours = new Map<bigint, number>();
-    for (const r of refs) ours.set(r.hash, (ours.get(r.hash) ?? 0) + 1);
+    for (const h of hashes) ours.set(h, (ours.get(h) ?? 0) + 1);
     const theirs = await source.hashCounts();
     const out: string[] = [];
     for (const hash of new Set([...ours.keys(), ...theirs.keys()]))
@@ -241,7 +233,7 @@ async function streamedDifferences(source: PostgresTable, refs: readonly TableRo
     return out;
   }
   const ours = new Map<string, bigint[]>();
-  for (const r of refs) ours.set(r.id, [...(ours.get(r.id) ?? []), r.hash]);
+  ids.forEach((id, i) => ours.set(id, [...(ours.get(id) ?? []), hashes[i]!]));
   const out = new Set<string>();
   await source.streamRows((id, hash) => {
     const mine = ours.get(id);
@@ -250,6 +242,41 @@ async function streamedDifferences(source: PostgresTable, refs: readonly TableRo
   });
   for (const id of ours.keys()) out.add(id);
   return [...out];
+}
+
+interface TableSide {
+  /** Per row (sorted by key for a keyed table): its key, its row hash, the index of its file. */
+  keys: Key[];
+  hashes: bigint[];
+  files: number[];
+}
+
+async function readTableSide(
+  scan: TableScan,
+  forms: readonly ColumnForm[],
+  keyed: boolean,
+  progress: VerifyOptions['progress'],
+): Promise<TableSide> {
+  const keys: Key[] = [];
+  const hashes: bigint[] = [];
+  const files: number[] = [];
+  const keyNames = scan.keyColumns.map((c) => c.name);
+  for (let i = 0; i < scan.files.length; i++) {
+    for (const row of await scan.readFile(i)) {
+      if (keyed) keys.push(keyNames.map((name) => row[name] ?? null));
+      hashes.push(rowHash(forms, row));
+      files.push(i);
+    }
+    progress?.file(i + 1, scan.files.length);
+  }
+  if (!keyed) return { keys, hashes, files };
+  const order = Array.from({ length: hashes.length }, (_, i) => i);
+  order.sort((a, b) => compareKey(keys[a]!, keys[b]!));
+  return {
+    keys: order.map((i) => keys[i]!),
+    hashes: order.map((i) => hashes[i]!),
+    files: order.map((i) => files[i]!),
+  };
 }
 
 /** Rows of the listed files (all files without a list) that `keep` selects, with their hash. */

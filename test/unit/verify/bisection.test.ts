@@ -52,7 +52,7 @@ function memorySource(rows: readonly Row[]): RangeSource & { rowsOut: number } {
 
 function entriesOf(rows: readonly Row[]): TableEntries {
   const sorted = [...rows].sort((a, b) => compareKey(a.key, b.key));
-  return { keys: sorted.map((r) => r.key), ids: sorted.map((r) => idOf(r.key)), hashes: sorted.map((r) => r.hash) };
+  return { keys: sorted.map((r) => r.key), hashes: sorted.map((r) => r.hash), idOf: (i) => idOf(sorted[i]!.key) };
 }
 
 const random = seeded(20261206);
