@@ -33,7 +33,7 @@ export interface RangeSource {
 /** The table's rows as keys and row hashes, sorted by key; a row's key id is computed when needed. */
 export interface TableEntries {
   keys: Key[];
-  hashes: bigint[];
+  hashes: ArrayLike<bigint>;
   idOf(index: number): string;
 }
 
@@ -96,7 +96,7 @@ export function splitSpan(entries: TableEntries, span: Span, fanout: number): Sp
   return out;
 }
 
-export function prefixSums(hashes: readonly bigint[]): bigint[] {
+export function prefixSums(hashes: ArrayLike<bigint>): bigint[] {
   const sums = new Array<bigint>(hashes.length + 1);
   sums[0] = 0n;
   for (let i = 0; i < hashes.length; i++) sums[i + 1] = sums[i]! + hashes[i]!;

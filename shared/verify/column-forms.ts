@@ -109,7 +109,8 @@ function scalarForm(type: IcebergType, base: string): Scalar | undefined {
       if (base === 'numeric' || base === 'decimal')
         return {
           // the table keeps the number the payload carried (12.50 may arrive as 12.5)
-          sql: (c) => `regexp_replace(regexp_replace(${c}::text, '(\\.[0-9]*[1-9])0+$', '\\1'), '\\.0+$', '')`,
+          sql: (c) =>
+            `regexp_replace(regexp_replace(${c}::text, '(\\.[0-9]*[1-9])0+$', '\\1'), '\\.0+$', '')`,
           text: (v) => stripFractionZeros(v as string),
         };
       return undefined;

@@ -25,11 +25,11 @@ function byteLength(key: string): number {
   return Buffer.byteLength(key, 'utf8');
 }
 
-const ASCII = /^[\x00-\x7f]*$/;
+const NON_ASCII = /[\u0080-\uffff]/;
 
 function jsonbKeyOrder(a: string, b: string): number {
   // ASCII keys (nearly all): bytes are UTF-16 code units, compared without encoding them
-  if (ASCII.test(a) && ASCII.test(b)) return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+  if (!NON_ASCII.test(a) && !NON_ASCII.test(b)) return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
   const length = byteLength(a) - byteLength(b);
   return length !== 0 ? length : Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
@@ -41,7 +41,9 @@ function render(value: JsonValue): string {
       return value ? 'true' : 'false';
     case 'number':
       // an integer a double prints without exponent is its own reduced text
-      return Number.isInteger(value) && Math.abs(value) < 1e21 ? String(value === 0 ? 0 : value) : reducedNumberText(String(value));
+      return Number.isInteger(value) && Math.abs(value) < 1e21
+        ? String(value === 0 ? 0 : value)
+        : reducedNumberText(String(value));
     case 'string':
       return JSON.stringify(value);
   }

@@ -138,9 +138,13 @@ export class PostgresTable implements RangeSource {
   /** Every row's key id and hash, ordered by key (the streamed comparison). */
   async streamRows(onRow: (id: string, hash: bigint) => void): Promise<void> {
     const n = this.keyTexts.length;
-    const order = this.keyForms.length ? ` ORDER BY ${this.keyForms.map((f) => quoteIdentifier(f.name)).join(', ')}` : '';
-    await this.cursor(`SELECT ${[...this.keyTexts, this.hash].join(', ')} FROM ${this.from}${order}`, [], (row) =>
-      onRow(PostgresTable.keyId(row.slice(0, n) as string[]), BigInt(row[n] as string)),
+    const order = this.keyForms.length
+      ? ` ORDER BY ${this.keyForms.map((f) => quoteIdentifier(f.name)).join(', ')}`
+      : '';
+    await this.cursor(
+      `SELECT ${[...this.keyTexts, this.hash].join(', ')} FROM ${this.from}${order}`,
+      [],
+      (row) => onRow(PostgresTable.keyId(row.slice(0, n) as string[]), BigInt(row[n] as string)),
     );
   }
 
@@ -207,7 +211,10 @@ export class PostgresTable implements RangeSource {
     try {
       await this.client.query({ text: `DECLARE verify_rows NO SCROLL CURSOR FOR ${sql}`, values: params });
       for (;;) {
-        const batch = await this.client.query({ text: `FETCH ${FETCH_ROWS} FROM verify_rows`, rowMode: 'array' });
+        const batch = await this.client.query({
+          text: `FETCH ${FETCH_ROWS} FROM verify_rows`,
+          rowMode: 'array',
+        });
         for (const row of batch.rows as unknown[][]) onRow(row);
         if (batch.rows.length < FETCH_ROWS) break;
       }

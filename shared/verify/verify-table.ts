@@ -164,7 +164,7 @@ export async function verifyTable(options: VerifyOptions): Promise<VerifyReport>
       });
     } else {
       options.progress?.note('streaming the source');
-      const ids = keyed ? side.hashes.map((_, i) => idOf(i)) : [];
+      const ids = keyed ? Array.from({ length: side.hashes.length }, (_, i) => idOf(i)) : [];
       differing = await onSource(streamedDifferences(source, side.hashes, ids, keyed));
       const wanted = new Set(differing);
       side.hashes.forEach((h, i) => {
@@ -180,7 +180,9 @@ export async function verifyTable(options: VerifyOptions): Promise<VerifyReport>
   let differences: Difference[] = [];
   if (differing.length > 0) {
     if (recheckAfterMs > 0) {
-      options.progress?.note(`${differing.length} differ: checking again in ${Math.round(recheckAfterMs / 1000)} s`);
+      options.progress?.note(
+        `${differing.length} differ: checking again in ${Math.round(recheckAfterMs / 1000)} s`,
+      );
       const waitAt = now();
       await sleep(recheckAfterMs);
       timing.waitMs = now() - waitAt;
@@ -219,7 +221,7 @@ export async function verifyTable(options: VerifyOptions): Promise<VerifyReport>
 /** The whole source streamed (key order): ids whose rows differ, or row hashes whose counts differ. */
 async function streamedDifferences(
   source: PostgresTable,
-  hashes: readonly bigint[],
+  hashes: BigInt64Array,
   ids: readonly string[],
   keyed: boolean,
 ): Promise<string[]> {
@@ -247,10 +249,14 @@ async function streamedDifferences(
 interface TableSide {
   /** Per row (sorted by key for a keyed table): its key, its row hash, the index of its file. */
   keys: Key[];
-  hashes: bigint[];
-  files: number[];
+  hashes: BigInt64Array;
+  files: Int32Array;
 }
 
+/**
+ * Every row's key, hash and file. Hashes and files go to typed arrays: a million rows leave a million
+ * keys on the heap, not three million objects for the collector to trace.
+ */
 async function readTableSide(
   scan: TableScan,
   forms: readonly ColumnForm[],
@@ -258,40 +264,59 @@ async function readTableSide(
   progress: VerifyOptions['progress'],
 ): Promise<TableSide> {
   const keys: Key[] = [];
-  const hashes: bigint[] = [];
-  const files: number[] = [];
+  let hashes = new BigInt64Array(1 << 16);
+  let files = new Int32Array(1 << 16);
+  let n = 0;
   const keyNames = scan.keyColumns.map((c) => c.name);
   for (let i = 0; i < scan.files.length; i++) {
     for (const row of await scan.readFile(i)) {
+      if (n === hashes.length) {
+        const moreHashes = new BigInt64Array(n * 2);
+        moreHashes.set(hashes);
+        hashes = moreHashes;
+        const moreFiles = new Int32Array(n * 2);
+        moreFiles.set(files);
+        files = moreFiles;
+      }
       if (keyed) keys.push(keyNames.map((name) => row[name] ?? null));
-      hashes.push(rowHash(forms, row));
-      files.push(i);
+      hashes[n] = rowHash(forms, row);
+      files[n] = i;
+      n += 1;
     }
     progress?.file(i + 1, scan.files.length);
   }
-  if (!keyed) return { keys, hashes, files };
-  const order = Array.from({ length: hashes.length }, (_, i) => i);
+  if (!keyed) return { keys, hashes: hashes.slice(0, n), files: files.slice(0, n) };
+  const order = Array.from({ length: n }, (_, i) => i);
   order.sort((a, b) => compareKey(keys[a]!, keys[b]!));
-  return {
-    keys: order.map((i) => keys[i]!),
-    hashes: order.map((i) => hashes[i]!),
-    files: order.map((i) => files[i]!),
+  const sorted: TableSide = {
+    keys: new Array<Key>(n),
+    hashes: new BigInt64Array(n),
+    files: new Int32Array(n),
   };
+  order.forEach((from, to) => {
+    sorted.keys[to] = keys[from]!;
+    sorted.hashes[to] = hashes[from]!;
+    sorted.files[to] = files[from]!;
+  });
+  return sorted;
 }
 
-/** Rows of the listed files (all files without a list) that `keep` selects, with their hash. */
+/** Rows of the listed files (all files without a list) with their hash: those `keep` selects by row, or by hash. */
 async function tableRows(
   scan: TableScan,
   forms: readonly ColumnForm[],
   onlyFiles: ReadonlySet<string> | undefined,
-  keep: (row: Row, hash: bigint) => boolean,
+  keep: { row: (row: Row) => boolean } | { hash: ReadonlySet<bigint> },
 ): Promise<Array<{ row: Row; hash: bigint }>> {
   const out: Array<{ row: Row; hash: bigint }> = [];
   for (let i = 0; i < scan.files.length; i++) {
     if (onlyFiles && !onlyFiles.has(scan.files[i]!)) continue;
     for (const row of await scan.readFile(i)) {
+      // a keyed row is selected by its key before it is hashed: most rows are not wanted
+      if ('row' in keep && !keep.row(row)) continue;
       const hash = rowHash(forms, row);
-      if (keep(row, hash)) out.push({ row, hash });
+      if ('hash' in keep && !keep.hash.has(hash)) continue;
+      out.push({ row, hash });
     }
   }
   return out;
@@ -306,9 +331,9 @@ async function keyedDifferences(
   fetch: (ids: string[]) => Promise<SourceRow[]>,
 ): Promise<Difference[]> {
   const ours = new Map<string, Array<{ row: Row; hash: bigint }>>();
-  for (const entry of await tableRows(scan, forms, onlyFiles, (row) =>
-    ids.has(PostgresTable.keyId(keyTextsOf(keyForms, row))),
-  )) {
+  for (const entry of await tableRows(scan, forms, onlyFiles, {
+    row: (row) => ids.has(PostgresTable.keyId(keyTextsOf(keyForms, row))),
+  })) {
     const id = PostgresTable.keyId(keyTextsOf(keyForms, entry.row));
     ours.set(id, [...(ours.get(id) ?? []), entry]);
   }
@@ -343,7 +368,7 @@ async function multisetDifferences(
   fetch: (hashes: bigint[]) => Promise<Array<SourceRow & { count: number }>>,
 ): Promise<Difference[]> {
   const ours = new Map<bigint, { row: Row; count: number }>();
-  for (const { row, hash } of await tableRows(scan, forms, onlyFiles, (_, hash) => hashes.has(hash))) {
+  for (const { row, hash } of await tableRows(scan, forms, onlyFiles, { hash: hashes })) {
     const seen = ours.get(hash);
     if (seen) seen.count += 1;
     else ours.set(hash, { row, count: 1 });

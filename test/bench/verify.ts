@@ -84,7 +84,8 @@ function row(i: number): Row {
 }
 
 const seconds = (ms: number): number => Number((ms / 1000).toFixed(3));
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const median = (values: number[]): number =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 
 /** `COPY … TO STDOUT` through pg's connection: the COPY protocol, data counted and dropped. */
@@ -143,7 +144,10 @@ async function main(): Promise<void> {
     // the table, as the pipeline creates it, written by the engine
     t = performance.now();
     const runtime = createEmbeddedRuntime({ warehouse: dir, log: silentLogger });
-    const compiled = compileTableDefinition({ schema: 'bench', name: 'orders' }, { columns: COLUMNS, primaryKeys: ['id'] });
+    const compiled = compileTableDefinition(
+      { schema: 'bench', name: 'orders' },
+      { columns: COLUMNS, primaryKeys: ['id'] },
+    );
     await runtime.catalog.createNamespace(['bench']);
     const created = await runtime.catalog.createTable(
       ['bench'],
@@ -153,10 +157,16 @@ async function main(): Promise<void> {
     for (let start = 0; start < ROWS; start += ROWS_PER_FILE) {
       const rows: Row[] = [];
       for (let i = start; i < Math.min(ROWS, start + ROWS_PER_FILE); i++) rows.push(row(i));
-      files.push(...(await writeDataFiles(created.metadata, runtime.objects, rows, { maxRowsPerFile: ROWS_PER_FILE })));
+      files.push(
+        ...(await writeDataFiles(created.metadata, runtime.objects, rows, { maxRowsPerFile: ROWS_PER_FILE })),
+      );
     }
     const snap = await writeSnapshot(created.metadata, runtime.objects, { added: files });
-    await runtime.catalog.commitTable({ namespace: ['bench'], name: 'orders' }, snap.requirements, snap.updates);
+    await runtime.catalog.commitTable(
+      { namespace: ['bench'], name: 'orders' },
+      snap.requirements,
+      snap.updates,
+    );
     const loadIceberg = performance.now() - t;
     console.log(
       `loaded ${ROWS} rows: PostgreSQL ${seconds(loadPg)} s, Iceberg ${seconds(loadIceberg)} s (${files.length} files)`,

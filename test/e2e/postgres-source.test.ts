@@ -345,8 +345,8 @@ describe(`verify against the source after the pipeline ran (${RERUN})`, () => {
 
   /** PostgreSQL's rows of a table (canonicalSelect), parsed, by a column's value. */
   const sourceRows = async (name: string, where = 'true') =>
-    (await client.query<{ row: string }>(`${canonicalSelect(schema, name)} WHERE ${where}`)).rows.map(
-      (r) => canonicalJsonLine(r.row),
+    (await client.query<{ row: string }>(`${canonicalSelect(schema, name)} WHERE ${where}`)).rows.map((r) =>
+      canonicalJsonLine(r.row),
     );
   const canonical = (value: unknown) => (value === null ? null : sortedJsonText(value as JsonValue));
 
@@ -400,14 +400,20 @@ describe(`verify against the source after the pipeline ran (${RERUN})`, () => {
     await withSeed(async () => {
       // Behind its back: the slot still holds these changes; nothing decodes them into files.
       const ids = (
-        await client.query<{ id: string }>(`SELECT order_id::text AS id FROM "${schema}".orders ORDER BY order_id`)
+        await client.query<{ id: string }>(
+          `SELECT order_id::text AS id FROM "${schema}".orders ORDER BY order_id`,
+        )
       ).rows.map((r) => r.id);
       assert.ok(ids.length >= 2, `${ids.length} orders`);
       const [updated, deleted] = [ids[0]!, ids[ids.length - 1]!];
       const inserted = (BigInt(ids[ids.length - 1]!) + 1000n).toString();
       const before = new Map<string, string>();
-      for (const id of [updated, deleted]) before.set(id, (await sourceRows('orders', `order_id = ${id}`))[0]!);
-      await client.query(`UPDATE "${schema}".orders SET status = 'changed behind', amount = 1.5 WHERE order_id = $1`, [updated]);
+      for (const id of [updated, deleted])
+        before.set(id, (await sourceRows('orders', `order_id = ${id}`))[0]!);
+      await client.query(
+        `UPDATE "${schema}".orders SET status = 'changed behind', amount = 1.5 WHERE order_id = $1`,
+        [updated],
+      );
       await client.query(`DELETE FROM "${schema}".orders WHERE order_id = $1`, [deleted]);
       await client.query(
         `INSERT INTO "${schema}".orders (order_id, status, attrs, tags, created_at, blob) VALUES ($1, 'new', '{"b":1.50,"a":[1,null]}', '{x,"y z"}', '2026-12-06 22:00:00.5+00', '\\x00ff')`,
@@ -443,18 +449,23 @@ describe(`verify against the source after the pipeline ran (${RERUN})`, () => {
         },
       ]);
       // the tables nobody touched are still equal
-      for (const name of ['products', 'order_items']) assert.equal((await verify(key(name), '0')).code, 0, name);
+      for (const name of ['products', 'order_items'])
+        assert.equal((await verify(key(name), '0')).code, 0, name);
     });
   });
 
   test('the insert-only table: a row removed and a row added behind the pipeline, compared as a multiset', async () => {
     await withSeed(async () => {
       const table = `"${schema}".${INSERT_ONLY_TABLE}`;
-      const first = await client.query<{ ctid: string }>(`SELECT ctid::text FROM ${table} ORDER BY id, ctid LIMIT 1`);
+      const first = await client.query<{ ctid: string }>(
+        `SELECT ctid::text FROM ${table} ORDER BY id, ctid LIMIT 1`,
+      );
       assert.equal(first.rows.length, 1, 'the workload wrote audit rows');
       const removed = (await sourceRows(INSERT_ONLY_TABLE, `ctid = '${first.rows[0]!.ctid}'::tid`))[0]!;
       await client.query(`DELETE FROM ${table} WHERE ctid = $1::tid`, [first.rows[0]!.ctid]);
-      await client.query(`INSERT INTO ${table} VALUES (424242, 'added behind', '2026-12-06 22:00:00+00', '{"k":[]}')`);
+      await client.query(
+        `INSERT INTO ${table} VALUES (424242, 'added behind', '2026-12-06 22:00:00+00', '{"k":[]}')`,
+      );
       const added = (await sourceRows(INSERT_ONLY_TABLE, 'id = 424242'))[0]!;
       const { code, report } = await verify(key(INSERT_ONLY_TABLE), '0');
       assert.equal(code, 1);

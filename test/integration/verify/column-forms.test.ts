@@ -54,7 +54,17 @@ const JSONS = [
   '{"big":12345678901234567890.50,"neg":-1.10,"tab":"\\t\\n\\u0001","emoji":"🚀"}',
   '{"2":"two","10":"ten","b":"b","é":"e"}',
 ];
-const TEXTS = ['NEW', '', 'it\'s "quoted"', 'back\\slash and {braces}', 'tab\tand\nnewline', '취소됨', 'ünïcødé 🚀', 'null', ' spaces '];
+const TEXTS = [
+  'NEW',
+  '',
+  'it\'s "quoted"',
+  'back\\slash and {braces}',
+  'tab\tand\nnewline',
+  '취소됨',
+  'ünïcødé 🚀',
+  'null',
+  ' spaces ',
+];
 
 /** Row i's values, as parameters (cast in the SQL). */
 function values(i: number): unknown[] {
@@ -75,10 +85,29 @@ function values(i: number): unknown[] {
     pick(['12.50', '-0.000', '1e20', '123456789012345678901234567890.123456789', 'NaN', '7']),
     pick(['0001-01-01', '9999-12-31', '1970-01-01', '1969-12-31', '2026-02-28']),
     pick(['00:00:00', '23:59:59.999999', '12:34:56.000001', '07:08:09.5']),
-    pick(['1969-12-31 23:59:59.999999', '1970-01-01 00:00:00', '2038-01-19 03:14:08', '0001-01-01 00:00:00', '9999-12-31 23:59:59.999999']),
+    pick([
+      '1969-12-31 23:59:59.999999',
+      '1970-01-01 00:00:00',
+      '2038-01-19 03:14:08',
+      '0001-01-01 00:00:00',
+      '9999-12-31 23:59:59.999999',
+    ]),
     pick(['1969-12-31 23:59:59.999999+00', '2026-12-06 20:09:13.123456+00', '2000-01-01 00:00:00+05:30']),
-    pick([Buffer.alloc(0), Buffer.from(Array.from({ length: 256 }, (_, k) => k)), Buffer.from('\n\\x00'), null]),
-    pick([null, [], ['a', 'b'], ['x', null], ['with,comma', 'with "quote"', 'with space', '{}'], ['NULL'], ['back\\slash', 'ü🚀', '']]),
+    pick([
+      Buffer.alloc(0),
+      Buffer.from(Array.from({ length: 256 }, (_, k) => k)),
+      Buffer.from('\n\\x00'),
+      null,
+    ]),
+    pick([
+      null,
+      [],
+      ['a', 'b'],
+      ['x', null],
+      ['with,comma', 'with "quote"', 'with space', '{}'],
+      ['NULL'],
+      ['back\\slash', 'ü🚀', ''],
+    ]),
     pick([null, [], [1, 2, 3], [null, -7]]),
     pick([null, ['9007199254740993', '-1'], []]),
   ];
@@ -88,7 +117,10 @@ const ROWS = 60;
 const names = isolate('verify forms');
 let db: TestDatabase;
 let client: pg.Client;
-const compiled = compileTableDefinition({ schema: 'verify', name: 'types' }, { columns: COLUMNS, primaryKeys: ['id'] });
+const compiled = compileTableDefinition(
+  { schema: 'verify', name: 'types' },
+  { columns: COLUMNS, primaryKeys: ['id'] },
+);
 
 before(async () => {
   db = await createTestDatabase(names.namespace);
@@ -114,7 +146,9 @@ const forms = () => compiled.columns.map((c) => columnForm(c, COLUMNS.find(([n])
 
 test('every column of the workload types has an exact form', () => {
   assert.deepEqual(
-    forms().filter((f) => !f.exact).map((f) => f.name),
+    forms()
+      .filter((f) => !f.exact)
+      .map((f) => f.name),
     [],
   );
 });
@@ -131,7 +165,11 @@ test("PostgreSQL's text of each value is ours, from the value the pipeline store
     const stored = payloadRow(compiled.columns, row[all.length] as string);
     all.forEach((form, k) => {
       const value = stored[form.name] ?? null;
-      assert.equal(value === null ? null : form.text(value), row[k], `row ${String(stored.id)}, column ${form.name}`);
+      assert.equal(
+        value === null ? null : form.text(value),
+        row[k],
+        `row ${String(stored.id)}, column ${form.name}`,
+      );
     });
     assert.equal(rowText(all, stored), row[all.length + 1], `row ${String(stored.id)}: row text`);
     assert.equal(String(rowHash(all, stored)), row[all.length + 2], `row ${String(stored.id)}: row hash`);
@@ -140,7 +178,9 @@ test("PostgreSQL's text of each value is ours, from the value the pipeline store
 
 test('reduced jsonb text: PostgreSQL and ours agree on documents as the table stores them', async () => {
   for (const json of JSONS) {
-    const result = await client.query<{ text: string }>(`SELECT ${reducedJsonbSql('$1::jsonb')} AS text`, [json]);
+    const result = await client.query<{ text: string }>(`SELECT ${reducedJsonbSql('$1::jsonb')} AS text`, [
+      json,
+    ]);
     assert.equal(reducedJsonbText(json), result.rows[0]!.text, json);
   }
 });
@@ -148,9 +188,27 @@ test('reduced jsonb text: PostgreSQL and ours agree on documents as the table st
 test('types without an exact form are compared as PostgreSQL text, and say so', () => {
   const table = compileTableDefinition(
     { schema: 'verify', name: 'other' },
-    { columns: [['id', 'integer'], ['span', 'interval'], ['at', 'inet'], ['c', 'char(3)'], ['ds', 'date[]']], primaryKeys: ['id'] },
+    {
+      columns: [
+        ['id', 'integer'],
+        ['span', 'interval'],
+        ['at', 'inet'],
+        ['c', 'char(3)'],
+        ['ds', 'date[]'],
+      ],
+      primaryKeys: ['id'],
+    },
   );
-  const types: Record<string, string> = { id: 'integer', span: 'interval', at: 'inet', c: 'character(3)', ds: 'date[]' };
+  const types: Record<string, string> = {
+    id: 'integer',
+    span: 'interval',
+    at: 'inet',
+    c: 'character(3)',
+    ds: 'date[]',
+  };
   const inexact = table.columns.map((c) => columnForm(c, types[c.name]!)).filter((f) => !f.exact);
-  assert.deepEqual(inexact.map((f) => f.name), ['span', 'at', 'c', 'ds']);
+  assert.deepEqual(
+    inexact.map((f) => f.name),
+    ['span', 'at', 'c', 'ds'],
+  );
 });

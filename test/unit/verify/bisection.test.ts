@@ -52,11 +52,16 @@ function memorySource(rows: readonly Row[]): RangeSource & { rowsOut: number } {
 
 function entriesOf(rows: readonly Row[]): TableEntries {
   const sorted = [...rows].sort((a, b) => compareKey(a.key, b.key));
-  return { keys: sorted.map((r) => r.key), hashes: sorted.map((r) => r.hash), idOf: (i) => idOf(sorted[i]!.key) };
+  return {
+    keys: sorted.map((r) => r.key),
+    hashes: sorted.map((r) => r.hash),
+    idOf: (i) => idOf(sorted[i]!.key),
+  };
 }
 
 const random = seeded(20261206);
-const hash = () => BigInt.asIntN(64, BigInt(Math.floor(random() * 2 ** 52)) * 4099n + BigInt(Math.floor(random() * 4096)));
+const hash = () =>
+  BigInt.asIntN(64, BigInt(Math.floor(random() * 2 ** 52)) * 4099n + BigInt(Math.floor(random() * 4096)));
 const table: Row[] = Array.from({ length: 20_000 }, (_, i) => ({ key: [BigInt(i * 3)], hash: hash() }));
 
 test('equal sides: one fingerprint of the whole key space, no row fetched', async () => {
@@ -73,7 +78,7 @@ test('an update, a delete and an insert anywhere (ends, neighbours, between keys
   const inserted = [BigInt(3 * 4_000 + 1), -5n, 10n ** 12n]; // between two keys, before the first, after the last
   const source: Row[] = table
     .filter((_, i) => !deleted.includes(i))
-    .map((r, i) => (changed.includes(Number(r.key[0]) / 3) ? { ...r, hash: r.hash + 1n } : r));
+    .map((r) => (changed.includes(Number(r.key[0]) / 3) ? { ...r, hash: r.hash + 1n } : r));
   source.push(...inserted.map((k) => ({ key: [k], hash: hash() })));
   const memory = memorySource(source);
   const found = await bisect(entriesOf(table), memory, { fanout: 16, leafRows: 100 });
@@ -104,12 +109,22 @@ test('a composite key, a row with the same count but another hash, and a table m
 test('a key present twice in the table is a difference, and its copies never straddle a cut', async () => {
   const broken = [...table.slice(0, 500), { ...table[250]! }];
   const entries = entriesOf(broken);
-  const parts = splitSpan(entries, { range: { lower: null, upper: null }, from: 0, to: entries.keys.length }, 7);
+  const parts = splitSpan(
+    entries,
+    { range: { lower: null, upper: null }, from: 0, to: entries.keys.length },
+    7,
+  );
   for (const part of parts) {
     const inside = entries.keys.slice(part.from, part.to);
-    assert.ok(inside.every((k) => inRange(k, part.range)), 'every entry of a part is inside its range');
+    assert.ok(
+      inside.every((k) => inRange(k, part.range)),
+      'every entry of a part is inside its range',
+    );
   }
-  assert.equal(parts.reduce((n, p) => n + p.to - p.from, 0), entries.keys.length);
+  assert.equal(
+    parts.reduce((n, p) => n + p.to - p.from, 0),
+    entries.keys.length,
+  );
   const found = await bisect(entries, memorySource(table.slice(0, 500)), { fanout: 7, leafRows: 20 });
   assert.deepEqual(found.differing, [idOf(table[250]!.key)]);
 });
