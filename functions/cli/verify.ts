@@ -78,8 +78,10 @@ export function reportText(report: VerifyReport): string {
     report.mode === 'range-hash'
       ? `${report.ranges.hashed} key ranges hashed in PostgreSQL, ${report.ranges.fetched} fetched (${report.ranges.rowsFetched} row hashes)`
       : report.mode === 'row-stream'
-        ? `row-stream: the source's ${report.ranges.rowsFetched} row hashes streamed` +
-          (report.textColumns.length ? ` (no server-side form for ${report.textColumns.join(', ')})` : '')
+        ? `row-stream (${report.textColumns.length ? `no server-side form for ${report.textColumns.join(', ')}` : 'the key has no range form'}): ` +
+          (report.ranges.rowsFetched > 0
+            ? `the source's ${report.ranges.rowsFetched} row hashes streamed`
+            : 'one fingerprint of the whole table')
         : `rows compared as a multiset (no primary key)`;
   lines.push(
     `${report.table}: ${report.counts.source} rows in PostgreSQL, ${report.counts.table} in the table; ${via}`,
