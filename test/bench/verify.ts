@@ -9,6 +9,8 @@
 // --repeat times (median reported):
 //   copy     the baseline: `COPY (SELECT * FROM orders) TO STDOUT` through pg's connection (the COPY
 //            protocol, bytes counted and dropped): the cost of moving the source table to the client once
+//   read     the table's rows read through the one row read path (openTableScan, every live file),
+//            nothing else: what verify's table side costs before it hashes a row
 //   equal    verifyTable on the equal tables (read every table row and hash it, one fingerprint of the
 //            whole source computed by PostgreSQL)
 //   changed  verifyTable after a handful of changes made on PostgreSQL only (2 updates, 2 deletes, 1
@@ -27,6 +29,7 @@ import { writeDataFiles } from '../../shared/iceberg/data-file-writer.js';
 import { writeSnapshot } from '../../shared/iceberg/snapshot-producer.js';
 import type { Row } from '../../shared/iceberg/spec/values.js';
 import { silentLogger } from '../../shared/log.js';
+import { openTableScan } from '../../shared/pipeline/table-scan.js';
 import { engineTableRequest } from '../../shared/pipeline/table-request.js';
 import { createEmbeddedRuntime } from '../../shared/runtime/embedded.js';
 import { connectSource } from '../../shared/verify/postgres-source.js';
@@ -186,6 +189,20 @@ async function main(): Promise<void> {
       return { ms: performance.now() - began, report };
     };
 
+    const readOnly = async (): Promise<number> => {
+      gc();
+      const began = performance.now();
+      const scan = await openTableScan(runtime.catalog, runtime.objects, {
+        namespace: 'bench',
+        name: 'orders',
+      });
+      let rows = 0;
+      for (let i = 0; i < scan.files.length; i++) rows += (await scan.readFile(i)).length;
+      if (rows !== ROWS) throw new Error(`read ${rows} rows, wrote ${ROWS}`);
+      return performance.now() - began;
+    };
+
+    const reads: number[] = [];
     const copies: number[] = [];
     let copyBytes = 0;
     const equal: Array<{ ms: number; report: VerifyReport }> = [];
@@ -194,12 +211,14 @@ async function main(): Promise<void> {
       const began = performance.now();
       copyBytes = await copyOut(source, 'COPY (SELECT * FROM bench.orders) TO STDOUT');
       copies.push(performance.now() - began);
+      reads.push(await readOnly());
       equal.push(await verify());
       const last = equal[equal.length - 1]!;
       if (last.report.differences.length !== 0)
         throw new Error(`equal tables reported ${last.report.differences.length} differences`);
       console.log(
-        `run ${r + 1}: copy ${seconds(copies[r]!)} s (${(copyBytes / 1e6).toFixed(0)} MB); verify (equal) ${seconds(last.ms)} s ` +
+        `run ${r + 1}: copy ${seconds(copies[r]!)} s (${(copyBytes / 1e6).toFixed(0)} MB); read the table ${seconds(reads[r]!)} s; ` +
+          `verify (equal) ${seconds(last.ms)} s ` +
           `(table read ${seconds(last.report.timing.tableReadMs)} s, PostgreSQL ${seconds(last.report.timing.sourceMs)} s)`,
       );
     }
@@ -241,6 +260,7 @@ async function main(): Promise<void> {
       copy_s: seconds(copyMs),
       copy_mb: Number((copyBytes / 1e6).toFixed(1)),
       verify_s: seconds(equalMs),
+      read_s: seconds(median(reads)),
       verify_table_read_s: seconds(median(equal.map((e) => e.report.timing.tableReadMs))),
       verify_postgres_s: seconds(median(equal.map((e) => e.report.timing.sourceMs))),
       verify_changed_s: seconds(changedMs),
@@ -248,6 +268,10 @@ async function main(): Promise<void> {
       changed_ranges_hashed: last.ranges.hashed,
       changed_row_hashes_fetched: last.ranges.rowsFetched,
       verify_vs_copy: Number((equalMs / copyMs).toFixed(2)),
+      verify_postgres_vs_copy: Number(
+        (median(equal.map((e) => e.report.timing.sourceMs)) / copyMs).toFixed(2),
+      ),
+      verify_vs_read_plus_copy: Number((equalMs / (median(reads) + copyMs)).toFixed(2)),
       verify_changed_vs_copy: Number((changedMs / copyMs).toFixed(2)),
       repeat: REPEAT,
     };
