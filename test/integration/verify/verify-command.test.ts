@@ -114,10 +114,13 @@ test('a change on PostgreSQL only: exit 1, the key with both rows in the canonic
   try {
     const run = verify('shop.items', '--recheck-after', '0');
     assert.equal(run.status, 1, run.stderr);
-    assert.match(
-      run.stdout,
-      /\nchanged \{"sku":"sku-3","line":12\}\n  source \{"sku":"sku-3","line":12,"qty":999,"price":"15\.00"\}\n  table  \{"sku":"sku-3","line":12,"qty":36,"price":"15\.00"\}\n1 differences/,
-    );
+    const expected = [
+      'changed {"sku":"sku-3","line":12}',
+      '  source {"sku":"sku-3","line":12,"qty":999,"price":"15.00"}',
+      '  table  {"sku":"sku-3","line":12,"qty":36,"price":"15.00"}',
+      '1 differences',
+    ].join('\n');
+    assert.ok(run.stdout.includes(`\n${expected} `), run.stdout);
     const json = JSON.parse(verify('shop.items', '--recheck-after', '0', '--json').stdout) as {
       equal: boolean;
       differences: unknown[];
@@ -155,10 +158,12 @@ test('a column without an exact form: the table is streamed, the output says so,
       changed.stdout,
       /row-stream \(no server-side form for span\): the source's 3 row hashes streamed/,
     );
-    assert.match(
-      changed.stdout,
-      /\nchanged \{"id":3\}\n  source \{"id":3,"span":"2 days"\}\n  table  \{"id":3,"span":"-00:00:01.5"\}\n/,
-    );
+    const expected = [
+      'changed {"id":3}',
+      '  source {"id":3,"span":"2 days"}',
+      '  table  {"id":3,"span":"-00:00:01.5"}',
+    ].join('\n');
+    assert.ok(changed.stdout.includes(`\n${expected}\n`), changed.stdout);
   } finally {
     await client.query("UPDATE shop.spans SET span = '-00:00:01.5' WHERE id = 3");
   }
