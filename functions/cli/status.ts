@@ -11,6 +11,8 @@ import {
 import { NoSuchTableError } from '../../shared/ports/catalog.js';
 import { loadCloudConfig } from '../../shared/config.js';
 import type { Catalog } from '../../shared/ports/catalog.js';
+import type { ObjectStore } from '../../shared/ports/object-store.js';
+import { fixedLater } from '../../shared/pipeline/fixed-later.js';
 import type { ChangesetRecord, FileRecord, FileStatus, StateStore } from '../../shared/ports/state-store.js';
 import { holderState } from '../../shared/adapters/embedded/process-holder.js';
 import { createEmbeddedRuntime } from '../../shared/runtime/embedded.js';
@@ -36,7 +38,8 @@ const USAGE = `usage: datastream-iceberg status --warehouse <dir> [--json] [--wa
 
 Per table (in the catalog, or with staged changes not committed yet): the last snapshot (id and commit
 time), the lag (now − the newest source timestamp the table has applied), the change-sets staged but not
-committed yet; then every file that failed, with its reason.
+committed yet; then every file that failed, with its reason (a file whose later generation was applied is
+listed as fixed, and no longer counts as failed).
 
 With --cloud it reads the deployment the functions use, configured by the same environment variables
 (GOOGLE_CLOUD_PROJECT, DSI_CATALOG_*, DSI_FIRESTORE_*, …; see the README): the tables of the catalog and the
@@ -45,7 +48,7 @@ failed files (up to ${CLOUD_FAILED_LIMIT}); files are not counted by status ther
 options:
   --warehouse <dir>   the warehouse folder (holding catalog.db)
   --cloud             the cloud deployment instead of a warehouse folder
-  --json              one JSON object on stdout: {tables, files, failedFiles, abandonedFiles}
+  --json              one JSON object on stdout: {tables, files, failedFiles, fixedFiles, abandonedFiles}
   --watch             read again every interval and redraw per table the lag and pending change-sets,
                       until Ctrl-C (exit 0); with --json one JSON line per read, with its time in "at"
   --interval <s>      seconds between reads with --watch (default ${WATCH_INTERVAL_S})
@@ -81,6 +84,13 @@ export interface StatusReport {
   /** Files by status; null on the cloud, where counting would read every file record. */
   files: Record<FileStatus, number> | null;
   failedFiles: Array<{ file: string; reason: string | null }>;
+  /** Files that failed and whose later generation was applied: history, not a failure any more. */
+  fixedFiles: Array<{
+    file: string;
+    reason: string | null;
+    failedGeneration: string;
+    fixedGeneration: string;
+  }>;
   /** Files a run that died left half-read (the next apply or run reads them again); null on the cloud. */
   abandonedFiles: string[] | null;
 }
@@ -116,16 +126,27 @@ export async function readCloudStatus(now = Date.now()): Promise<StatusReport> {
 }
 
 async function statusOf(
-  ports: { catalog: Catalog; state: StateStore },
+  ports: { catalog: Catalog; state: StateStore; objects: ObjectStore },
   files: readonly FileRecord[],
   extraTables: readonly string[],
   counts: Record<FileStatus, number> | null,
   now: number,
   local?: { failures: ReadonlyMap<string, string>; stranded: (cs: ChangesetRecord) => boolean },
 ): Promise<StatusReport> {
-  const failedFiles = files
-    .filter((f) => f.status === 'failed')
-    .map((f) => ({ file: f.location, reason: f.reason ?? null }));
+  const failedFiles: StatusReport['failedFiles'] = [];
+  const fixedFiles: StatusReport['fixedFiles'] = [];
+  for (const f of files) {
+    if (f.status !== 'failed') continue;
+    const later = await fixedLater(ports, f);
+    if (later === undefined) failedFiles.push({ file: f.location, reason: f.reason ?? null });
+    else
+      fixedFiles.push({
+        file: f.location,
+        reason: f.reason ?? null,
+        failedGeneration: f.generation,
+        fixedGeneration: later.generation,
+      });
+  }
   const keys = new Set<string>([...extraTables, ...(local?.failures.keys() ?? [])]);
   for (const namespace of await ports.catalog.listNamespaces()) {
     for (const id of await ports.catalog.listTables(namespace)) keys.add(tableName(id));
@@ -151,7 +172,7 @@ async function statusOf(
       failure: local?.failures.get(key) ?? null,
     });
   }
-  return { tables, files: counts, failedFiles, abandonedFiles: null };
+  return { tables, files: counts, failedFiles, fixedFiles, abandonedFiles: null };
 }
 
 /** 93 s → "1m33s"; lags are read by people, so seconds and up. */
@@ -213,12 +234,15 @@ export const statusCommand: CliCommand = {
         if (t.failure !== null) process.stdout.write(`failing: ${t.table}: ${t.failure}\n`);
       }
       for (const f of report.failedFiles) process.stdout.write(`failed: ${f.file}: ${f.reason ?? '?'}\n`);
+      for (const f of report.fixedFiles)
+        process.stdout.write(`fixed by a later generation: ${f.file} (it failed: ${f.reason ?? '?'})\n`);
       for (const f of report.abandonedFiles ?? [])
         process.stdout.write(`left half-read by a run that died: ${f}\n`);
       const { files } = report;
       process.stdout.write(
         files
-          ? `${report.tables.length} tables; files: ${files.staged} staged, ${files.failed} failed, ` +
+          ? `${report.tables.length} tables; files: ${files.staged} staged, ${report.failedFiles.length} failed` +
+              `${report.fixedFiles.length > 0 ? ` (${report.fixedFiles.length} more fixed later)` : ''}, ` +
               `${files.processing} in progress\n`
           : `${report.tables.length} tables; ${report.failedFiles.length} failed files\n`,
       );
