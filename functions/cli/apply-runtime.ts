@@ -30,6 +30,11 @@ export interface ApplyRuntime {
   ingest(entry: SourceEntry): Promise<IngestOutcome>;
   /** Ingest again the files left 'processing' by a process that died; their locations and outcomes. */
   finishAbandoned(): Promise<Array<{ file: string; outcome: IngestOutcome }>>;
+  /**
+   * An outcome as it stands once the commits ran: a staged file (now or by an earlier run) is failed when
+   * a commit rejected one of its change-sets (types learnt from the file that the table, created meanwhile, cannot take).
+   */
+  settle(outcome: IngestOutcome): Promise<IngestOutcome>;
 }
 
 /** Far above the files a local run has in flight at once. */
@@ -97,6 +102,14 @@ export function openApplyRuntime(options: {
         }
       }
       return outcome;
+    },
+    async settle(outcome) {
+      const staged =
+        outcome.status === 'staged' || (outcome.status === 'duplicate' && outcome.previous === 'staged');
+      if (!staged) return outcome;
+      const record = await runtime.state.getFile(outcome.fileId);
+      if (record?.status !== 'failed') return outcome;
+      return { status: 'failed', fileId: outcome.fileId, reason: record.reason ?? 'rejected by the commit' };
     },
     async finishAbandoned() {
       const finished: Array<{ file: string; outcome: IngestOutcome }> = [];

@@ -73,7 +73,7 @@ export const applyCommand: CliCommand = {
     const writeMode = writeModeOption(values['write-mode']);
     const files = collectFiles(positionals);
     const declared = declaredTables(values.tables, positionals);
-    const { runtime, failures, ingest, finishAbandoned } = openApplyRuntime({
+    const { runtime, failures, ingest, finishAbandoned, settle } = openApplyRuntime({
       warehouse,
       tables: declared.tables,
       undeclaredTables,
@@ -93,6 +93,7 @@ export const applyCommand: CliCommand = {
       }
       progress.note('committing');
       await runtime.queue.drain();
+      for (const r of [...abandoned, ...results]) r.outcome = await settle(r.outcome);
     } finally {
       progress.done();
       runtime.close();

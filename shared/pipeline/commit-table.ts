@@ -28,7 +28,7 @@ import {
 } from '../iceberg/table-properties.js';
 import { TableTransaction } from '../table/transaction.js';
 import { newestSourceTs, PendingChangesets } from './changeset-batch.js';
-import { evolveTable } from './evolve-table.js';
+import { evolveTable, LearntChangesetConflictError } from './evolve-table.js';
 import { loadOrCreateTable, primaryKeysOf } from './load-or-create-table.js';
 import type { TableDirectory } from './table-directory.js';
 
@@ -122,7 +122,15 @@ export async function commitTable(deps: CommitDependencies, table: string): Prom
     return { status: 'lease-busy', table };
   }
   try {
-    return await run(deps, table, lease, log, options);
+    for (;;) {
+      try {
+        return await run(deps, table, lease, log, options);
+      } catch (error) {
+        if (!(error instanceof LearntChangesetConflictError)) throw error;
+        // each pass takes one change-set out of the pending ones, so the loop ends
+        await rejectChangeset(deps, error, log);
+      }
+    }
   } catch (error) {
     if (error instanceof LeaseLostError) {
       log.warn('lease lost: stopping before the commit', { reason: error.message });
@@ -142,6 +150,27 @@ export async function commitTable(deps: CommitDependencies, table: string): Prom
   } finally {
     await lease.release();
   }
+}
+
+/**
+ * The file of a change-set the table cannot take fails with the reason (naming file, line, column and both
+ * types), then the change-set leaves the pending ones: a crash between the two leaves it pending, and the
+ * next commit rejects it again.
+ */
+async function rejectChangeset(
+  deps: CommitDependencies,
+  error: LearntChangesetConflictError,
+  log: Logger,
+): Promise<void> {
+  const nowMs = (deps.now ?? Date.now)();
+  const { id, fileId } = error.changeset;
+  log.error('change-set rejected: its file does not fit the table', {
+    changeset: id,
+    fileId,
+    reason: error.message,
+  });
+  await deps.state.updateFile(fileId, { status: 'failed', reason: error.message, updatedAtMs: nowMs });
+  await deps.state.markChangesetRejected(id, error.message, nowMs);
 }
 
 /** What one attempt applied: the change-sets and the merge's outcome. */

@@ -10,11 +10,28 @@ import type { TableMetadata } from '../iceberg/spec/metadata-types.js';
 import { SchemaEvolutionError } from '../iceberg/spec/schema.js';
 import type { NestedField, Schema } from '../iceberg/spec/types.js';
 import type { Logger } from '../log.js';
+import type { ChangesetRecord } from '../ports/state-store.js';
 import { PG_TYPES_PROPERTY } from '../iceberg/table-properties.js';
 import type { TableTransaction } from '../table/transaction.js';
 import type { LoadedChangeset } from './changeset-batch.js';
 import { primaryKeysOf } from './load-or-create-table.js';
 import { textColumnTypes } from './table-request.js';
+
+/**
+ * A change-set whose types were learnt from its own file (inferred from JSON values, or its Avro schema)
+ * and that the table cannot take: the guess of one process that had not seen the table (another created
+ * it meanwhile from a file with other types). The file is at fault, not the table: the commit rejects this
+ * change-set, fails its file with the reason, and goes on with the others.
+ */
+export class LearntChangesetConflictError extends SchemaEvolutionError {
+  constructor(
+    message: string,
+    readonly changeset: ChangesetRecord,
+  ) {
+    super(message);
+    this.name = 'LearntChangesetConflictError';
+  }
+}
 
 /** Evolve `tx`'s schema by every change-set of the batch; a change that cannot be applied throws. */
 export function evolveTable(
@@ -84,6 +101,12 @@ function evolveWithSource(metadata: TableMetadata, cs: LoadedChangeset, table: s
     const event = column === undefined ? undefined : cs.decoded.events.find((e) => e.row[column] != null);
     if (event && column !== undefined) {
       where = `${event.source.object}:${event.source.line}: column "${column}", value ${renderValue(event.row[column])}`;
+    }
+    if (cs.decoded.info.learntFrom !== undefined) {
+      throw new LearntChangesetConflictError(
+        `${where}: the types learnt from the file do not fit the table: ${error.message}`,
+        cs.record,
+      );
     }
     throw new SchemaEvolutionError(`${error.message} (change-set ${cs.record.id} from ${where})`);
   }

@@ -29,7 +29,11 @@ export interface FileRecord {
   updatedAtMs: number;
 }
 
-export type ChangesetStatus = 'pending' | 'committed';
+/**
+ * rejected: types learnt from its own file that the table cannot take (the file is failed with the reason;
+ * ingesting the file again, fixed or against a table it now fits, stages it anew).
+ */
+export type ChangesetStatus = 'pending' | 'committed' | 'rejected';
 
 export interface ChangesetRecord {
   id: string;
@@ -46,6 +50,9 @@ export interface ChangesetRecord {
   createdAtMs: number;
   committedSnapshotId?: string;
   committedAtMs?: number;
+  /** Why a rejected change-set was taken out of the pending ones. */
+  rejectedReason?: string;
+  rejectedAtMs?: number;
 }
 
 export interface Lease {
@@ -69,6 +76,8 @@ export interface StateStore {
   /** Pending change-sets of a table, oldest first. */
   listPendingChangesets(table: string, limit: number): Promise<ChangesetRecord[]>;
   markChangesetsCommitted(ids: string[], snapshotId: string, atMs: number): Promise<void>;
+  /** Take a pending change-set out of the pending ones for good (a re-ingest of its file puts it back). */
+  markChangesetRejected(id: string, reason: string, atMs: number): Promise<void>;
 
   /** Take the table's lease if it is free or expired (by time, checked here); the token increments. */
   acquireLease(table: string, holder: string, ttlMs: number, nowMs: number): Promise<Lease | undefined>;

@@ -131,6 +131,9 @@ class ChaosState implements StateStore {
   markChangesetsCommitted(ids: string[], snapshotId: string, atMs: number) {
     return this.inner.markChangesetsCommitted(ids, snapshotId, atMs);
   }
+  markChangesetRejected(id: string, reason: string, atMs: number) {
+    return this.inner.markChangesetRejected(id, reason, atMs);
+  }
   async acquireLease(table: string, holder: string, ttlMs: number, nowMs: number) {
     const lease = await this.inner.acquireLease(table, holder, ttlMs, nowMs);
     if (lease) this.tokens.set(holder, lease.token);

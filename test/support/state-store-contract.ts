@@ -73,6 +73,30 @@ export function stateStoreContract(name: string, makeStore: () => Promise<StateS
     assert.equal(committed?.committedSnapshotId, '12345');
   });
 
+  test(`${name}: a rejected change-set leaves the pending ones; its file staged again brings it back`, async () => {
+    const store = await makeStore();
+    await store.putChangeset(changeset('r1', 'public.items', 100));
+    await store.putChangeset(changeset('r2', 'public.items', 200));
+    await store.markChangesetRejected('r1', 'types do not fit', 300);
+    assert.deepEqual(
+      (await store.listPendingChangesets('public.items', 10)).map((c) => c.id),
+      ['r2'],
+    );
+    const rejected = await store.getChangeset('r1');
+    assert.equal(rejected?.status, 'rejected');
+    assert.equal(rejected?.rejectedReason, 'types do not fit');
+    // a committed change-set is not rejected
+    await store.markChangesetsCommitted(['r2'], '77', 400);
+    await store.markChangesetRejected('r2', 'late', 500);
+    assert.equal((await store.getChangeset('r2'))?.status, 'committed');
+    // the file ingested again (fixed, or against a table it now fits) stages it anew
+    await store.putChangeset(changeset('r1', 'public.items', 600));
+    assert.deepEqual(
+      (await store.listPendingChangesets('public.items', 10)).map((c) => c.id),
+      ['r1'],
+    );
+  });
+
   test(`${name}: a lease is exclusive until it expires, and its token increases on every take`, async () => {
     const store = await makeStore();
     const first = await store.acquireLease('public.products', 'worker-a', 1000, 10_000);

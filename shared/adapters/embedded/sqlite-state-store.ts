@@ -102,11 +102,13 @@ export class SqliteStateStore implements StateStore {
   }
 
   async putChangeset(record: ChangesetRecord): Promise<void> {
-    // A committed change-set is never reset to pending by a re-delivered file.
+    // A committed change-set is never reset to pending by a re-delivered file; a rejected one is, by the
+    // file ingested again.
     this.db
       .prepare(
         `INSERT INTO dsi_changesets (id, table_key, status, created_at_ms, record) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET record = excluded.record WHERE dsi_changesets.status = 'pending'`,
+         ON CONFLICT (id) DO UPDATE SET record = excluded.record, status = excluded.status
+         WHERE dsi_changesets.status != 'committed'`,
       )
       .run(record.id, record.table, record.status, record.createdAtMs, JSON.stringify(record));
   }
@@ -145,6 +147,24 @@ export class SqliteStateStore implements StateStore {
       }
     });
     mark.immediate();
+  }
+
+  async markChangesetRejected(id: string, reason: string, atMs: number): Promise<void> {
+    const row = this.db
+      .prepare(`SELECT record FROM dsi_changesets WHERE id = ? AND status = 'pending'`)
+      .get(id) as { record: string } | undefined;
+    if (!row) return;
+    const next: ChangesetRecord = {
+      ...(JSON.parse(row.record) as ChangesetRecord),
+      status: 'rejected',
+      rejectedReason: reason,
+      rejectedAtMs: atMs,
+    };
+    this.db
+      .prepare(
+        `UPDATE dsi_changesets SET status = 'rejected', record = ? WHERE id = ? AND status = 'pending'`,
+      )
+      .run(JSON.stringify(next), id);
   }
 
   async acquireLease(

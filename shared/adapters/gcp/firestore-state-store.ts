@@ -118,6 +118,24 @@ export class FirestoreStateStore implements StateStore {
     return snapshot.docs.map((doc) => record<ChangesetRecord>(doc.data()));
   }
 
+  async markChangesetRejected(id: string, reason: string, atMs: number): Promise<void> {
+    const ref = this.changesets.doc(id);
+    await this.firestore.runTransaction(async (transaction) => {
+      const current = await transaction.get(ref);
+      if (!current.exists || (current.data() as ChangesetRecord).status !== 'pending') return;
+      transaction.set(
+        ref,
+        {
+          status: 'rejected',
+          rejectedReason: reason,
+          rejectedAtMs: atMs,
+          [EXPIRE_AT_FIELD]: Timestamp.fromMillis(atMs + this.retentionMs),
+        },
+        { merge: true },
+      );
+    });
+  }
+
   async markChangesetsCommitted(ids: string[], snapshotId: string, atMs: number): Promise<void> {
     // Batches hold at most 500 writes.
     for (let start = 0; start < ids.length; start += 500) {

@@ -1,8 +1,8 @@
 // Tables nobody declared, end to end on the embedded defaults: ingest learns them from the files (JSON
 // inference, or the Avro schema), the commit creates them, and PyIceberg reads the result. Files of one
 // new table with different column sets end in one table with every column (whether they meet in one
-// process or only at the commit); a type that cannot be applied fails with the file, line, column and
-// value, losing nothing; a declared table still wins; `--undeclared-tables reject` keeps rejecting.
+// process or only at the commit); a type that cannot be applied fails its file with the file, line, column
+// and value (when read, or at the commit when another process created the table), losing nothing; a declared table still wins; `--undeclared-tables reject` keeps rejecting.
 
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -207,7 +207,7 @@ test('files of a new table staged by separate processes: the commit creates it a
   assert.match(show.stdout, /"attrs":\{"x":1\}/);
 });
 
-test('a type that cannot be applied fails the file, or the table at the commit, naming file, line, column and value', async () => {
+test('a type that cannot be applied fails the file, when read or at the commit, naming file, line, column and value', async () => {
   const bucket = landing({ 'a.jsonl': FIRST, 'c.jsonl': CONFLICTING });
   // one process: the table is known when the second file is read
   const warehouse = join(freshDir('conflict'), 'warehouse');
@@ -220,26 +220,32 @@ test('a type that cannot be applied fails the file, or the table at the commit, 
     /cdc\/public_items\/c\.jsonl:1: column "name": is a number; value 42; expected text/,
   );
 
-  // separate processes, neither has seen the other's file: the commit refuses the second change-set
+  // separate processes, neither has seen the other's file: the commit creates the table from the first
+  // change-set and rejects the second, failing its file with the reason (a fixed file stages it anew)
   const apart = join(freshDir('conflict-apart'), 'warehouse');
   const conflicting = landing({
     'a.jsonl': FIRST,
     'c.jsonl': [event('items', { id: 4, name: true }, { ms: T0 + 4, lsn: '1/5', uuid: 'i5' })],
   });
   await ingest({ warehouse: apart }, conflicting, ['a.jsonl']);
-  await ingest({ warehouse: apart }, conflicting, ['c.jsonl']);
+  const [rejected] = await ingest({ warehouse: apart }, conflicting, ['c.jsonl']);
   const runtime = createEmbeddedRuntime({ warehouse: apart, log: silentLogger });
   try {
     const result = await commitTable(runtime.commitDependencies(), 'public.items');
-    assert.equal(result.status, 'failed');
-    const reason = result.status === 'failed' ? result.reason : '';
-    assert.match(reason, /column "name" is "string" in the table but "boolean" in the changes/);
-    assert.match(reason, /cdc\/public_items\/c\.jsonl:1: column "name", value true/);
-    // nothing is lost: both change-sets wait for the cause to be fixed
-    assert.equal((await runtime.state.listPendingChangesets('public.items', 10)).length, 2);
+    assert.equal(result.status, 'committed', JSON.stringify(result));
+    const fileId = rejected?.status === 'staged' ? rejected.fileId : '';
+    const file = await runtime.state.getFile(fileId);
+    assert.equal(file?.status, 'failed');
+    assert.match(file?.reason ?? '', /column "name" is "string" in the table but "boolean" in the changes/);
+    assert.match(file?.reason ?? '', /cdc\/public_items\/c\.jsonl:1: column "name", value true/);
+    const changeset = await runtime.state.getChangeset(file!.changesetIds[0]!);
+    assert.equal(changeset?.status, 'rejected');
+    assert.equal((await runtime.state.listPendingChangesets('public.items', 10)).length, 0);
   } finally {
     runtime.close();
   }
+  const ids = (await warehouseRows(apart, 'public.items')).map((row) => Number(row.id)).sort();
+  assert.deepEqual(ids, [1, 2], 'the first file is committed');
 });
 
 test('a declared table wins: its types are used and a column it lacks is still refused', async () => {
