@@ -9,7 +9,7 @@
 //   unknown (the event never arrived) → ingest it.
 
 import { randomUUID } from 'node:crypto';
-import { basename, dirname, relative, resolve } from 'node:path';
+import { basename, dirname, relative, resolve, sep } from 'node:path';
 import type { ChangesetStatus, FileRecord } from '../ports/state-store.js';
 import { stableId } from '../util/hash.js';
 import {
@@ -56,11 +56,14 @@ export function parseGcsTarget(
   return { bucket: match[1]!, name: match[2]!, ...(match[3] ? { generation: match[3] } : {}) };
 }
 
+/** File records a local warehouse is searched through for an earlier generation of a path. */
+const LOCAL_FILES_LIMIT = 1_000_000;
+
 /**
  * The source file a replay target names. A gs:// object without #generation is its current generation.
  * A local path is keyed as `apply` keyed it: the bucket is a folder above the file and the name its path
- * below that folder, so the ancestor whose key has a record is taken, else the file's own folder (as
- * `apply <file>` does).
+ * below that folder, so the ancestor whose key has a record is taken, else the bucket and name an earlier
+ * generation of the path was recorded under, else the file's own folder (as `apply <file>` does).
  */
 export async function resolveReplayTarget(deps: IngestDependencies, target: string): Promise<SourceFile> {
   const gcs = parseGcsTarget(target);
@@ -77,12 +80,20 @@ export async function resolveReplayTarget(deps: IngestDependencies, target: stri
   for (let folder = dirname(path); ; folder = dirname(folder)) {
     const source = {
       bucket: basename(folder),
-      name: relative(folder, path),
+      name: relative(folder, path).split(sep).join('/'),
       generation: info.generation,
       location: path,
     };
     if (await deps.state.getFile(fileIdOf(source))) return source;
     if (dirname(folder) === folder) break;
+  }
+  // A new generation (the file changed since it was applied) has no record yet: it keeps the bucket and
+  // name an earlier generation at this path was applied under, or it would look like another file.
+  const earlier = (await deps.state.listFiles({ limit: LOCAL_FILES_LIMIT }))
+    .filter((f) => f.location === path && f.bucket !== undefined && f.name !== undefined)
+    .at(-1);
+  if (earlier) {
+    return { bucket: earlier.bucket!, name: earlier.name!, generation: info.generation, location: path };
   }
   return {
     bucket: basename(dirname(path)),
