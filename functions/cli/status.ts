@@ -154,12 +154,14 @@ async function statusOf(
   const tables: TableStatus[] = [];
   for (const key of [...keys].sort()) {
     let snapshot: Snapshot | undefined;
+    let newest: string | undefined;
     try {
-      snapshot = tableSnapshot((await ports.catalog.loadTable(tableIdentifier(key))).metadata);
+      const { metadata } = await ports.catalog.loadTable(tableIdentifier(key));
+      snapshot = tableSnapshot(metadata);
+      newest = newestSourceTs(metadata);
     } catch (error) {
       if (!(error instanceof NoSuchTableError)) throw error;
     }
-    const newest = newestSourceTs(snapshot);
     const pending = await ports.state.listPendingChangesets(key, PENDING_LIMIT);
     tables.push({
       table: key,

@@ -30,6 +30,7 @@ import type { TableLease } from '../table/lease.js';
 import { readLiveDataFiles, type LiveDataFile } from '../iceberg/table-files.js';
 import { foldedDeleteFiles, readLiveRowsOfFile } from '../table/fold-deletes.js';
 import { LEASE_TOKEN_SUMMARY_KEY, PRIMARY_KEY_PROPERTY } from '../iceberg/table-properties.js';
+import { carriedNewestSourceTs } from '../iceberg/newest-source-ts.js';
 import { TableTransaction } from '../table/transaction.js';
 
 export interface CompactSettings {
@@ -254,7 +255,10 @@ export async function compactTable(
             added,
             removed,
             removedDeletes,
-            summary: lease ? { [LEASE_TOKEN_SUMMARY_KEY]: String(lease.token) } : {},
+            summary: {
+              ...carriedNewestSourceTs(loaded.metadata),
+              ...(lease ? { [LEASE_TOKEN_SUMMARY_KEY]: String(lease.token) } : {}),
+            },
           },
           'merge-per-spec',
         );

@@ -5,11 +5,11 @@
 import { decodeChangeSet, type DecodedChangeSet } from '../changes/change-set.js';
 import { recordedChangesets } from '../cow/recorded-changesets.js';
 import type { TableMetadata } from '../iceberg/spec/metadata-types.js';
-import { currentSnapshot } from '../iceberg/spec/snapshot.js';
 import type { Logger } from '../log.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { ChangesetRecord, StateStore } from '../ports/state-store.js';
 import { NEWEST_SOURCE_TS_SUMMARY_KEY } from '../iceberg/table-properties.js';
+import { newestSourceTsOf } from '../iceberg/newest-source-ts.js';
 
 export interface LoadedChangeset {
   record: ChangesetRecord;
@@ -70,12 +70,12 @@ export class PendingChangesets {
   }
 }
 
-/** The newest source timestamp applied so far: the base snapshot's, raised by the batch's change-sets. */
+/** The newest source timestamp applied so far: the base's (through a compaction), raised by the batch's change-sets. */
 export function newestSourceTs(
   base: TableMetadata,
   batch: readonly ChangesetRecord[],
 ): Record<string, string> {
-  const previous = currentSnapshot(base)?.summary[NEWEST_SOURCE_TS_SUMMARY_KEY];
+  const previous = newestSourceTsOf(base);
   let newest = previous === undefined ? undefined : BigInt(previous);
   for (const record of batch) {
     const ms = record.maxOrder.split('/')[0];

@@ -3,7 +3,7 @@
 // the canonical row form (`show`), and the snapshot facts `status` reports.
 
 import { compareKey } from '../cow/keys.js';
-import { NEWEST_SOURCE_TS_SUMMARY_KEY } from '../iceberg/table-properties.js';
+import { newestSourceTsOf } from '../iceberg/newest-source-ts.js';
 import { ENGINE_COLUMNS } from '../cow/order-columns.js';
 
 export { EVENT_UUID_COLUMN } from '../cow/order-columns.js';
@@ -191,7 +191,10 @@ export function tableSnapshot(metadata: TableMetadata): Snapshot | undefined {
   return currentSnapshot(metadata);
 }
 
-/** The newest source timestamp (ms since the epoch, as text) a snapshot's commit recorded, if any. */
-export function newestSourceTs(snapshot: Snapshot | undefined): string | undefined {
-  return snapshot?.summary[NEWEST_SOURCE_TS_SUMMARY_KEY];
+/**
+ * The newest source timestamp (ms since the epoch, as text) the table has applied: its current snapshot's,
+ * else the nearest ancestor's that records it (a compaction's `replace` snapshot applies no change).
+ */
+export function newestSourceTs(metadata: TableMetadata): string | undefined {
+  return newestSourceTsOf(metadata);
 }
