@@ -4,7 +4,7 @@
 // command's own result is its exit code (0 done, 1 work failed or input rejected).
 
 import { ConfigError } from '../shared/config.js';
-import { UsageError } from './cli/args.js';
+import { PathError, UsageError } from './cli/args.js';
 import type { CliCommand } from './cli/command.js';
 import { COMMANDS, topLevelUsage } from './cli/registry.js';
 
@@ -43,7 +43,7 @@ export async function main(
       process.stderr.write(`datastream-iceberg ${command.name}: ${error.message}\n\n${command.usage}\n`);
       return 2;
     }
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof PathError) {
       process.stderr.write(`datastream-iceberg ${command.name}: ${error.message}\n`);
       return 2;
     }

@@ -15,6 +15,17 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * A path given cannot be used as it is (a loop of symbolic links, a file where a folder is needed): the
+ * dispatcher prints the message, one line naming the path, and exits 2.
+ */
+export class PathError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PathError';
+  }
+}
+
 /** Options every command takes (`--help` is handled by the dispatcher before a command runs). */
 export const COMMON_OPTIONS = {
   json: { type: 'boolean' },

@@ -5,7 +5,7 @@
 // Several processes may work on one warehouse at once: file records and leases name their process
 // (host, pid, random id), so one that died is recognised and its work taken over at once.
 
-import { loadReadLimits } from '../config.js';
+import { ConfigError, loadReadLimits } from '../config.js';
 import type { ReadLimits } from '../datastream/read-limits.js';
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -61,19 +61,50 @@ export interface EmbeddedRuntime {
   close(): void;
 }
 
+/**
+ * The warehouse folder (created when missing) and its catalog.db opened by `open`. A warehouse that is a
+ * file, or a catalog.db that is no SQLite database, is a ConfigError naming the path (one line for the
+ * operator), not a stack trace from the file system or the SQLite driver.
+ */
+function openCatalog<T>(
+  warehouse: string,
+  catalogPath: string,
+  open: (db: Database.Database) => T,
+): T & { db: Database.Database } {
+  try {
+    mkdirSync(warehouse, { recursive: true });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR')
+      throw new ConfigError(`warehouse ${warehouse}: not a folder (a file is in the way)`);
+    throw error;
+  }
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(catalogPath, { timeout: SQLITE_BUSY_TIMEOUT_MS });
+    return { ...open(db), db };
+  } catch (error) {
+    db?.close();
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && /^SQLITE_(NOTADB|CORRUPT|CANTOPEN)/.test(code))
+      throw new ConfigError(`${catalogPath}: not a warehouse catalog (${(error as Error).message})`);
+    throw error;
+  }
+}
+
 export function createEmbeddedRuntime(options: EmbeddedOptions): EmbeddedRuntime {
   const warehouse = resolve(options.warehouse);
-  mkdirSync(warehouse, { recursive: true });
   const catalogPath = join(warehouse, CATALOG_FILE);
-  const db = new Database(catalogPath, { timeout: SQLITE_BUSY_TIMEOUT_MS });
   const objects = new LocalObjectStore();
-  const state = new SqliteStateStore(db);
-  const catalog = new SqliteCatalog({
-    database: db,
-    warehouse,
-    objectStore: objects,
-    ...(options.catalogName ? { catalogName: options.catalogName } : {}),
-  });
+  const { db, state, catalog } = openCatalog(warehouse, catalogPath, (database) => ({
+    state: new SqliteStateStore(database),
+    catalog: new SqliteCatalog({
+      database,
+      warehouse,
+      objectStore: objects,
+      ...(options.catalogName ? { catalogName: options.catalogName } : {}),
+    }),
+  }));
   const log = options.log ?? createLogger({ component: 'datastream-iceberg' });
   const tables = new ConfiguredTableDirectory(options.tables ?? {}, catalog, {
     ...(options.undeclaredTables ? { undeclaredTables: options.undeclaredTables } : {}),
