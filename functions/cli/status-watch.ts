@@ -1,6 +1,7 @@
 // `status --watch`: reads the status again every interval and redraws it in place, one line per table
-// with its lag and pending change-sets, until the operator stops it (Ctrl-C). With --json each read is
-// one JSON line instead, for a program to follow.
+// with its lag and pending change-sets, until the operator stops it (Ctrl-C). Into a pipe or a file (no
+// terminal) each frame is printed after the last, separated by a blank line, without escape codes. With
+// --json each read is one JSON line instead, for a program to follow.
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StatusReport } from './status.js';
@@ -12,6 +13,8 @@ const CLEAR = '\x1b[H\x1b[2J';
 export interface WatchOptions {
   intervalMs: number;
   json: boolean;
+  /** Output is a terminal: frames replace each other; else they follow each other. */
+  terminal: boolean;
   write: (text: string) => void;
   /** Ends the watch after the current frame (Ctrl-C). */
   signal: AbortSignal;
@@ -50,7 +53,11 @@ export async function watchStatus(read: () => Promise<StatusReport>, options: Wa
   while (!options.signal.aborted) {
     const report = await read();
     if (options.json) options.write(`${JSON.stringify({ at: new Date(now()).toISOString(), ...report })}\n`);
-    else options.write(CLEAR + watchFrame(report, new Date(now()), options.intervalMs));
+    else {
+      const frame = watchFrame(report, new Date(now()), options.intervalMs);
+      // the frame ends with a newline: one more leaves a blank line before the next
+      options.write(options.terminal ? CLEAR + frame : `${frame}\n`);
+    }
     try {
       await sleep(options.intervalMs, undefined, { signal: options.signal });
     } catch {

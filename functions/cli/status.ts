@@ -50,7 +50,8 @@ options:
   --cloud             the cloud deployment instead of a warehouse folder
   --json              one JSON object on stdout: {tables, files, failedFiles, fixedFiles, abandonedFiles}
   --watch             read again every interval and redraw per table the lag and pending change-sets,
-                      until Ctrl-C (exit 0); with --json one JSON line per read, with its time in "at"
+                      until Ctrl-C (exit 0); not on a terminal each read follows the last after a
+                      blank line; with --json one JSON line per read, with its time in "at"
   --interval <s>      seconds between reads with --watch (default ${WATCH_INTERVAL_S})
   -h, --help          this help
 
@@ -218,7 +219,13 @@ export const statusCommand: CliCommand = {
       const write = (text: string) => {
         if (!stop.signal.aborted) process.stdout.write(text);
       };
-      await watchStatus(read, { intervalMs, json: values.json === true, write, signal: stop.signal });
+      await watchStatus(read, {
+        intervalMs,
+        json: values.json === true,
+        terminal: process.stdout.isTTY === true,
+        write,
+        signal: stop.signal,
+      });
       return 0;
     }
     const report = await read();

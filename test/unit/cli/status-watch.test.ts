@@ -10,6 +10,8 @@ import { silentLogger } from '../../../shared/log.js';
 import { ingestFile } from '../../../shared/pipeline/ingest-file.js';
 import { createEmbeddedRuntime } from '../../../shared/runtime/embedded.js';
 import { loadScenario } from '../../support/scenarios.js';
+import type { StatusReport } from '../../../functions/cli/status.js';
+import { watchStatus } from '../../../functions/cli/status-watch.js';
 import { CLI, cli, tempWarehouse } from './cli-process.js';
 
 interface Watched {
@@ -97,7 +99,7 @@ test('status --watch --json: one line per read, a change staged meanwhile shows,
   }
 });
 
-test('status --watch redraws a table of lag and pending per table in place', async () => {
+test('status --watch into a pipe: plain frames, each with its time, separated by a blank line', async () => {
   const warehouse = tempWarehouse();
   try {
     assert.equal(
@@ -105,17 +107,54 @@ test('status --watch redraws a table of lag and pending per table in place', asy
       0,
     );
     const watched = watch(['--warehouse', warehouse, '--watch', '--interval', '1']);
-    const frames = () => watched.output().split('\x1b[H\x1b[2J').slice(1);
-    await watched.until(() => frames().length >= 2, 'a second frame');
+    const frames = () => watched.output().split(/^(?=datastream-iceberg status at )/m);
+    await watched.until(() => frames().length >= 3, 'a third frame');
+    assert.ok(!watched.output().includes('\x1b'), 'no escape codes into a pipe');
     const frame = frames()[0]!;
+    assert.match(frame, /^datastream-iceberg status at \d{4}-\d\d-\d\dT/);
     assert.match(frame, /^table\s+lag\s+pending\s+last snapshot$/m);
     assert.match(frame, /^public\.products\s+\S+\s+0\s+\d{4}-\d\d-\d\dT/m);
-    assert.match(frame, /^1 tables; 0 failed files$/m);
+    assert.match(frame, /^1 tables; 0 failed files\n\n$/m, 'a blank line after each frame');
     watched.child.kill('SIGINT');
     assert.equal(await watched.exit, 0);
   } finally {
     rmSync(warehouse, { recursive: true, force: true });
   }
+});
+
+test('status --watch on a terminal redraws each frame in place (cursor home, clear screen)', async () => {
+  const report: StatusReport = {
+    tables: [
+      {
+        table: 'public.products',
+        snapshotId: '1',
+        snapshotAt: '2026-11-24T09:00:00.000Z',
+        newestSourceTs: null,
+        lagMs: 93_000,
+        pendingChangesets: 2,
+        strandedChangesets: 0,
+        failure: null,
+      },
+    ],
+    files: null,
+    failedFiles: [],
+    fixedFiles: [],
+    abandonedFiles: null,
+  };
+  const stop = new AbortController();
+  let out = '';
+  let reads = 0;
+  await watchStatus(
+    async () => {
+      if (++reads === 2) stop.abort();
+      return report;
+    },
+    { intervalMs: 1, json: false, terminal: true, write: (text) => (out += text), signal: stop.signal },
+  );
+  const frames = out.split('\x1b[H\x1b[2J');
+  assert.equal(frames[0], '', 'every frame starts by clearing the screen');
+  assert.equal(frames.length, 3);
+  assert.match(frames[1]!, /^public\.products\s+1m33s\s+2\s+2026-11-24T09:00:00\.000Z$/m);
 });
 
 test('status --interval without --watch is a usage error', () => {
