@@ -457,6 +457,30 @@ function pgBase(pgType: string | undefined): string | undefined {
     .trim();
 }
 
+/** The n of `varchar(n)`, `character varying(n)`, `char(n)`, `character(n)` or `bpchar(n)`, else undefined. */
+function declaredLength(pgType: string | undefined): number | undefined {
+  const match = /^(?:varchar|character varying|char|character|bpchar)\s*\(\s*(\d+)\s*\)$/i.exec(
+    pgType?.trim() ?? '',
+  );
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * Text of at most `length` characters, as PostgreSQL counts them (code points). A longer value cannot
+ * come from the declared column: the declaration or the file is wrong, and the file fails. The UTF-16
+ * length is an upper bound of the code points, so a value within it costs no count.
+ */
+function lengthCoercer(length: number, pgType: string): Coercer {
+  return (value) => {
+    if (typeof value !== 'string') return wrongType(value);
+    if (value.length > length) {
+      const characters = Array.from(value).length;
+      if (characters > length) fail(`is ${characters} characters, longer than ${pgType} allows`, value);
+    }
+    return value;
+  };
+}
+
 /** The coercer for a column of this Iceberg type; `pgType` refines text columns (json, uuid, numeric). */
 export function makeCoercer(type: IcebergType, pgType: string | undefined): Coercer {
   if (typeof type !== 'string') {
@@ -502,6 +526,8 @@ export function makeCoercer(type: IcebergType, pgType: string | undefined): Coer
       if (base === 'numeric' || base === 'decimal') return coerceNumericText;
       if (base === 'unknown') return coerceAnyAsText;
       if (base === undefined) return coerceString;
+      const length = declaredLength(pgType);
+      if (length !== undefined) return lengthCoercer(length, pgType!.trim());
       return (value) => (typeof value === 'string' ? value : wrongType(value));
     }
   }
