@@ -333,6 +333,20 @@ export function readEnvelope(
   if (!table) {
     throw new UnknownTableError({ object: ctx.object, line: ctx.line, column: 'source_metadata.table' }, ref);
   }
+  // The source's key names the rows: a file keyed otherwise than the declared table would merge rows by
+  // a key the source does not have. (A learnt table keeps the key it was first learnt with.)
+  if (
+    Array.isArray(primaryKeys) &&
+    table.learntFrom === undefined &&
+    !sameKeys(primaryKeys, table.primaryKeys)
+  ) {
+    invalid(
+      ctx,
+      'source_metadata.primary_keys',
+      `are (${primaryKeys.join(', ')}) but the table's primary key is (${table.primaryKeys.join(', ')})`,
+      primaryKeys,
+    );
+  }
 
   const payload = event.payload;
   if (!isObject(payload)) {
@@ -348,6 +362,13 @@ export function readEnvelope(
   parts.table = table;
   parts.payload = payload;
   return envelopeEvent(ctx, table, op, sourceTsMs, lsn, uuid, changeType, backfill);
+}
+
+/** The same key columns, in any order (the source lists them in its own order). */
+function sameKeys(file: readonly string[], table: readonly string[]): boolean {
+  if (file.length !== table.length) return false;
+  for (const key of file) if (!table.includes(key)) return false;
+  return true;
 }
 
 /**
