@@ -4,7 +4,7 @@
 // command's own result is its exit code (0 done, 1 work failed or input rejected).
 
 import { ConfigError } from '../shared/config.js';
-import { PathError, UsageError } from './cli/args.js';
+import { PathError, reportCommandError, UsageError } from './cli/args.js';
 import type { CliCommand } from './cli/command.js';
 import { COMMANDS, topLevelUsage } from './cli/registry.js';
 
@@ -27,7 +27,7 @@ export async function main(
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {
-    process.stderr.write(`datastream-iceberg: unknown command "${name}"\n\n${usage}\n`);
+    reportCommandError({ command: '', kind: 'usage', message: `unknown command "${name}"`, usage }, rest);
     return 2;
   }
   // `--` ends the options: a help flag after it is an argument, not a request for help
@@ -40,11 +40,15 @@ export async function main(
     return await command.run(rest);
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`datastream-iceberg ${command.name}: ${error.message}\n\n${command.usage}\n`);
+      reportCommandError(
+        { command: command.name, kind: 'usage', message: error.message, usage: command.usage },
+        rest,
+      );
       return 2;
     }
     if (error instanceof ConfigError || error instanceof PathError) {
-      process.stderr.write(`datastream-iceberg ${command.name}: ${error.message}\n`);
+      const kind = error instanceof ConfigError ? 'config' : 'path';
+      reportCommandError({ command: command.name, kind, message: error.message }, rest);
       return 2;
     }
     throw error;

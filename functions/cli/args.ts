@@ -26,6 +26,25 @@ export class PathError extends Error {
   }
 }
 
+/**
+ * A command line error as every command reports it: the message (and the usage, when given) on stderr,
+ * and with --json among the options also one JSON object on stdout, for a program that reads only
+ * stdout. The caller exits 2.
+ */
+export function reportCommandError(
+  options: { command: string; kind: 'usage' | 'config' | 'path'; message: string; usage?: string },
+  argv: readonly string[],
+): void {
+  const prefix = options.command === '' ? 'datastream-iceberg' : `datastream-iceberg ${options.command}`;
+  process.stderr.write(`${prefix}: ${options.message}\n${options.usage ? `\n${options.usage}\n` : ''}`);
+  // `--` ends the options: a --json after it is an argument
+  const given = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  if (given.includes('--json')) {
+    const error = { kind: options.kind, command: options.command, message: options.message };
+    process.stdout.write(`${JSON.stringify({ error })}\n`);
+  }
+}
+
 /** Options every command takes (`--help` is handled by the dispatcher before a command runs). */
 export const COMMON_OPTIONS = {
   json: { type: 'boolean' },

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { loadCloudConfig } from '../../shared/config.js';
 import { createLogger, silentLogger } from '../../shared/log.js';
+import type { CompactResult } from '../../shared/maintenance/compact.js';
 import { maintainTable, type MaintenanceResult } from '../../shared/maintenance/maintain-table.js';
 import {
   maintenanceOptionsFromJson,
@@ -16,6 +17,7 @@ import {
 import { NoSuchTableError } from '../../shared/ports/catalog.js';
 import { createEmbeddedRuntime } from '../../shared/runtime/embedded.js';
 import { parseTableKey, tableKey, tableKeyProblem } from '../../shared/names/table-key.js';
+import { reportCommandError, UsageError } from './args.js';
 import type { CliCommand } from './command.js';
 
 const USAGE = `usage: datastream-iceberg maintain <namespace.table> --warehouse <dir> [options]
@@ -49,8 +51,6 @@ options:
 durations: 500ms, 30s, 90m, 36h, 5d, 2w (0 for none)
 exit codes: 0 done, 1 the table was busy or the lease was lost, 2 usage error`;
 
-class UsageError extends Error {}
-
 function count(text: string | undefined, option: string): number | undefined {
   if (text === undefined) return undefined;
   if (!/^\d+$/.test(text)) throw new UsageError(`${option}: "${text}" is not a whole number`);
@@ -70,6 +70,12 @@ const mb = (bytes: number): string =>
   bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
 const seconds = (ms: number | undefined): string => `${((ms ?? 0) / 1000).toFixed(1)} s`;
 
+/** What compaction writes: a plan writes nothing yet, and each group becomes about one file. */
+function outputFiles(c: CompactResult): string {
+  if (c.status === 'planned') return `${c.bins} file${c.bins === 1 ? '' : 's'} (planned: one per group)`;
+  return `${c.addedFiles} files (${mb(c.addedBytes)})`;
+}
+
 function describe(result: MaintenanceResult): string {
   if (result.status === 'lease-busy')
     return `${result.table}: busy (a commit holds the table's lease); nothing done, try again or use --wait\n`;
@@ -87,7 +93,7 @@ function describe(result: MaintenanceResult): string {
       c.status === 'nothing-to-do'
         ? '  compaction: no partition has enough small files'
         : `  compaction (${c.status}${c.reason ? `: ${c.reason}` : ''}): ${c.rewrittenFiles} files (${mb(c.rewrittenBytes)}) in ` +
-            `${c.bins} groups → ${c.addedFiles} files (${mb(c.addedBytes)}), ${c.records} rows` +
+            `${c.bins} groups → ${outputFiles(c)}, ${c.records} rows` +
             `${c.snapshotId ? `, snapshot ${c.snapshotId}` : ''} [${seconds(result.durationMs.compaction)}]`,
     );
     if (c.folded.length > 0) {
@@ -230,7 +236,8 @@ export const maintainCommand: CliCommand = {
         (error instanceof Error && error.name === 'ConfigError') ||
         (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'));
       if (!usage) throw error;
-      process.stderr.write(`datastream-iceberg maintain: ${(error as Error).message}\n\n${USAGE}\n`);
+      const message = (error as Error).message;
+      reportCommandError({ command: 'maintain', kind: 'usage', message, usage: USAGE }, argv);
       return 2;
     }
   },

@@ -4,7 +4,7 @@
 // applies them. A local path is replayed on the embedded defaults of a warehouse folder, and its table
 // tasks run here before the command returns.
 
-import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
 import { loadCloudConfig } from '../../shared/config.js';
 import { createLogger, silentLogger } from '../../shared/log.js';
 import type { IngestDependencies } from '../../shared/pipeline/ingest-file.js';
@@ -17,6 +17,7 @@ import {
 } from '../../shared/pipeline/replay-file.js';
 import { createEmbeddedRuntime } from '../../shared/runtime/embedded.js';
 import { commitTaskRunner } from '../embedded-commit.js';
+import { parseCommandLine, reportCommandError, UsageError } from './args.js';
 import type { CliCommand } from './command.js';
 import { declaredTables } from './tables-file.js';
 
@@ -105,7 +106,7 @@ export const replayCommand: CliCommand = {
   async run(argv) {
     let parsed;
     try {
-      parsed = parseArgs({
+      parsed = parseCommandLine({
         args: [...argv],
         allowPositionals: true,
         options: {
@@ -117,7 +118,8 @@ export const replayCommand: CliCommand = {
         },
       });
     } catch (error) {
-      process.stderr.write(`datastream-iceberg replay: ${(error as Error).message}\n\n${USAGE}\n`);
+      if (!(error instanceof UsageError)) throw error;
+      reportCommandError({ command: 'replay', kind: 'usage', message: error.message, usage: USAGE }, argv);
       return 2;
     }
     const { values, positionals } = parsed;
@@ -126,7 +128,7 @@ export const replayCommand: CliCommand = {
       return 0;
     }
     const usage = (message: string): number => {
-      process.stderr.write(`datastream-iceberg replay: ${message}\n\n${USAGE}\n`);
+      reportCommandError({ command: 'replay', kind: 'usage', message, usage: USAGE }, argv);
       return 2;
     };
     if (positionals.length !== 1) return usage('give exactly one gs://bucket/object or path');
@@ -136,6 +138,8 @@ export const replayCommand: CliCommand = {
       return usage('--warehouse is for local paths; gs:// objects use the cloud');
     if (!cloud && !values.warehouse) return usage('a local path needs --warehouse <dir>');
     if (cloud && !parseGcsTarget(target)) return usage(`${target} is not gs://bucket/object[#generation]`);
+    // as apply: a path that is not there is a mistake on the command line
+    if (!cloud && !existsSync(target)) return usage(`no such file: ${target}`);
 
     const failures: string[] = [];
     let outcome: ReplayOutcome;
@@ -153,6 +157,7 @@ export const replayCommand: CliCommand = {
       if (error instanceof Error && error.name === 'ConfigError') return usage(error.message);
       if (!(error instanceof ReplayError)) throw error;
       process.stderr.write(`datastream-iceberg replay: ${error.message}\n`);
+      if (values.json) process.stdout.write(`${JSON.stringify({ error: { message: error.message } })}\n`);
       return 1;
     }
     if (values.json) process.stdout.write(`${JSON.stringify({ ...outcome, failures })}\n`);

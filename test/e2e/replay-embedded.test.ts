@@ -100,6 +100,7 @@ test('replay explains its usage: a path needs --warehouse, gs:// takes no --ware
   const cloudWithWarehouse = await runReplayCommand(['gs://bucket/a.jsonl', '--warehouse', dir]);
   assert.equal(cloudWithWarehouse.code, 2);
   const missing = await runReplayCommand([join(dir, 'missing.jsonl'), '--warehouse', join(dir, 'wh2')]);
-  assert.equal(missing.code, 1);
-  assert.match(missing.stderr, /missing\.jsonl: no such file/);
+  // as apply: a path that is not there is a usage error (2), naming it
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /no such file: .*missing\.jsonl/);
 });
