@@ -1,9 +1,10 @@
-// `npm run chaos [-- --histories N --seed S --max-steps M --write-mode copy-on-write|merge-on-read|auto|all]`:
-// the long run of the property test. With `all` (the default) the histories take the three write modes
-// in turn (seed % 3: copy-on-write, merge-on-read, auto). Prints, per mode and in total, the number of
-// histories, the failure points covered, what the commits did (rewritten data files, delete files,
-// maintenance folds) and the violations (all must be 0), and exits non-zero on any violation or a failure
-// point never reached. Its last line is one JSON object. Rerun one history with
+// `npm run chaos [-- --histories N --seed S --max-steps M --write-mode copy-on-write|merge-on-read|auto|all
+// --maintenance on|off]`: the long run of the property test. With `all` (the default) the histories take
+// the three write modes in turn (seed % 3: copy-on-write, merge-on-read, auto). Half the histories run
+// maintenance between deliveries (`--maintenance off`: none). Prints, per mode and in total, the number
+// of histories, the failure points covered, what the commits did (rewritten data files, delete files,
+// maintenance folds) and the violations (all must be 0), and exits non-zero on any violation or a
+// failure point never reached. Its last line is one JSON object. Rerun one history with
 // `--seed S --histories 1 --write-mode M`.
 
 import { WRITE_MODES, type WriteMode } from '../../shared/iceberg/table-properties.js';
@@ -97,6 +98,9 @@ const histories = arg('histories', 1000);
 const base = arg('seed', Date.now() % 1_000_000);
 const maxSteps = arg('max-steps', 60);
 const writeMode = writeModeArg();
+const maintenance =
+  !process.argv.includes('--maintenance') ||
+  process.argv[process.argv.indexOf('--maintenance') + 1] !== 'off';
 const modes: readonly WriteMode[] = writeMode === 'all' ? WRITE_MODES : [writeMode];
 const perMode = new Map<WriteMode, ModeFigures>(modes.map((m) => [m, emptyFigures()]));
 const total = emptyFigures();
@@ -107,7 +111,7 @@ for (let i = 0; i < histories; i++) {
   const mode = writeMode === 'all' ? modeOfSeed(seed) : writeMode;
   let outcome: HistoryOutcome;
   try {
-    outcome = await runHistory(seed, seeded(seed), 0.6, maxSteps, mode);
+    outcome = await runHistory(seed, seeded(seed), 0.6, maxSteps, mode, maintenance);
   } catch (error) {
     console.error(`history seed ${seed} (${mode}) threw: ${(error as Error).stack}`);
     process.exitCode = 1;
@@ -118,7 +122,9 @@ for (let i = 0; i < histories; i++) {
   if (VIOLATIONS.some((k) => outcome[k] > 0)) failures.push(outcome);
   if ((i + 1) % 100 === 0) console.log(`${i + 1} histories, ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
-console.log(`seeds ${base}..${base + histories - 1}, max steps ${maxSteps}`);
+console.log(
+  `seeds ${base}..${base + histories - 1}, max steps ${maxSteps}, maintenance ${maintenance ? 'on' : 'off'}`,
+);
 for (const [mode, figures] of perMode) report(mode, figures);
 if (modes.length > 1) report('all modes', total);
 const missing = [...perMode].flatMap(([mode, f]) =>
@@ -135,6 +141,7 @@ console.log(
     seed: base,
     max_steps: maxSteps,
     write_mode: writeMode,
+    maintenance,
     modes: Object.fromEntries(perMode),
     ...total,
     histories,

@@ -259,6 +259,8 @@ export async function runHistory(
   crashRate = 0.5,
   maxSteps = 60,
   mode: WriteMode = modeOfSeed(seed),
+  /** Run maintenance between deliveries in half the histories (false: never). */
+  maintenance = true,
 ): Promise<HistoryOutcome> {
   const history = randomHistory(random, { n: 0 }, maxSteps);
   // 60% of the histories write row groups of 2-5 rows into large files, so rewrites splice copied groups
@@ -274,7 +276,7 @@ export async function runHistory(
     writeModeProperties(mode),
   );
   // half the histories run maintenance between some deliveries
-  const maintenanceRate = random() < 0.5 ? 0.1 : 0;
+  const maintenanceRate = random() < 0.5 && maintenance ? 0.1 : 0;
   catalog.rowGroupLimit = rowGroupLimit;
   const state = new ChaosState(new SqliteStateStore(db));
   const clock = { t: 1_800_000_000_000 };
