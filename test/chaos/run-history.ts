@@ -177,8 +177,8 @@ class ChaosState implements StateStore {
   }
 }
 
-/** The catalog, able to answer one commit with an unknown state, applied or not. */
-class ChaosCatalog implements Catalog {
+/** The catalog, able to answer one commit with an unknown state, applied or not, or to die sending it. */
+export class ChaosCatalog implements Catalog {
   readonly name = 'chaos';
   next: 'unknown-landed' | 'unknown-not-landed' | undefined;
   /** Set: the next commit kills the process while its request is sent (it does not land). */
