@@ -52,7 +52,7 @@ async function crashBeforeCommit(where: 'before the catalog commit' | 'while sen
     stageChangeset({ objects, state, workRoot: '/crash/work' }, T, SCHEMA, ['id'], events);
   const rows = async () => {
     const { metadata } = await catalog.loadTable(ID);
-    const read = plain(await readTableRows(metadata, objects)) as { id: string; v: string }[];
+    const read = plain(await readTableRows(metadata, objects)) as { id: bigint; v: bigint }[];
     return {
       snapshot: currentSnapshot(metadata)?.['snapshot-id'],
       rows: read.sort((a, b) => Number(a.id) - Number(b.id)),
@@ -101,7 +101,7 @@ async function crashBeforeCommit(where: 'before the catalog commit' | 'while sen
   assert.equal(next.status, 'committed');
   const after = await rows();
   assert.deepEqual(
-    after.rows.map((r) => [r.id, r.v]),
+    after.rows.map((r) => [String(r.id), String(r.v)]),
     [0, 1, 2, 3, 4, 5, 6, 8, 9].map((i) => [String(i), String(i === 2 || i === 5 ? i : 0)]),
   );
   const { metadata } = await catalog.loadTable(ID);
