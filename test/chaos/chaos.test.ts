@@ -62,18 +62,11 @@ test('the histories exercised every failure point, maintenance and partial rewri
 // commits copy-on-write; these checks then report as todo.
 const ENGINE_TODO = { todo: 'until the merge-on-read commit engine is merged' };
 
-test(
-  'merge-on-read histories committed position delete files, and crashed runs had written some',
-  ENGINE_TODO,
-  () => {
-    const mor = outcomes.get('merge-on-read') ?? [];
-    assert.ok(mor.reduce((n, o) => n + o.deleteFilesCommitted, 0) > 0, 'delete files committed');
-    assert.ok(
-      [...outcomes.values()].flat().reduce((n, o) => n + o.deleteFilesOfCrashedRuns, 0) > 0,
-      'a run that died before its commit had written delete files (none referenced: checked per history)',
-    );
-  },
-);
+// (crash-at-commit.test.ts makes the crash after delete files were written certain; here it is random)
+test('merge-on-read histories committed position delete files', ENGINE_TODO, () => {
+  const mor = outcomes.get('merge-on-read') ?? [];
+  assert.ok(mor.reduce((n, o) => n + o.deleteFilesCommitted, 0) > 0, 'delete files committed');
+});
 
 test('auto histories both rewrote data files and committed position delete files', ENGINE_TODO, () => {
   const auto = outcomes.get('auto') ?? [];

@@ -228,6 +228,12 @@ export class ChaosCatalog implements Catalog {
 
 const TTL = 60_000;
 
+/**
+ * Mode auto: the share of a data file's rows changed (with those already deleted) from which it is
+ * rewritten rather than given a delete file (the engine's table property; default 0.25).
+ */
+const AUTO_REWRITE_FRACTION_PROPERTY = 'datastream-iceberg.auto.rewrite-fraction';
+
 /** The write mode a history of `--write-mode all` runs in: the modes take turns by seed. */
 export function modeOfSeed(seed: number): WriteMode {
   return WRITE_MODES[((seed % WRITE_MODES.length) + WRITE_MODES.length) % WRITE_MODES.length]!;
@@ -271,12 +277,18 @@ export async function runHistory(
   const table = tableKey(history.shape.ref);
   const db = new Database(':memory:');
   const objects = new MemoryObjectStore();
+  const properties = writeModeProperties(mode);
+  // auto: half the histories move the share of changed rows above which a file is rewritten, so both
+  // choices are common with files of a few rows
+  if (mode === 'auto' && random() < 0.5)
+    properties[AUTO_REWRITE_FRACTION_PROPERTY] = String([0.5, 0.75, 0.9][Math.floor(random() * 3)]);
   const catalog = new ChaosCatalog(
     new SqliteCatalog({ database: db, warehouse: '/chaos/warehouse', objectStore: objects }),
-    writeModeProperties(mode),
+    properties,
   );
-  // half the histories run maintenance between some deliveries
-  const maintenanceRate = random() < 0.5 && maintenance ? 0.1 : 0;
+  // half the histories run maintenance between some deliveries and once more at the end, so the table
+  // compared with the model has had its deletes folded
+  const maintenanceRate = random() < 0.5 && maintenance ? 0.2 : 0;
   catalog.rowGroupLimit = rowGroupLimit;
   const state = new ChaosState(new SqliteStateStore(db));
   const clock = { t: 1_800_000_000_000 };
@@ -500,6 +512,7 @@ export async function runHistory(
     const result = await run();
     if (result?.status === 'nothing-to-do') break;
   }
+  if (maintenanceRate > 0) await maintain();
 
   // compare with the model
   const { metadata } = await catalog.loadTable(tableIdentifier(table));
