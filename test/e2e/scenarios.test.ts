@@ -4,9 +4,10 @@
 // per-table Cloud Tasks queues (concurrency 1) dispatched to `commit`; tables created in the run's write
 // mode (its table properties) and committed through the Iceberg REST catalog with their files in the
 // bucket; PyIceberg then reads exactly the scenario's expected/ rows. Copy-on-write runs with both
-// triggers; merge-on-read and auto, whose difference is in the commit and not in the delivery, run with
-// one trigger each (one apiece), which keeps the set at twice the runs of one mode. Each run has its own
-// bucket, state, queues and namespace, so the runs go side by side on one stack.
+// triggers; merge-on-read (Pub/Sub) and auto (CloudEvent), whose difference is in the commit and not in
+// the delivery, with one each, which keeps the set at twice the runs of one mode. The number of position
+// delete files the tables hold per mode is printed at the end. Each run has its own bucket, state, queues
+// and namespace, so the runs go side by side on one stack.
 
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
