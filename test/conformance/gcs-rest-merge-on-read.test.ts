@@ -171,25 +171,21 @@ test(
     await assertReaders('merge-on-read commits', metadata, metadataLocation, want);
 
     // maintenance: compaction rewrites the files with their deletes applied (expiry and orphan removal off)
-    await t.test(
-      'after maintenance folds the deletes, the same rows in every reader',
-      { todo: 'until maintenance folds position deletes' },
-      async () => {
-        const maintained = await maintainTable({ catalog, objects, state, log: silentLogger }, table, {
-          minInputFiles: 1,
-          expire: false,
-          removeOrphans: false,
-        });
-        assert.equal(maintained.status, 'done', JSON.stringify(maintained));
-        const folded = await catalog.loadTable(id);
-        assert.equal(
-          (await readLiveFiles(folded.metadata, objects)).deletes.length,
-          0,
-          'maintenance folded every position delete into the data files',
-        );
-        await assertReaders('after maintenance', folded.metadata, folded.metadataLocation, want);
-      },
-    );
+    await t.test('after maintenance folds the deletes, the same rows in every reader', async () => {
+      const maintained = await maintainTable({ catalog, objects, state, log: silentLogger }, table, {
+        minInputFiles: 1,
+        expire: false,
+        removeOrphans: false,
+      });
+      assert.equal(maintained.status, 'done', JSON.stringify(maintained));
+      const folded = await catalog.loadTable(id);
+      assert.equal(
+        (await readLiveFiles(folded.metadata, objects)).deletes.length,
+        0,
+        'maintenance folded every position delete into the data files',
+      );
+      await assertReaders('after maintenance', folded.metadata, folded.metadataLocation, want);
+    });
 
     /** Our reader, PyIceberg on gs:// and DuckDB on a copy of the table's folder, each equal to `rows`. */
     async function assertReaders(
