@@ -58,23 +58,19 @@ test('the histories exercised every failure point, maintenance and partial rewri
   );
 });
 
-// Until the merge-on-read commit engine and the delete-file snapshot producer are merged, every mode
-// commits copy-on-write; these checks then report as todo.
-const ENGINE_TODO = { todo: 'until the merge-on-read commit engine is merged' };
-
 // (crash-at-commit.test.ts makes the crash after delete files were written certain; here it is random)
-test('merge-on-read histories committed position delete files', ENGINE_TODO, () => {
+test('merge-on-read histories committed position delete files', () => {
   const mor = outcomes.get('merge-on-read') ?? [];
   assert.ok(mor.reduce((n, o) => n + o.deleteFilesCommitted, 0) > 0, 'delete files committed');
 });
 
-test('auto histories both rewrote data files and committed position delete files', ENGINE_TODO, () => {
+test('auto histories both rewrote data files and committed position delete files', () => {
   const auto = outcomes.get('auto') ?? [];
   assert.ok(auto.reduce((n, o) => n + o.deleteFilesCommitted, 0) > 0, 'delete files committed');
   assert.ok(auto.reduce((n, o) => n + o.rewrittenDataFiles, 0) > 0, 'data files rewritten');
 });
 
-test('maintenance folded delete files of merge-on-read histories', ENGINE_TODO, () => {
+test('maintenance folded delete files of merge-on-read histories', () => {
   const mor = outcomes.get('merge-on-read') ?? [];
   assert.ok(mor.reduce((n, o) => n + o.deleteFilesFolded, 0) > 0, 'delete files folded');
 });

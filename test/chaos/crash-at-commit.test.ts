@@ -114,16 +114,8 @@ async function crashBeforeCommit(where: 'before the catalog commit' | 'while sen
   db.close();
 }
 
-const ENGINE_TODO = { todo: 'until the merge-on-read commit engine is merged' };
+test('merge-on-read: a run that dies after writing its delete files, before the catalog commit, leaves nothing visible', () =>
+  crashBeforeCommit('before the catalog commit'));
 
-test(
-  'merge-on-read: a run that dies after writing its delete files, before the catalog commit, leaves nothing visible',
-  ENGINE_TODO,
-  () => crashBeforeCommit('before the catalog commit'),
-);
-
-test(
-  'merge-on-read: a run that dies while sending the catalog commit (not landed) leaves nothing visible',
-  ENGINE_TODO,
-  () => crashBeforeCommit('while sending the catalog commit'),
-);
+test('merge-on-read: a run that dies while sending the catalog commit (not landed) leaves nothing visible', () =>
+  crashBeforeCommit('while sending the catalog commit'));

@@ -32,6 +32,7 @@ import { CHANGESETS_SUMMARY_KEY, LEASE_TOKEN_SUMMARY_KEY } from '../../shared/ic
 import { currentSnapshot } from '../../shared/iceberg/spec/snapshot.js';
 import { readLiveFiles, readTableRows } from '../../shared/iceberg/table-files.js';
 import {
+  AUTO_REWRITE_FRACTION_PROPERTY,
   ROW_GROUP_LIMIT_PROPERTY,
   WRITE_MODES,
   writeModeProperties,
@@ -227,12 +228,6 @@ export class ChaosCatalog implements Catalog {
 }
 
 const TTL = 60_000;
-
-/**
- * Mode auto: the share of a data file's rows changed (with those already deleted) from which it is
- * rewritten rather than given a delete file (the engine's table property; default 0.25).
- */
-const AUTO_REWRITE_FRACTION_PROPERTY = 'datastream-iceberg.auto.rewrite-fraction';
 
 /** The write mode a history of `--write-mode all` runs in: the modes take turns by seed. */
 export function modeOfSeed(seed: number): WriteMode {

@@ -75,143 +75,139 @@ function canonical(row: Row): CanonicalRow {
 const dir = mkdtempSync(join(tmpdir(), 'dsi-gcs-mor-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test(
-  'a merge-on-read gs:// table committed through the REST catalog, with position delete files, reads the same in PyIceberg and DuckDB',
-  { todo: 'until the merge-on-read commit engine is merged' },
-  async (t) => {
-    const names = isolate('gcs mor table');
-    const storage = storageClient();
-    await storage.createBucket(names.bucket);
-    const objects = new GcsObjectStore({
-      apiEndpoint: stackEnv('STORAGE_EMULATOR_HOST'),
-      projectId: projectId(),
-    });
-    const catalog = new RestCatalog({ uri: stackEnv('ICEBERG_REST_URI') });
-    const state = new SqliteStateStore(':memory:');
-    const schema = buildSchema(
-      [
-        { name: 'id', type: 'long', required: true },
-        { name: 'name', type: 'string' },
-        { name: 'price', type: 'decimal(10, 2)' },
-        { name: 'ts', type: 'timestamptz' },
-      ],
-      { identifierFieldNames: ['id'] },
-    );
-    await catalog.createNamespace([names.namespace]);
-    const location = `gs://${names.bucket}/warehouse/${names.namespace}/products`;
-    const created = await catalog.createTable([names.namespace], {
-      name: 'products',
-      schema,
-      location,
-      'partition-spec': buildPartitionSpec(schema, [{ source: 'ts', transform: 'day' }]),
-      properties: { ...writeModeProperties('merge-on-read'), [PRIMARY_KEY_PROPERTY]: 'id' },
-    });
-    const ref: TableRef = { schema: names.namespace, name: 'products' };
-    const table = `${names.namespace}.products`;
-    const id = { namespace: [names.namespace], name: 'products' };
-    const deps: CommitDependencies = { catalog, objects, state, log: silentLogger };
-    const workRoot = `gs://${names.bucket}/_datastream_iceberg`;
-    const tableSchema = currentSchema(created.metadata);
+test('a merge-on-read gs:// table committed through the REST catalog, with position delete files, reads the same in PyIceberg and DuckDB', async (t) => {
+  const names = isolate('gcs mor table');
+  const storage = storageClient();
+  await storage.createBucket(names.bucket);
+  const objects = new GcsObjectStore({
+    apiEndpoint: stackEnv('STORAGE_EMULATOR_HOST'),
+    projectId: projectId(),
+  });
+  const catalog = new RestCatalog({ uri: stackEnv('ICEBERG_REST_URI') });
+  const state = new SqliteStateStore(':memory:');
+  const schema = buildSchema(
+    [
+      { name: 'id', type: 'long', required: true },
+      { name: 'name', type: 'string' },
+      { name: 'price', type: 'decimal(10, 2)' },
+      { name: 'ts', type: 'timestamptz' },
+    ],
+    { identifierFieldNames: ['id'] },
+  );
+  await catalog.createNamespace([names.namespace]);
+  const location = `gs://${names.bucket}/warehouse/${names.namespace}/products`;
+  const created = await catalog.createTable([names.namespace], {
+    name: 'products',
+    schema,
+    location,
+    'partition-spec': buildPartitionSpec(schema, [{ source: 'ts', transform: 'day' }]),
+    properties: { ...writeModeProperties('merge-on-read'), [PRIMARY_KEY_PROPERTY]: 'id' },
+  });
+  const ref: TableRef = { schema: names.namespace, name: 'products' };
+  const table = `${names.namespace}.products`;
+  const id = { namespace: [names.namespace], name: 'products' };
+  const deps: CommitDependencies = { catalog, objects, state, log: silentLogger };
+  const workRoot = `gs://${names.bucket}/_datastream_iceberg`;
+  const tableSchema = currentSchema(created.metadata);
 
-    // the model: what every reader must return
-    const expected = new Map<bigint, Row>();
-    let ms = 1_795_000_000_000;
-    const commit = async (changes: Array<{ op: ChangeEvent['op']; row: Row }>) => {
-      const events = changes.map(({ op, row }) => change(ref, ['id'], op, row, ms++));
-      for (const { op, row } of changes) {
-        if (op === 'delete') expected.delete(row.id as bigint);
-        else expected.set(row.id as bigint, row);
-      }
-      await stageChangeset({ objects, state, workRoot }, ref, tableSchema, ['id'], events);
-      const result = await commitTable(deps, table);
-      assert.equal(result.status, 'committed', JSON.stringify(result));
-    };
-
-    const base = 1_795_000_000_000_000n; // µs, 2026-11
-    const big = 9_007_199_254_740_000n; // ids beyond 2^53
-    const product = (i: number, cents: bigint, name = `p-${i}`): Row => ({
-      id: big + BigInt(i),
-      name,
-      price: cents,
-      ts: base + BigInt(i % 3) * DAY_US + BigInt(i),
-    });
-    await commit(
-      Array.from({ length: 60 }, (_, i) => ({ op: 'upsert' as const, row: product(i, BigInt(i * 101 + 1)) })),
-    );
-    // rows of every partition changed in place, others deleted: each old version becomes a position delete
-    await commit([
-      ...[1, 5, 9, 20, 33, 47].map((i) => ({
-        op: 'upsert' as const,
-        row: product(i, 99_999_999_99n, `p-${i} v2`),
-      })),
-      ...[2, 14, 27, 40].map((i) => ({ op: 'delete' as const, row: { id: big + BigInt(i) } })),
-    ]);
-    // a row of commit 2 updated again, another deleted (their versions are in commit 2's file), a deleted
-    // key inserted again, and rows of commit 1 changed once more
-    await commit([
-      { op: 'upsert', row: product(5, 123_45n, 'p-5 v3') },
-      { op: 'delete', row: { id: big + 20n } },
-      { op: 'upsert', row: product(14, 1n, 'p-14 again') },
-      { op: 'upsert', row: product(50, 7_00n, 'p-50 v2') },
-      { op: 'delete', row: { id: big + 59n } },
-    ]);
-
-    const want = [...expected.values()].map(canonical).sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
-    const { metadata, metadataLocation } = await catalog.loadTable(id);
-    const live = await readLiveFiles(metadata, objects);
-    assert.ok(live.deletes.length > 0, 'merge-on-read commits left position delete files in the snapshot');
-    const [stored] = await storage
-      .bucket(names.bucket)
-      .getFiles({ prefix: `warehouse/${names.namespace}/products/data/` });
-    const storedPaths = new Set(stored.map((f) => `gs://${names.bucket}/${f.name}`));
-    for (const d of live.deletes) {
-      assert.equal(d.dataFile.content, 1, `${d.dataFile.filePath}: a position delete file`);
-      assert.ok(storedPaths.has(d.dataFile.filePath), `${d.dataFile.filePath} is in the bucket`);
+  // the model: what every reader must return
+  const expected = new Map<bigint, Row>();
+  let ms = 1_795_000_000_000;
+  const commit = async (changes: Array<{ op: ChangeEvent['op']; row: Row }>) => {
+    const events = changes.map(({ op, row }) => change(ref, ['id'], op, row, ms++));
+    for (const { op, row } of changes) {
+      if (op === 'delete') expected.delete(row.id as bigint);
+      else expected.set(row.id as bigint, row);
     }
-    await assertReaders('merge-on-read commits', metadata, metadataLocation, want);
+    await stageChangeset({ objects, state, workRoot }, ref, tableSchema, ['id'], events);
+    const result = await commitTable(deps, table);
+    assert.equal(result.status, 'committed', JSON.stringify(result));
+  };
 
-    // maintenance: compaction rewrites the files with their deletes applied (expiry and orphan removal off)
-    await t.test('after maintenance folds the deletes, the same rows in every reader', async () => {
-      const maintained = await maintainTable({ catalog, objects, state, log: silentLogger }, table, {
-        minInputFiles: 1,
-        expire: false,
-        removeOrphans: false,
-      });
-      assert.equal(maintained.status, 'done', JSON.stringify(maintained));
-      const folded = await catalog.loadTable(id);
-      assert.equal(
-        (await readLiveFiles(folded.metadata, objects)).deletes.length,
-        0,
-        'maintenance folded every position delete into the data files',
-      );
-      await assertReaders('after maintenance', folded.metadata, folded.metadataLocation, want);
+  const base = 1_795_000_000_000_000n; // µs, 2026-11
+  const big = 9_007_199_254_740_000n; // ids beyond 2^53
+  const product = (i: number, cents: bigint, name = `p-${i}`): Row => ({
+    id: big + BigInt(i),
+    name,
+    price: cents,
+    ts: base + BigInt(i % 3) * DAY_US + BigInt(i),
+  });
+  await commit(
+    Array.from({ length: 60 }, (_, i) => ({ op: 'upsert' as const, row: product(i, BigInt(i * 101 + 1)) })),
+  );
+  // rows of every partition changed in place, others deleted: each old version becomes a position delete
+  await commit([
+    ...[1, 5, 9, 20, 33, 47].map((i) => ({
+      op: 'upsert' as const,
+      row: product(i, 99_999_999_99n, `p-${i} v2`),
+    })),
+    ...[2, 14, 27, 40].map((i) => ({ op: 'delete' as const, row: { id: big + BigInt(i) } })),
+  ]);
+  // a row of commit 2 updated again, another deleted (their versions are in commit 2's file), a deleted
+  // key inserted again, and rows of commit 1 changed once more
+  await commit([
+    { op: 'upsert', row: product(5, 123_45n, 'p-5 v3') },
+    { op: 'delete', row: { id: big + 20n } },
+    { op: 'upsert', row: product(14, 1n, 'p-14 again') },
+    { op: 'upsert', row: product(50, 7_00n, 'p-50 v2') },
+    { op: 'delete', row: { id: big + 59n } },
+  ]);
+
+  const want = [...expected.values()].map(canonical).sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+  const { metadata, metadataLocation } = await catalog.loadTable(id);
+  const live = await readLiveFiles(metadata, objects);
+  assert.ok(live.deletes.length > 0, 'merge-on-read commits left position delete files in the snapshot');
+  const [stored] = await storage
+    .bucket(names.bucket)
+    .getFiles({ prefix: `warehouse/${names.namespace}/products/data/` });
+  const storedPaths = new Set(stored.map((f) => `gs://${names.bucket}/${f.name}`));
+  for (const d of live.deletes) {
+    assert.equal(d.dataFile.content, 1, `${d.dataFile.filePath}: a position delete file`);
+    assert.ok(storedPaths.has(d.dataFile.filePath), `${d.dataFile.filePath} is in the bucket`);
+  }
+  await assertReaders('merge-on-read commits', metadata, metadataLocation, want);
+
+  // maintenance: compaction rewrites the files with their deletes applied (expiry and orphan removal off)
+  await t.test('after maintenance folds the deletes, the same rows in every reader', async () => {
+    const maintained = await maintainTable({ catalog, objects, state, log: silentLogger }, table, {
+      minInputFiles: 1,
+      expire: false,
+      removeOrphans: false,
     });
+    assert.equal(maintained.status, 'done', JSON.stringify(maintained));
+    const folded = await catalog.loadTable(id);
+    assert.equal(
+      (await readLiveFiles(folded.metadata, objects)).deletes.length,
+      0,
+      'maintenance folded every position delete into the data files',
+    );
+    await assertReaders('after maintenance', folded.metadata, folded.metadataLocation, want);
+  });
 
-    /** Our reader, PyIceberg on gs:// and DuckDB on a copy of the table's folder, each equal to `rows`. */
-    async function assertReaders(
-      label: string,
-      m: TableMetadata,
-      metadataFile: string,
-      rows: CanonicalRow[],
-    ): Promise<void> {
-      const ours = (await readTableRows(m, objects))
-        .map(canonical)
-        .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
-      assert.deepEqual(ours, rows, `${label}: our reader`);
-      const copy = await relocatedCopy(
-        objects,
-        m.location,
-        metadataFile,
-        join(dir, label.replace(/\W+/g, '-'), 'products'),
-      );
-      const read = await runPython<{ pyiceberg: CanonicalRow[]; duckdb: CanonicalRow[] }>(PY_READ, [
-        stackEnv('ICEBERG_REST_URI'),
-        table,
-        copy.root,
-        copy.version,
-      ]);
-      assert.deepEqual(read.pyiceberg, rows, `${label}: PyIceberg`);
-      assert.deepEqual(read.duckdb, rows, `${label}: DuckDB`);
-    }
-  },
-);
+  /** Our reader, PyIceberg on gs:// and DuckDB on a copy of the table's folder, each equal to `rows`. */
+  async function assertReaders(
+    label: string,
+    m: TableMetadata,
+    metadataFile: string,
+    rows: CanonicalRow[],
+  ): Promise<void> {
+    const ours = (await readTableRows(m, objects))
+      .map(canonical)
+      .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+    assert.deepEqual(ours, rows, `${label}: our reader`);
+    const copy = await relocatedCopy(
+      objects,
+      m.location,
+      metadataFile,
+      join(dir, label.replace(/\W+/g, '-'), 'products'),
+    );
+    const read = await runPython<{ pyiceberg: CanonicalRow[]; duckdb: CanonicalRow[] }>(PY_READ, [
+      stackEnv('ICEBERG_REST_URI'),
+      table,
+      copy.root,
+      copy.version,
+    ]);
+    assert.deepEqual(read.pyiceberg, rows, `${label}: PyIceberg`);
+    assert.deepEqual(read.duckdb, rows, `${label}: DuckDB`);
+  }
+});

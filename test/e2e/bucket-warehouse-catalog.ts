@@ -2,8 +2,7 @@
 // placed in the bucket, at <root>/<namespace>/<table>. BigLake does this itself (its warehouse is
 // gs://bucket); the reference catalog of the test stack keeps its default warehouse in a local folder and
 // its JDBC backend ignores a namespace's `location`, so the end-to-end tests name the gs:// location the
-// way a bucket catalog would. It can also give every table it creates extra properties (a write mode's,
-// as a deployment's tables.json would). Everything else goes to the real catalog unchanged.
+// way a bucket catalog would. Everything else goes to the real catalog unchanged.
 
 import type {
   Catalog,
@@ -20,8 +19,6 @@ export class BucketWarehouseCatalog implements Catalog {
     private readonly catalog: Catalog,
     /** gs://bucket/prefix under which tables are created. */
     private readonly root: string,
-    /** Properties every created table gets (over the request's). */
-    private readonly properties: Record<string, string> = {},
   ) {
     this.name = catalog.name;
   }
@@ -34,7 +31,6 @@ export class BucketWarehouseCatalog implements Catalog {
     return this.catalog.createTable(namespace, {
       ...request,
       location: request.location ?? this.tableLocation(namespace, request.name),
-      properties: { ...request.properties, ...this.properties },
     });
   }
 

@@ -11,7 +11,7 @@
 import { commitHandler } from '../../functions/commit.js';
 import { ingestCloudEventHandler, ingestPubsubHandler } from '../../functions/ingest.js';
 import { loadCloudConfig } from '../../shared/config.js';
-import { writeModeProperties, type WriteMode } from '../../shared/iceberg/table-properties.js';
+import type { WriteMode } from '../../shared/iceberg/table-properties.js';
 import type { IngestDependencies } from '../../shared/pipeline/ingest-file.js';
 import { fileIdOf } from '../../shared/pipeline/ingest-file.js';
 import { ConfiguredTableDirectory } from '../../shared/pipeline/table-directory.js';
@@ -36,8 +36,11 @@ export const TRIGGERS: readonly Trigger[] = ['pubsub', 'cloudevent'];
 
 export const LANDING_PREFIX = 'cdc-staging/';
 
-/** Declared tables in the DSI_TABLES shape. */
-export type DeclaredTables = Record<string, { columns: Array<[string, string]>; primary_keys: string[] }>;
+/** Declared tables in the DSI_TABLES shape (a declared `write_mode` is the table's at creation). */
+export type DeclaredTables = Record<
+  string,
+  { columns: Array<[string, string]>; primary_keys: string[]; write_mode?: WriteMode }
+>;
 
 export interface PipelineOptions {
   label: string;
@@ -48,8 +51,6 @@ export interface PipelineOptions {
    * that never ingested a file has: what it creates must come from the change-sets alone.
    */
   commitOwnDirectory?: boolean;
-  /** Every table is created in this write mode (its table properties); default: none set (copy-on-write). */
-  writeMode?: WriteMode;
 }
 
 export interface Pipeline {
@@ -104,11 +105,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     DSI_CLOUD_TASKS_ENDPOINT: stackEnv('CLOUD_TASKS_EMULATOR_HOST'),
   };
   const base = createCloudRuntime(loadCloudConfig(environment));
-  const catalog = new BucketWarehouseCatalog(
-    base.catalog,
-    `gs://${names.bucket}/warehouse`,
-    options.writeMode ? writeModeProperties(options.writeMode) : {},
-  );
+  const catalog = new BucketWarehouseCatalog(base.catalog, `gs://${names.bucket}/warehouse`);
   const commitTables = options.commitOwnDirectory
     ? { tables: new ConfiguredTableDirectory(base.config.tables, catalog) }
     : {};

@@ -1,8 +1,8 @@
 // Every fixture scenario through the whole cloud path on the emulator stack, in each write mode and for
 // both trigger forms: files uploaded to fake-gcs-server in order.txt order; delivered by a GCS notification
 // → Pub/Sub push → `ingestPubsub`, or by an Eventarc-style CloudEvent → `ingest`; change-sets queued on
-// per-table Cloud Tasks queues (concurrency 1) dispatched to `commit`; tables created in the run's write
-// mode (its table properties) and committed through the Iceberg REST catalog with their files in the
+// per-table Cloud Tasks queues (concurrency 1) dispatched to `commit`; tables declared in the run's write
+// mode (`write_mode` in DSI_TABLES) and committed through the Iceberg REST catalog with their files in the
 // bucket; PyIceberg then reads exactly the scenario's expected/ rows. Copy-on-write runs with both
 // triggers; merge-on-read (Pub/Sub) and auto (CloudEvent), whose difference is in the commit and not in
 // the delivery, with one each, which keeps the set at twice the runs of one mode. The number of position
@@ -48,11 +48,12 @@ describe(
         for (const name of scenariosWithExpectedRows()) {
           test(`${name}, ${mode}, via ${triggerName(trigger)}: PyIceberg reads exactly expected/`, async () => {
             const run = scenarioInNamespace(name, isolate(`${name} ${mode}`).namespace);
+            // every table declared in this run's write mode, as a deployment's tables.json declares it
+            for (const table of Object.values(run.tables)) table.write_mode = mode;
             const pipeline = await startPipeline({
               label: `${name} ${mode} ${trigger}`,
               trigger,
               tables: run.tables,
-              writeMode: mode,
             });
             try {
               for (const file of run.files) {
