@@ -12,6 +12,8 @@ import {
 export class MemoryObjectStore implements ObjectStore {
   private readonly objects = new Map<string, { bytes: Uint8Array; generation: number }>();
   private generation = 0;
+  /** Every location put, in order (a run's own files are the ones put since it started). */
+  readonly written: string[] = [];
 
   handles(): boolean {
     return true;
@@ -38,6 +40,7 @@ export class MemoryObjectStore implements ObjectStore {
     if (options.ifAbsent && this.objects.has(location)) throw new PreconditionFailedError(location);
     const entry = { bytes: Uint8Array.from(bytes), generation: ++this.generation };
     this.objects.set(location, entry);
+    this.written.push(location);
     return { location, size: bytes.length, generation: String(entry.generation) };
   }
 

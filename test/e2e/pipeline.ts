@@ -11,6 +11,7 @@
 import { commitHandler } from '../../functions/commit.js';
 import { ingestCloudEventHandler, ingestPubsubHandler } from '../../functions/ingest.js';
 import { loadCloudConfig } from '../../shared/config.js';
+import type { WriteMode } from '../../shared/iceberg/table-properties.js';
 import type { IngestDependencies } from '../../shared/pipeline/ingest-file.js';
 import { fileIdOf } from '../../shared/pipeline/ingest-file.js';
 import { ConfiguredTableDirectory } from '../../shared/pipeline/table-directory.js';
@@ -35,8 +36,11 @@ export const TRIGGERS: readonly Trigger[] = ['pubsub', 'cloudevent'];
 
 export const LANDING_PREFIX = 'cdc-staging/';
 
-/** Declared tables in the DSI_TABLES shape. */
-export type DeclaredTables = Record<string, { columns: Array<[string, string]>; primary_keys: string[] }>;
+/** Declared tables in the DSI_TABLES shape (a declared `write_mode` is the table's at creation). */
+export type DeclaredTables = Record<
+  string,
+  { columns: Array<[string, string]>; primary_keys: string[]; write_mode?: WriteMode }
+>;
 
 export interface PipelineOptions {
   label: string;

@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { currentSnapshot } from '../../shared/iceberg/spec/snapshot.js';
+import { writeModeOf, type WriteMode } from '../../shared/iceberg/table-properties.js';
 import { tableIdentifier } from '../../shared/table/table-identifier.js';
 import { storageClient } from '../support/emulator-clients.js';
 import { compareTablesWithPyIceberg } from '../support/pyiceberg-compare.js';
@@ -44,6 +46,24 @@ export function scenarioInNamespace(name: string, namespace: string): ScenarioIn
     bytes: retarget(readFileSync(join(scenario.bucketRoot, relative)), relative.endsWith('.gz'), namespace),
   }));
   return { scenario, namespace, tables, files };
+}
+
+/**
+ * Every table was created in the given write mode; returns how many position delete files the tables'
+ * current snapshots hold (merge-on-read and auto write them for rows changed in earlier files).
+ */
+export async function assertWriteMode(
+  pipeline: Pipeline,
+  tables: string[],
+  mode: WriteMode,
+): Promise<number> {
+  let deleteFiles = 0;
+  for (const table of tables) {
+    const { metadata } = await pipeline.runtime.catalog.loadTable(tableIdentifier(table));
+    assert.equal(writeModeOf(metadata.properties), mode, `${table}: write mode`);
+    deleteFiles += Number(currentSnapshot(metadata)?.summary['total-delete-files'] ?? 0);
+  }
+  return deleteFiles;
 }
 
 /** Every table was created in the pipeline's bucket, metadata and data files alike. */
