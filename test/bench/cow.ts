@@ -3,7 +3,7 @@
 // [--growth-rows 400000] [--per-event 500] [--per-event-seconds 60] [--skip-pyiceberg] [--large]`.
 // Needs DSI_PYTHON, the readers' venv, which `npm run bench` installs and sets when no stack is loaded.
 // `--large` is 10M rows / 100k changes, one run per case, growth measured against a 2M-row table.
-// shared/cow/README.md (Benchmark) describes every figure and option.
+// test/bench/README.md describes every option and figure.
 //
 // Writes a products table (sorted by id, files of --rows-per-file rows) once, then gives each case a
 // fresh table holding copies of those files: one per write mode (table properties writeModeProperties)
