@@ -233,12 +233,14 @@ interface ScanCase {
   scan_seconds_runs: number[];
   rows: number;
   checksum: string;
-  maintain_seconds: number;
-  maintain_bytes_read: number;
-  maintain_bytes_written: number;
-  folded: DeleteFigures;
-  folded_scan_seconds: number;
-  folded_scan_seconds_runs: number[];
+  /** after `maintain`; absent when it failed (maintain_error) */
+  maintain_seconds?: number;
+  maintain_bytes_read?: number;
+  maintain_bytes_written?: number;
+  folded?: DeleteFigures;
+  folded_scan_seconds?: number;
+  folded_scan_seconds_runs?: number[];
+  maintain_error?: string;
 }
 
 interface CaseFigures extends RunFigures {
@@ -401,34 +403,48 @@ async function main(): Promise<void> {
     const locations = async () =>
       Promise.all(tables.map(async ({ table }) => (await load(table)).metadataLocation));
     const before = await duckdbFullScans(await locations(), COLUMNS, SCAN_REPEAT);
-    const maintained: { ms: number; bytes: ByteCounts; folded: DeleteFigures }[] = [];
+    // a maintenance run that fails is reported with its error and the table's folded figures left out,
+    // so the other modes' figures of a long run are not lost with it
+    const maintained: ({ ms: number; bytes: ByteCounts; folded: DeleteFigures } | { error: string })[] = [];
     for (const { table, label } of tables) {
       collectGarbage();
       objects.take();
       const start = performance.now();
-      const result = await maintainTable({ catalog, objects, state, log: silentLogger }, keyOf(table));
-      const ms = performance.now() - start;
-      const bytes = objects.take();
-      if (result.status !== 'done') throw new Error(`${label}: maintain ${JSON.stringify(result)}`);
-      maintained.push({ ms, bytes, folded: await deleteFigures((await load(table)).metadata) });
+      try {
+        const result = await maintainTable({ catalog, objects, state, log: silentLogger }, keyOf(table));
+        const ms = performance.now() - start;
+        const bytes = objects.take();
+        if (result.status !== 'done') throw new Error(`maintain: ${JSON.stringify(result)}`);
+        maintained.push({ ms, bytes, folded: await deleteFigures((await load(table)).metadata) });
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        console.log(`${label}: MAINTAIN FAILED: ${message}`);
+        maintained.push({ error: message });
+      }
     }
     const after = await duckdbFullScans(await locations(), COLUMNS, SCAN_REPEAT);
     return tables.map(({ label }, i): ScanCase => {
       const [b, a, m] = [before[i]!, after[i]!, maintained[i]!];
       if (a.rows !== b.rows || a.checksum !== b.checksum)
         throw new Error(`${label}: maintain changed the rows (${b.rows} → ${a.rows}, checksum differs)`);
-      const figures: ScanCase = {
+      const scanned = {
         scan_seconds: b.seconds,
         scan_seconds_runs: b.runs,
         rows: b.rows,
         checksum: b.checksum,
-        maintain_seconds: seconds(m.ms),
-        maintain_bytes_read: m.bytes.bytesRead,
-        maintain_bytes_written: m.bytes.bytesWritten,
-        folded: m.folded,
-        folded_scan_seconds: a.seconds,
-        folded_scan_seconds_runs: a.runs,
       };
+      const figures: ScanCase =
+        'error' in m
+          ? { ...scanned, maintain_error: m.error }
+          : {
+              ...scanned,
+              maintain_seconds: seconds(m.ms),
+              maintain_bytes_read: m.bytes.bytesRead,
+              maintain_bytes_written: m.bytes.bytesWritten,
+              folded: m.folded,
+              folded_scan_seconds: a.seconds,
+              folded_scan_seconds_runs: a.runs,
+            };
       console.log(`${label}, DuckDB scans and maintain: ${JSON.stringify(figures)}`);
       return figures;
     });
@@ -634,7 +650,12 @@ async function main(): Promise<void> {
         `${mode.padEnd(13)} ${d.padEnd(7)} commit ${String(c.seconds).padStart(7)} s` +
           `  read ${mb(c.bytes_read)} written ${mb(c.bytes_written)}` +
           `  deletes/file max ${c.delete_files_per_data_file_max} mean ${c.delete_files_per_data_file_mean}` +
-          (c.scan ? `  scan ${c.scan.scan_seconds} s, after maintain ${c.scan.folded_scan_seconds} s` : ''),
+          (c.scan
+            ? `  scan ${c.scan.scan_seconds} s, after maintain ` +
+              (c.scan.folded
+                ? `${c.scan.folded_scan_seconds} s (deletes/file max ${c.scan.folded.delete_files_per_data_file_max})`
+                : 'failed')
+            : ''),
       );
     }
   }
