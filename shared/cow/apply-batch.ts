@@ -2,7 +2,7 @@
 //   1. group the changes by key (oldest first, duplicates removed) and read the tombstones;
 //   2. candidate files by key bounds from the manifests; the batch keys each holds live (rows its
 //      position deletes removed passed over) are found from its key and order columns: read with the
-//      whole file (copy-on-write) or alone (merge-on-read, auto: merge-on-read.ts);
+//      whole file (copy-on-write) or alone, by range (merge-on-read, auto: merge-on-read.ts);
 //   3. per key, the changes newer than the stored row / tombstone are applicable; a stored key with any
 //      makes its file rewritten (copy-on-write, column-wise, rewrite-file.ts) or masked by a position
 //      delete file with the new versions written as inserts (merge-on-read; auto chooses per file,
@@ -25,6 +25,7 @@ import { currentSchema, defaultSpec } from '../iceberg/spec/metadata-access.js';
 import { readLiveDataFiles, type LiveDataFile } from '../iceberg/table-files.js';
 import { writeArrowAsDataFile, writeDataFiles } from '../iceberg/data-file-writer.js';
 import { type FileStore } from '../iceberg/file-store.js';
+import { openRangedParquet, type RangedParquet } from '../iceberg/ranged-parquet.js';
 import type { NestedField } from '../iceberg/spec/types.js';
 import { newRow, type IcebergValue, type Row } from '../iceberg/spec/values.js';
 import { candidateFiles, sortedValues } from './candidate-files.js';
@@ -32,7 +33,7 @@ import { EVENT_IDENTITY_COLUMNS, withEventIdentity } from './event-identity.js';
 import { conformKey, conformRow, needsConforming, widenedFields } from './conform.js';
 import { compareKey } from './keys.js';
 import { indexKeys, locateKeys, type StoredKey } from './locate-keys.js';
-import { locateLiveKeys, mergeOnRead, type NewVersion } from './merge-on-read.js';
+import { locateLiveKeys, locateLiveKeysByRange, mergeOnRead, type NewVersion } from './merge-on-read.js';
 import { rewritesFile, writeModeChoice } from './write-mode-choice.js';
 import { deletedPositions, type DeletedPositions } from '../iceberg/manifests/position-delete-index.js';
 import { foldedColumns, type FoldedUpsert } from './folded-columns.js';
@@ -45,7 +46,7 @@ import {
   type KeyOutcome,
 } from './merge.js';
 import { dropEdit, rewriteFile, type FileEdit, type RewriteContext } from './rewrite-file.js';
-import { groupsHoldingKeys, type PrunedGroups } from './row-group-pruning.js';
+import { groupsHoldingKeys, groupsOfLayoutHoldingKeys, type PrunedGroups } from './row-group-pruning.js';
 import {
   DEFAULT_TOMBSTONE_RETENTION_MS,
   TOMBSTONE_RETENTION_PROPERTY,
@@ -213,7 +214,8 @@ export async function applyBatch(
   // 2-4a. Candidate files by key bounds. Copy-on-write: each is read once, whole (only the row groups
   // whose key statistics admit a batch key): the batch keys it holds and their stored order keys come
   // from its key and order columns, and a file holding a key with an applicable change is rewritten from
-  // the same read. Merge-on-read and auto: only the key and order columns are read (merge-on-read.ts);
+  // the same read. Merge-on-read and auto: only the footer and the key and order column chunks are read,
+  // by range (merge-on-read.ts);
   // auto then rewrites the files whose changed share or delete debt is high (write-mode-choice.ts).
   // Rows removed by a file's position deletes are never found again.
   const firstKeys: IcebergValue[] = [];
@@ -296,20 +298,16 @@ export async function applyBatch(
     removedDeletes.push(...file.deletes.map((d) => d.dataFile.filePath));
     added.push(...(await rewritten.added));
   };
-  for (const file of candidates) {
+  // merge-on-read or auto, after the key lookup: rewrite the file (auto, read whole) or mask its changed
+  // rows with a position delete file
+  const mergeOrRewrite = async (
+    file: LiveDataFile,
+    source: Uint8Array | RangedParquet,
+    located: Map<string, StoredKey>,
+    pruned: PrunedGroups | undefined,
+    deleted: DeletedPositions | undefined,
+  ): Promise<void> => {
     const path = file.dataFile.filePath;
-    const bytes = await store.get(path);
-    // only the row groups whose key statistics admit a batch key, when that leaves some out
-    const pruned = groupsHoldingKeys(bytes, path, keyFields[0]!, sortedFirstKeys);
-    if (pruned && pruned.groups.length === 0) continue; // no group can hold a batch key
-    const deleted =
-      file.deletes.length > 0 ? await deletedPositions(file, file.deletes, (p) => store.get(p)) : undefined;
-    // a delete file is listed under the default spec: a file of an older spec is rewritten instead
-    if (choice.mode === 'copy-on-write' || file.specId !== metadata['default-spec-id']) {
-      await copyOnWrite(file, bytes, pruned, deleted);
-      continue;
-    }
-    const located = locateLiveKeys(bytes, path, keyFields, orderFields, keyIndex, pruned, deleted);
     const { edits, stale } = editsOf(located, path);
     const state = {
       recordCount: file.dataFile.recordCount,
@@ -317,15 +315,16 @@ export async function applyBatch(
       deletedRows: deleted?.size ?? 0,
     };
     if (edits.length > 0 && rewritesFile(choice, state, edits.length)) {
+      const bytes = source instanceof Uint8Array ? source : await store.get(path);
       await copyOnWrite(file, bytes, pruned, deleted);
-      continue;
+      return;
     }
     counts.stale += stale;
-    if (edits.length === 0) continue;
+    if (edits.length === 0) return;
     const merged = await mergeOnRead(
       ctx,
       file,
-      bytes,
+      source,
       edits.map((e) => ({ position: e.row, k: e.k, key: e.key, changes: e.changes })),
       state.deletedRows,
     );
@@ -342,6 +341,37 @@ export async function applyBatch(
       removedDeletes.push(...file.deletes.map((d) => d.dataFile.filePath));
       counts.removedFiles++;
     }
+  };
+
+  for (const file of candidates) {
+    const path = file.dataFile.filePath;
+    const deletedOf = async (): Promise<DeletedPositions | undefined> =>
+      file.deletes.length > 0 ? await deletedPositions(file, file.deletes, (p) => store.get(p)) : undefined;
+    // a delete file is listed under the default spec: a file of an older spec is rewritten instead
+    const rewriteOnly = choice.mode === 'copy-on-write' || file.specId !== metadata['default-spec-id'];
+    // merge-on-read reads the footer and the chunks it needs by range; copy-on-write the whole file
+    const ranged = rewriteOnly
+      ? undefined
+      : await openRangedParquet(store, path, file.dataFile.fileSizeInBytes);
+    if (!ranged) {
+      const bytes = await store.get(path);
+      // only the row groups whose key statistics admit a batch key, when that leaves some out
+      const pruned = groupsHoldingKeys(bytes, path, keyFields[0]!, sortedFirstKeys);
+      if (pruned && pruned.groups.length === 0) continue; // no group can hold a batch key
+      const deleted = await deletedOf();
+      if (rewriteOnly) {
+        await copyOnWrite(file, bytes, pruned, deleted);
+        continue;
+      }
+      const located = locateLiveKeys(bytes, path, keyFields, orderFields, keyIndex, pruned, deleted);
+      await mergeOrRewrite(file, bytes, located, pruned, deleted);
+      continue;
+    }
+    const pruned = groupsOfLayoutHoldingKeys(ranged.layout, keyFields[0]!, sortedFirstKeys);
+    if (pruned && pruned.groups.length === 0) continue;
+    const deleted = await deletedOf();
+    const located = await locateLiveKeysByRange(ranged, keyFields, orderFields, keyIndex, pruned, deleted);
+    await mergeOrRewrite(file, ranged, located, pruned, deleted);
   }
 
   // 4b. keys the table does not hold: inserts (sorted by key) or tombstones only

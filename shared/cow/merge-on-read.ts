@@ -6,12 +6,15 @@
 //     passed over: after merge-on-read commits a key's older versions stay in their files, deleted;
 //   - a partial update needs the stored row's other columns: only the row groups holding such rows are
 //     read whole;
+//   - on a file read by range (shared/iceberg/ranged-parquet.ts) only those bytes are fetched: the
+//     footer, the key and order column chunks of the admitted row groups, the row groups of partial
+//     updates;
 //   - when the file's rows would all be deleted, the file (and its delete files) is removed instead.
 //
 // The "key index" is this lookup, rebuilt on every commit from the files: no sidecar index of key →
 // (file, position) is kept, so there is nothing to keep consistent with the table across commits,
-// retries, compaction or expiry. Its cost is one projected read of the key and order columns of every
-// candidate file's admitted row groups per commit (README.md, Merge-on-read).
+// retries, compaction or expiry. Its cost is one ranged read of the footer and of the key and order
+// column chunks of every candidate file's admitted row groups per commit (README.md, Merge-on-read).
 
 import type * as arrow from 'apache-arrow';
 import type { ChangeEvent } from '../changes/change-event.js';
@@ -19,7 +22,8 @@ import { arrowTableToRows } from '../iceberg/arrow/arrow-rows.js';
 import { writePositionDeletes } from '../iceberg/data-file-writer.js';
 import { readArrowDataFile, type DataFile } from '../iceberg/io/parquet-data-file.js';
 import { columnSubset } from '../iceberg/io/parquet-column-subset.js';
-import { spliceableLayout } from '../iceberg/io/parquet-splice.js';
+import { spliceableLayout, type ParquetLayout } from '../iceberg/io/parquet-splice.js';
+import { rangedColumnSubset, rangedRowGroups, type RangedParquet } from '../iceberg/ranged-parquet.js';
 import type { DeletedPositions } from '../iceberg/manifests/position-delete-index.js';
 import type { LiveDataFile } from '../iceberg/table-files.js';
 import type { NestedField } from '../iceberg/spec/types.js';
@@ -104,6 +108,45 @@ export function locateLiveKeys(
   const table: arrow.Table = subset
     ? readArrowDataFile(subset, fields, path)
     : readArrowDataFile(bytes, fields, path, pruned?.groups);
+  return liveKeysIn(table, path, keyFields, orderFields, index, pruned, deleted);
+}
+
+/**
+ * locateLiveKeys of a data file read by range: only its footer and the key and order column chunks of
+ * the row groups `pruned` names are read (the whole file when the column subset cannot be made).
+ */
+export async function locateLiveKeysByRange(
+  parquet: RangedParquet,
+  keyFields: readonly NestedField[],
+  orderFields: readonly NestedField[],
+  index: KeyIndex,
+  pruned: PrunedGroups | undefined,
+  deleted: DeletedPositions | undefined,
+): Promise<Map<string, StoredKey>> {
+  const fields = [...keyFields, ...orderFields];
+  const subset = await rangedColumnSubset(
+    parquet,
+    fields.map((f) => f.id),
+    pruned?.groups,
+  );
+  if (!subset) {
+    const bytes = await parquet.store.get(parquet.file);
+    return locateLiveKeys(bytes, parquet.file, keyFields, orderFields, index, pruned, deleted);
+  }
+  const table = readArrowDataFile(subset, fields, parquet.file);
+  return liveKeysIn(table, parquet.file, keyFields, orderFields, index, pruned, deleted);
+}
+
+/** The live batch keys in the key and order columns read (`pruned`'s groups, or all), by file position. */
+function liveKeysIn(
+  table: arrow.Table,
+  path: string,
+  keyFields: readonly NestedField[],
+  orderFields: readonly NestedField[],
+  index: KeyIndex,
+  pruned: PrunedGroups | undefined,
+  deleted: DeletedPositions | undefined,
+): Map<string, StoredKey> {
   const position = filePositions(pruned);
   const skip = deleted && deleted.size > 0 ? (row: number) => deleted.has(position(row)) : undefined;
   const found = locateKeys(table, keyFields, orderFields, index, path, skip);
@@ -122,30 +165,61 @@ export function storedRowsAt(
   positions: readonly number[],
 ): Row[] {
   if (positions.length === 0) return [];
-  const layout = spliceableLayout(bytes, path);
-  let groups: number[] | undefined;
-  let rowsRead: number[] = [...positions];
-  if (layout && layout.groups.length > 1) {
-    groups = [];
-    const starts: number[] = [];
-    let at = 0;
-    let p = 0;
-    layout.groups.forEach((group, g) => {
-      const end = group.firstRow + group.rows;
-      if (p < positions.length && positions[p]! < end) {
-        groups!.push(g);
-        starts.push(at);
-        at += group.rows;
-      }
-      while (p < positions.length && positions[p]! < end) p++;
-    });
-    // positions renumbered over the groups read
-    rowsRead = positions.map((pos) => {
-      const g = layout.groups.findIndex((group) => pos < group.firstRow + group.rows);
-      return starts[groups!.indexOf(g)]! + pos - layout.groups[g]!.firstRow;
-    });
-  }
-  const table = readArrowDataFile(bytes, ctx.schema.fields, path, groups);
+  const { groups, rowsRead } = groupsHolding(spliceableLayout(bytes, path), positions);
+  return rowsOf(ctx, readArrowDataFile(bytes, ctx.schema.fields, path, groups), rowsRead);
+}
+
+/**
+ * storedRowsAt of a data file read by range: only the row groups holding one of `positions` are read
+ * (the whole file when its layout cannot tell them apart).
+ */
+export async function storedRowsAtByRange(
+  ctx: Pick<RewriteContext, 'schema' | 'longs'>,
+  parquet: RangedParquet,
+  positions: readonly number[],
+): Promise<Row[]> {
+  if (positions.length === 0) return [];
+  const { groups, rowsRead } = groupsHolding(parquet.layout, positions);
+  const spliced = groups ? await rangedRowGroups(parquet, groups) : undefined;
+  if (!spliced) return storedRowsAt(ctx, await parquet.store.get(parquet.file), parquet.file, positions);
+  return rowsOf(ctx, readArrowDataFile(spliced, ctx.schema.fields, parquet.file), rowsRead);
+}
+
+/**
+ * The row groups holding `positions` (ascending; undefined: all of the file) and the positions
+ * renumbered over the rows of those groups.
+ */
+function groupsHolding(
+  layout: ParquetLayout | undefined,
+  positions: readonly number[],
+): { groups: number[] | undefined; rowsRead: number[] } {
+  if (!layout || layout.groups.length < 2) return { groups: undefined, rowsRead: [...positions] };
+  const groups: number[] = [];
+  const starts: number[] = [];
+  let at = 0;
+  let p = 0;
+  layout.groups.forEach((group, g) => {
+    const end = group.firstRow + group.rows;
+    if (p < positions.length && positions[p]! < end) {
+      groups.push(g);
+      starts.push(at);
+      at += group.rows;
+    }
+    while (p < positions.length && positions[p]! < end) p++;
+  });
+  const rowsRead = positions.map((pos) => {
+    const g = layout.groups.findIndex((group) => pos < group.firstRow + group.rows);
+    return starts[groups.indexOf(g)]! + pos - layout.groups[g]!.firstRow;
+  });
+  return { groups, rowsRead };
+}
+
+/** The rows at `rowsRead` of a table read, under the current schema. */
+function rowsOf(
+  ctx: Pick<RewriteContext, 'schema' | 'longs'>,
+  table: arrow.Table,
+  rowsRead: number[],
+): Row[] {
   const rows = columnarCompatible(table, ctx.schema)
     ? rowsAt(table, ctx.schema, rowsRead)
     : (() => {
@@ -163,7 +237,7 @@ export function storedRowsAt(
 export async function mergeOnRead(
   ctx: RewriteContext,
   file: LiveDataFile,
-  bytes: Uint8Array,
+  source: Uint8Array | RangedParquet,
   edits: readonly PositionEdit[],
   alreadyDeleted: number,
 ): Promise<MergedOnRead> {
@@ -177,12 +251,11 @@ export async function mergeOnRead(
       partial.push(j);
   });
   const stored = new Map<number, Row>();
-  const storedRows = storedRowsAt(
-    ctx,
-    bytes,
-    path,
-    partial.map((j) => edits[j]!.position),
-  );
+  const positions = partial.map((j) => edits[j]!.position);
+  const storedRows =
+    source instanceof Uint8Array
+      ? storedRowsAt(ctx, source, path, positions)
+      : await storedRowsAtByRange(ctx, source, positions);
   partial.forEach((j, i) => stored.set(j, storedRows[i]!));
 
   const versions: NewVersion[] = [];

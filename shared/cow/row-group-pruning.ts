@@ -28,7 +28,15 @@ export function groupsHoldingKeys(
   firstKeyField: NestedField,
   sortedFirstKeys: ArrayLike<IcebergValue>,
 ): PrunedGroups | undefined {
-  const layout = spliceableLayout(bytes, file);
+  return groupsOfLayoutHoldingKeys(spliceableLayout(bytes, file), firstKeyField, sortedFirstKeys);
+}
+
+/** groupsHoldingKeys from a file's layout (read whole or by range: shared/iceberg/ranged-parquet.ts). */
+export function groupsOfLayoutHoldingKeys(
+  layout: ParquetLayout | undefined,
+  firstKeyField: NestedField,
+  sortedFirstKeys: ArrayLike<IcebergValue>,
+): PrunedGroups | undefined {
   if (!layout || layout.groups.length < 2 || typeof firstKeyField.type !== 'string') return undefined;
   const leaf = footerFacts(layout.footer).leaves.findIndex(
     (l) => l.fieldId === firstKeyField.id && l.path.length === 1,

@@ -54,10 +54,61 @@ export function columnSubset(
   rowGroups?: readonly number[],
 ): Uint8Array | undefined {
   const { footer } = decodeFooterStruct(bytes, file);
-  if (thriftField(footer, FILE.encryption)) return undefined;
+  return columnSubsetOf(
+    footer,
+    (start, end) => (end <= bytes.length ? bytes.subarray(start, end) : undefined),
+    fieldIds,
+    rowGroups,
+  );
+}
+
+/** A byte range [start, end) of a file. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * The byte ranges of the column chunks columnSubsetOf copies (adjacent chunks of a row group as one
+ * range), for a read of just those; undefined when the subset cannot be made.
+ */
+export function columnSubsetRanges(
+  footer: ThriftStruct,
+  fieldIds: readonly number[],
+  rowGroups?: readonly number[],
+): ByteRange[] | undefined {
+  const kept = keptColumns(footer, fieldIds);
+  if (!kept) return undefined;
+  const groups = rowGroupStructs(footer);
+  const ranges: ByteRange[] = [];
+  for (const g of rowGroups ?? groups.map((_, g) => g)) {
+    const chunks = columnChunkStructs(groups[g]!);
+    const own: ByteRange[] = [];
+    for (const k of kept.leaves) {
+      const chunk = chunks[k]!;
+      if (thriftField(chunk, CHUNK.filePath) || thriftField(chunk, CHUNK.crypto)) return undefined;
+      if (thriftField(chunk, CHUNK.encryptedMetaData)) return undefined;
+      const meta = chunkMetaData(chunk);
+      const start = firstPageOffset(meta);
+      own.push({ start, end: start + (int(meta, META.totalCompressedSize) ?? 0) });
+    }
+    own.sort((a, b) => a.start - b.start);
+    for (const r of own) {
+      const last = ranges[ranges.length - 1];
+      if (last && last.end === r.start) last.end = r.end;
+      else ranges.push({ ...r });
+    }
+  }
+  return ranges;
+}
+
+/** The top-level columns with the given field ids, and the leaf (column chunk) index of each. */
+function keptColumns(
+  footer: ThriftStruct,
+  fieldIds: readonly number[],
+): { root: ThriftStruct; elements: ThriftStruct[]; leaves: number[] } | undefined {
   const elements = requiredField<ThriftList>(footer, FILE.schema, ThriftType.List, 'schema')
     .items as ThriftStruct[];
-  // the top-level columns kept, and the leaf (column chunk) index of each
   const keptElements: ThriftStruct[] = [];
   const keptLeaves: number[] = [];
   let at = 1;
@@ -84,7 +135,24 @@ export function columnSubset(
     }
     leaf += leaves;
   }
-  const root = cloneThriftStruct(elements[0]!);
+  return { root: elements[0]!, elements: keptElements, leaves: keptLeaves };
+}
+
+/**
+ * columnSubset from a decoded footer and a reader of the file's bytes [start, end) (undefined when it
+ * does not hold them): the whole file's bytes, or the ranges columnSubsetRanges names.
+ */
+export function columnSubsetOf(
+  footer: ThriftStruct,
+  bytesAt: (start: number, end: number) => Uint8Array | undefined,
+  fieldIds: readonly number[],
+  rowGroups?: readonly number[],
+): Uint8Array | undefined {
+  if (thriftField(footer, FILE.encryption)) return undefined;
+  const kept = keptColumns(footer, fieldIds);
+  if (!kept) return undefined;
+  const { elements: keptElements, leaves: keptLeaves } = kept;
+  const root = cloneThriftStruct(kept.root);
   setThriftField(root, SCHEMA.numChildren, ThriftType.I32, keptElements.length);
 
   const groups = rowGroupStructs(footer);
@@ -106,8 +174,9 @@ export function columnSubset(
       const meta = chunkMetaData(chunk);
       const start = firstPageOffset(meta);
       const length = int(meta, META.totalCompressedSize) ?? 0;
-      if (start < 4 || start + length > bytes.length) return undefined;
-      parts.push(bytes.subarray(start, start + length));
+      const chunkBytes = start < 4 ? undefined : bytesAt(start, start + length);
+      if (!chunkBytes) return undefined;
+      parts.push(chunkBytes);
       const delta = BigInt(size - start);
       for (const [struct, id] of [
         [chunk, CHUNK.fileOffset],

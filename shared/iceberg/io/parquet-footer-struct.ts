@@ -64,11 +64,38 @@ export function decodeFooterStruct(
   if (n < 12 || !isMagic(bytes, 0) || !isMagic(bytes, n - 4)) {
     throw new Error(`${file}: not a Parquet file (no PAR1 at both ends)`);
   }
-  const footerLength = new DataView(bytes.buffer, bytes.byteOffset + n - 8, 4).getUint32(0, true);
-  const footerStart = n - 8 - footerLength;
-  if (footerStart < 4) throw new Error(`${file}: Parquet footer length ${footerLength} is too large`);
+  return decodeFooterTail(bytes, n, file);
+}
+
+/**
+ * The length of the footer of a Parquet file of `size` bytes from a tail of it (at least its last 8
+ * bytes); undefined when the tail does not end as a Parquet file does.
+ */
+export function footerLength(tail: Uint8Array, size: number): number | undefined {
+  const n = tail.length;
+  if (n < 8 || size < 12 || !isMagic(tail, n - 4)) return undefined;
+  const length = new DataView(tail.buffer, tail.byteOffset + n - 8, 4).getUint32(0, true);
+  return size - 8 - length >= 4 ? length : undefined;
+}
+
+/**
+ * The footer from the last bytes of a Parquet file of `size` bytes (`tail` holding at least the footer
+ * and its 8 closing bytes); footerStart is its offset in the file.
+ */
+export function decodeFooterTail(
+  tail: Uint8Array,
+  size: number,
+  file = '<parquet>',
+): { footer: ThriftStruct; footerStart: number } {
+  const n = tail.length;
+  if (n < 8 || !isMagic(tail, n - 4)) throw new Error(`${file}: not a Parquet file (no PAR1 at its end)`);
+  const length = new DataView(tail.buffer, tail.byteOffset + n - 8, 4).getUint32(0, true);
+  const footerStart = size - 8 - length;
+  if (footerStart < 4) throw new Error(`${file}: Parquet footer length ${length} is too large`);
+  if (length + 8 > n)
+    throw new Error(`${file}: the ${n} bytes read hold only part of the ${length}-byte footer`);
   try {
-    return { footer: decodeThriftStruct(bytes.subarray(footerStart, n - 8)).struct, footerStart };
+    return { footer: decodeThriftStruct(tail.subarray(n - 8 - length, n - 8)).struct, footerStart };
   } catch (e) {
     if (e instanceof ThriftDecodeError) throw new Error(`${file}: unreadable Parquet footer: ${e.message}`);
     throw e;

@@ -59,6 +59,11 @@ export interface ParquetLayout {
 /** The decoded footer and the row groups of a Parquet file. Throws SpliceRefused for what it cannot move. */
 export function parquetLayout(bytes: Uint8Array, file = '<parquet>'): ParquetLayout {
   const { footer, footerStart } = decodeFooterStruct(bytes, file);
+  return footerLayout(footer, footerStart, file);
+}
+
+/** parquetLayout from a decoded footer starting at `footerStart` of the file. */
+export function footerLayout(footer: ThriftStruct, footerStart: number, file = '<parquet>'): ParquetLayout {
   if (thriftField(footer, FILE.encryption)) throw new SpliceRefused(`${file}: the file is encrypted`);
   const groups: RowGroupLayout[] = [];
   let firstRow = 0;
@@ -95,8 +100,21 @@ export function parquetLayout(bytes: Uint8Array, file = '<parquet>'): ParquetLay
 
 /** parquetLayout, or undefined for a file the splice refuses (other errors are thrown). */
 export function spliceableLayout(bytes: Uint8Array, file = '<parquet>'): ParquetLayout | undefined {
+  return refusedAsUndefined(() => parquetLayout(bytes, file));
+}
+
+/** footerLayout, or undefined for a file the splice refuses (other errors are thrown). */
+export function spliceableFooterLayout(
+  footer: ThriftStruct,
+  footerStart: number,
+  file = '<parquet>',
+): ParquetLayout | undefined {
+  return refusedAsUndefined(() => footerLayout(footer, footerStart, file));
+}
+
+function refusedAsUndefined(layout: () => ParquetLayout): ParquetLayout | undefined {
   try {
-    return parquetLayout(bytes, file);
+    return layout();
   } catch (error) {
     if (error instanceof SpliceRefused) return undefined;
     throw error;
@@ -138,7 +156,9 @@ function movedRowGroup(group: ThriftStruct, delta: bigint, ordinal: number): Thr
 
 /** A row group taken from a file: the file's bytes, its layout and the group's. */
 export interface SplicedGroup {
+  /** The file's bytes from `bytesStart` (0 without) on: the whole file, or a range holding the group. */
   bytes: Uint8Array;
+  bytesStart?: number;
   layout: ParquetLayout;
   group: RowGroupLayout;
 }
@@ -162,8 +182,8 @@ export function spliceRowGroups(groups: readonly SplicedGroup[], footerFrom: Par
   let at = 4;
   let rows = 0n;
   const moved: ThriftStruct[] = [];
-  groups.forEach(({ bytes, group }, ordinal) => {
-    body.set(bytes.subarray(group.start, group.end), at);
+  groups.forEach(({ bytes, bytesStart = 0, group }, ordinal) => {
+    body.set(bytes.subarray(group.start - bytesStart, group.end - bytesStart), at);
     moved.push(movedRowGroup(group.metadata, BigInt(at - group.start), ordinal));
     at += group.end - group.start;
     rows += BigInt(group.rows);

@@ -29,6 +29,9 @@ class MemoryStore implements FileStore {
     if (!b) throw new Error(`no such object: ${location}`);
     return b;
   }
+  async getRange(location: string, start: number, end: number): Promise<Uint8Array> {
+    return (await this.get(location)).subarray(start, end);
+  }
   async put(location: string, bytes: Uint8Array, options?: { ifAbsent?: boolean }) {
     if (options?.ifAbsent && this.files.has(location)) throw new Error(`exists: ${location}`);
     this.files.set(location, bytes);
