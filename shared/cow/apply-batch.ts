@@ -28,7 +28,7 @@ import { type FileStore } from '../iceberg/file-store.js';
 import { openRangedParquet, type RangedParquet } from '../iceberg/ranged-parquet.js';
 import type { NestedField } from '../iceberg/spec/types.js';
 import { newRow, type IcebergValue, type Row } from '../iceberg/spec/values.js';
-import { candidateFiles, sortedValues } from './candidate-files.js';
+import { candidateFiles, keysWithinBounds, sortedValues } from './candidate-files.js';
 import { EVENT_IDENTITY_COLUMNS, withEventIdentity } from './event-identity.js';
 import { conformKey, conformRow, needsConforming, widenedFields } from './conform.js';
 import { compareKey } from './keys.js';
@@ -343,12 +343,26 @@ export async function applyBatch(
     }
   };
 
+  // auto, before any read: the batch keys within a file's key bounds are at least the keys it holds, so
+  // when even their share is below the rewrite fraction the file is merged on read; when it reaches it
+  // (a hot range) the file is rewritten at once, without first reading its key columns only to decide.
+  // New keys inside the bounds count too: such a file may be rewritten where merging would also do.
+  const autoRewritesByBounds = (file: LiveDataFile): boolean => {
+    if (choice.mode !== 'auto') return false;
+    let deletedRows = 0;
+    for (const d of file.deletes) deletedRows += d.dataFile.recordCount;
+    const state = { recordCount: file.dataFile.recordCount, deleteFiles: file.deletes.length, deletedRows };
+    return rewritesFile(choice, state, keysWithinBounds(file, keyFields[0]!, sortedFirstKeys));
+  };
   for (const file of candidates) {
     const path = file.dataFile.filePath;
     const deletedOf = async (): Promise<DeletedPositions | undefined> =>
       file.deletes.length > 0 ? await deletedPositions(file, file.deletes, (p) => store.get(p)) : undefined;
     // a delete file is listed under the default spec: a file of an older spec is rewritten instead
-    const rewriteOnly = choice.mode === 'copy-on-write' || file.specId !== metadata['default-spec-id'];
+    const rewriteOnly =
+      choice.mode === 'copy-on-write' ||
+      file.specId !== metadata['default-spec-id'] ||
+      autoRewritesByBounds(file);
     // merge-on-read reads the footer and the chunks it needs by range; copy-on-write the whole file
     const ranged = rewriteOnly
       ? undefined

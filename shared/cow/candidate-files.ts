@@ -31,18 +31,49 @@ export function someWithin(
   lower: IcebergValue | undefined,
   upper: IcebergValue | undefined,
 ): boolean {
-  // the first value ≥ lower, then check it is ≤ upper
-  let lo = 0;
+  return countWithin(sorted, lower, upper) > 0;
+}
+
+/** How many of the sorted values lie within [lower, upper] (an undefined bound is open). */
+export function countWithin(
+  sorted: ArrayLike<IcebergValue>,
+  lower: IcebergValue | undefined,
+  upper: IcebergValue | undefined,
+): number {
+  // the first value ≥ lower and the first value > upper
+  const first = lower === undefined ? 0 : firstIndex(sorted, (v) => compareValue(v, lower) >= 0);
+  const end =
+    upper === undefined ? sorted.length : firstIndex(sorted, (v) => compareValue(v, upper) > 0, first);
+  return Math.max(0, end - first);
+}
+
+/** The first index from `from` whose value passes `atOrAfter` (which is monotone over sorted values). */
+function firstIndex(
+  sorted: ArrayLike<IcebergValue>,
+  atOrAfter: (v: IcebergValue) => boolean,
+  from = 0,
+): number {
+  let lo = from;
   let hi = sorted.length;
-  if (lower !== undefined) {
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (compareValue(sorted[mid] ?? null, lower) < 0) lo = mid + 1;
-      else hi = mid;
-    }
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (atOrAfter(sorted[mid] ?? null)) hi = mid;
+    else lo = mid + 1;
   }
-  if (lo >= sorted.length) return false;
-  return upper === undefined || compareValue(sorted[lo] ?? null, upper) <= 0;
+  return lo;
+}
+
+/** How many of the sorted values lie within the file's bounds of the first key column. */
+export function keysWithinBounds(
+  file: LiveDataFile,
+  firstKeyField: NestedField,
+  sorted: ArrayLike<IcebergValue>,
+): number {
+  const lowerBytes = file.dataFile.lowerBounds.get(firstKeyField.id);
+  const upperBytes = file.dataFile.upperBounds.get(firstKeyField.id);
+  const lower = lowerBytes ? fromSingleValueBytes(firstKeyField.type, lowerBytes) : undefined;
+  const upper = upperBytes ? fromSingleValueBytes(firstKeyField.type, upperBytes) : undefined;
+  return countWithin(sorted, lower, upper);
 }
 
 const MIN_LONG = -(2n ** 63n);
