@@ -11,7 +11,15 @@ import { holderState } from '../../shared/adapters/embedded/process-holder.js';
 import { createLogger, silentLogger, type Logger } from '../../shared/log.js';
 import { ingestFile, type IngestOutcome } from '../../shared/pipeline/ingest-file.js';
 import type { UndeclaredTables } from '../../shared/pipeline/table-directory.js';
-import { WRITE_MODES, type WriteMode } from '../../shared/pipeline/declared-properties.js';
+import {
+  describePropertiesNotTaken,
+  propertiesNotTaken,
+  WRITE_MODES,
+  type WriteMode,
+} from '../../shared/pipeline/declared-properties.js';
+import { parseTableKey } from '../../shared/names/table-key.js';
+import { NoSuchTableError } from '../../shared/ports/catalog.js';
+import { tableIdentifier } from '../../shared/table/table-identifier.js';
 import { createEmbeddedRuntime, type EmbeddedRuntime } from '../../shared/runtime/embedded.js';
 import { commitTaskRunner } from '../embedded-commit.js';
 import { UsageError } from './args.js';
@@ -51,6 +59,32 @@ export function writeModeOption(value: string | undefined): WriteMode | undefine
   if (value === undefined || (WRITE_MODES as readonly string[]).includes(value))
     return value as WriteMode | undefined;
   throw new UsageError(`--write-mode must be one of ${WRITE_MODES.join(', ')}, not "${value}"`);
+}
+
+/**
+ * One line per table given that exists and holds other values than the properties this run would create
+ * it with (a `--write-mode`, or a declaration changed since): they are not applied to it, and the user
+ * who asked for them is told so.
+ */
+export async function propertiesNotTakenNotes(
+  runtime: EmbeddedRuntime,
+  tables: Iterable<string>,
+): Promise<string[]> {
+  const notes: string[] = [];
+  for (const table of new Set(tables)) {
+    const asked = runtime.tables.creationProperties?.(parseTableKey(table));
+    if (!asked || Object.keys(asked).length === 0) continue;
+    let properties: Record<string, string> | undefined;
+    try {
+      properties = (await runtime.catalog.loadTable(tableIdentifier(table))).metadata.properties;
+    } catch (error) {
+      if (error instanceof NoSuchTableError) continue;
+      throw error;
+    }
+    const notTaken = propertiesNotTaken(asked, properties);
+    if (notTaken.length > 0) notes.push(describePropertiesNotTaken(table, notTaken));
+  }
+  return notes;
 }
 
 export function openApplyRuntime(options: {

@@ -3,7 +3,13 @@
 import { relative } from 'node:path';
 import type { IngestOutcome } from '../../shared/pipeline/ingest-file.js';
 import { COMMON_OPTIONS, parseCommandLine, requireOption, UsageError } from './args.js';
-import { openApplyRuntime, stagedEvents, undeclaredTablesOption, writeModeOption } from './apply-runtime.js';
+import {
+  openApplyRuntime,
+  propertiesNotTakenNotes,
+  stagedEvents,
+  undeclaredTablesOption,
+  writeModeOption,
+} from './apply-runtime.js';
 import type { CliCommand } from './command.js';
 import { createProgress } from './progress.js';
 import { collectFiles } from './source-files.js';
@@ -84,6 +90,7 @@ export const applyCommand: CliCommand = {
     const started = Date.now();
     const progress = createProgress(files.length);
     let abandoned: Array<{ file: string; outcome: IngestOutcome }> = [];
+    let notes: string[] = [];
     try {
       abandoned = await finishAbandoned();
       for (const entry of files) {
@@ -93,6 +100,10 @@ export const applyCommand: CliCommand = {
       }
       progress.note('committing');
       await runtime.queue.drain();
+      const staged = [...abandoned, ...results].flatMap((r) =>
+        r.outcome.status === 'staged' ? r.outcome.changesets.map((c) => c.table) : [],
+      );
+      notes = await propertiesNotTakenNotes(runtime, staged);
       for (const r of [...abandoned, ...results]) r.outcome = await settle(r.outcome);
     } finally {
       progress.done();
@@ -116,6 +127,7 @@ export const applyCommand: CliCommand = {
         files: results,
         abandoned,
         failures,
+        notes,
         counts,
         elapsedMs: Date.now() - started,
       };
@@ -134,6 +146,7 @@ export const applyCommand: CliCommand = {
           `${declared.source ? `; tables from ${declared.source}` : ''}\n`,
       );
     }
+    for (const note of notes) process.stderr.write(`note: ${note}\n`);
     const abandonedRejected = abandoned.some((r) => r.outcome.status === 'failed');
     return counts.rejected > 0 || abandonedRejected || failures.length > 0 ? 1 : 0;
   },

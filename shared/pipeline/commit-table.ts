@@ -28,6 +28,7 @@ import {
 } from '../iceberg/table-properties.js';
 import { TableTransaction } from '../table/transaction.js';
 import { newestSourceTs, PendingChangesets } from './changeset-batch.js';
+import { describePropertiesNotTaken, propertiesNotTaken } from './declared-properties.js';
 import { evolveTable, LearntChangesetConflictError } from './evolve-table.js';
 import { loadOrCreateTable, primaryKeysOf } from './load-or-create-table.js';
 import type { TableDirectory } from './table-directory.js';
@@ -246,7 +247,16 @@ async function buildCommit(
   options: Options,
 ): Promise<Built<Applied, undefined>> {
   const id = tableIdentifier(table);
-  const current = await loadOrCreateTable(deps, id, await pending.load(pending.pending[0]!));
+  const first = await pending.load(pending.pending[0]!);
+  const current = await loadOrCreateTable(deps, id, first);
+  const notTaken = propertiesNotTaken(
+    deps.tables?.creationProperties?.(first.decoded.info.table),
+    current.metadata.properties,
+  );
+  if (notTaken.length > 0)
+    log.warn("table properties asked for are not the table's", {
+      reason: describePropertiesNotTaken(table, notTaken),
+    });
   const batch = await pending.batch(current.metadata, options);
   if (batch.length === 0) return { done: undefined };
   const tx = new TableTransaction(id, current.metadata, deps.objects);

@@ -49,3 +49,38 @@ export function withCreationProperties<T extends { properties?: Record<string, s
 ): T {
   return extra ? { ...request, properties: { ...extra, ...request.properties } } : request;
 }
+
+/** A property a table was asked for (declared, or the default write mode) that it does not have. */
+export interface PropertyNotTaken {
+  name: string;
+  /** The table's value; undefined when the table has none. */
+  value: string | undefined;
+  asked: string;
+}
+
+/**
+ * The asked-for properties an existing table holds otherwise. They are set when a table is created only
+ * (a table's mode is its own: another engine or an operator may have changed it since), so a run that
+ * asks for others says so instead of committing in the table's mode without a word.
+ */
+export function propertiesNotTaken(
+  asked: Record<string, string> | undefined,
+  actual: Record<string, string> | undefined,
+): PropertyNotTaken[] {
+  return Object.entries(asked ?? {})
+    .filter(([name, value]) => actual?.[name] !== value)
+    .map(([name, value]) => ({ name, value: actual?.[name], asked: value }));
+}
+
+/** One line naming the table and each property it keeps, with the value asked for. */
+export function describePropertiesNotTaken(table: string, notTaken: PropertyNotTaken[]): string {
+  const each = notTaken.map((p) =>
+    p.value === undefined
+      ? `${p.name} (unset; asked: ${p.asked})`
+      : `${p.name}=${p.value} (asked: ${p.asked})`,
+  );
+  return (
+    `table ${table} keeps ${each.join(', ')}: write_mode, properties and --write-mode apply when a table ` +
+    `is created; change an existing table's properties in the catalog`
+  );
+}
