@@ -3,7 +3,12 @@
 
 import { tableKey } from '../../shared/names/table-key.js';
 import { compileTableDefinition } from '../../shared/datastream/table.js';
-import { creationProperties, withCreationProperties } from '../../shared/pipeline/declared-properties.js';
+import {
+  creationProperties,
+  describePropertiesNotTaken,
+  propertiesNotTaken,
+  withCreationProperties,
+} from '../../shared/pipeline/declared-properties.js';
 import { silentLogger } from '../../shared/log.js';
 import { describeTable } from '../../shared/pipeline/table-info.js';
 import { engineTableRequest } from '../../shared/pipeline/table-request.js';
@@ -86,6 +91,11 @@ async function create(argv: readonly string[]): Promise<number> {
     }
     const { metadata } = await runtime.catalog.loadTable({ namespace: [name.namespace], name: name.name });
     const description = describeTable(key, metadata);
+    // an existing table keeps its properties: say which declared ones it holds otherwise
+    const notTaken = created
+      ? []
+      : propertiesNotTaken(creationProperties(key, definition, undefined), metadata.properties);
+    if (notTaken.length > 0) process.stderr.write(`note: ${describePropertiesNotTaken(key, notTaken)}\n`);
     if (values.json) process.stdout.write(`${JSON.stringify({ created, ...description })}\n`);
     else {
       process.stdout.write(`${created ? 'created' : 'exists already:'} ${key} at ${description.location}\n`);

@@ -91,3 +91,34 @@ test('apply names a --write-mode or declared write mode that an existing table d
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('tables create --if-not-exists names the declared write mode an existing table does not take', () => {
+  const dir = tempWarehouse();
+  try {
+    const warehouse = join(dir, 'w');
+    const tables = join(dir, 'tables.json');
+    declare(tables, { write_mode: 'merge-on-read' });
+    const create = cli(['tables', 'create', 'public.items', '--warehouse', warehouse, '--tables', tables]);
+    assert.equal(create.status, 0, create.stderr);
+    assert.equal(create.stderr, '');
+    declare(tables, { write_mode: 'copy-on-write' });
+    const again = cli([
+      'tables',
+      'create',
+      'public.items',
+      '--warehouse',
+      warehouse,
+      '--tables',
+      tables,
+      '--if-not-exists',
+    ]);
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(
+      again.stderr,
+      /note: table public\.items keeps .*datastream-iceberg\.write-mode=merge-on-read \(asked: copy-on-write\)/,
+    );
+    assert.equal(writeMode(warehouse), 'merge-on-read');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
