@@ -30,6 +30,12 @@ export interface WriteModeChoice {
   maxDeleteFiles: number;
 }
 
+/**
+ * A plain decimal number: Number() alone also takes "0x1", "0b1" and padded text, which the other
+ * engines reading these properties do not read as the same number.
+ */
+const DECIMAL = /^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 /** The table's write mode and auto bounds; an invalid value fails naming the table, property and value. */
 export function writeModeChoice(
   properties: Record<string, string> | undefined,
@@ -44,7 +50,7 @@ export function writeModeChoice(
   const fraction = properties?.[AUTO_REWRITE_FRACTION_PROPERTY];
   const maxFiles = properties?.[AUTO_MAX_DELETE_FILES_PROPERTY];
   const rewriteFraction = fraction === undefined ? DEFAULT_AUTO_REWRITE_FRACTION : Number(fraction);
-  if (fraction !== undefined && !(fraction.trim() !== '' && rewriteFraction >= 0 && rewriteFraction <= 1))
+  if (fraction !== undefined && !(DECIMAL.test(fraction) && rewriteFraction >= 0 && rewriteFraction <= 1))
     throw new TablePropertyError(
       `table ${table}: table property ${AUTO_REWRITE_FRACTION_PROPERTY}=${JSON.stringify(fraction)} is not a number from 0 to 1`,
     );
