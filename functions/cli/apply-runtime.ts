@@ -19,7 +19,7 @@ import {
 } from '../../shared/pipeline/declared-properties.js';
 import { parseTableKey } from '../../shared/names/table-key.js';
 import { NoSuchTableError } from '../../shared/ports/catalog.js';
-import { tableIdentifier } from '../../shared/table/table-identifier.js';
+import { tableIdentifier } from '../../shared/pipeline/table-info.js';
 import { createEmbeddedRuntime, type EmbeddedRuntime } from '../../shared/runtime/embedded.js';
 import { commitTaskRunner } from '../embedded-commit.js';
 import { UsageError } from './args.js';
