@@ -37,3 +37,33 @@ export function insertLines(
   }
   return `${lines.join('\n')}\n`;
 }
+
+/**
+ * One Datastream JSONL line (no newline): an insert into public.items of `payload` (its `id` names the
+ * event), at source time `ms` (default: a fixed instant plus the id); `primaryKeys` as the file states
+ * them, absent unless given.
+ */
+export function itemLine(
+  payload: { id: number } & Record<string, unknown>,
+  options: { ms?: number; primaryKeys?: string[] } = {},
+): string {
+  const { id } = payload;
+  const ms = options.ms ?? 1_795_510_801_000 + id;
+  return JSON.stringify({
+    uuid: `u${id}`,
+    read_timestamp: '2026-11-24T09:00:16.767000Z',
+    source_timestamp: new Date(ms).toISOString(),
+    object: 'public_items',
+    read_method: 'postgresql-cdc',
+    sort_keys: [ms, `1/${id}`],
+    source_metadata: {
+      schema: 'public',
+      table: 'items',
+      is_deleted: false,
+      change_type: 'INSERT',
+      lsn: `1/${id}`,
+      ...(options.primaryKeys ? { primary_keys: options.primaryKeys } : {}),
+    },
+    payload,
+  });
+}

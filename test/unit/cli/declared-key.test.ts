@@ -7,6 +7,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { cli, tempWarehouse } from './cli-process.js';
+import { itemLine } from '../../support/datastream-lines.js';
 
 const TABLES = {
   'public.items': {
@@ -20,23 +21,7 @@ const TABLES = {
 };
 
 function line(id: number, keys: string[]): string {
-  return JSON.stringify({
-    uuid: `u${id}`,
-    read_timestamp: '2026-11-24T09:00:16.767000Z',
-    source_timestamp: '2026-11-24T09:00:01.000000Z',
-    object: 'public_items',
-    read_method: 'postgresql-cdc',
-    sort_keys: [1_795_510_801_000 + id, `1/${id}`],
-    source_metadata: {
-      schema: 'public',
-      table: 'items',
-      is_deleted: false,
-      change_type: 'INSERT',
-      lsn: `1/${id}`,
-      primary_keys: keys,
-    },
-    payload: { id, region: 'eu', code: `c${id}` },
-  });
+  return itemLine({ id, region: 'eu', code: `c${id}` }, { primaryKeys: keys });
 }
 
 test("a file keyed otherwise than the declared table is rejected naming the file's keys and the table's", () => {

@@ -6,6 +6,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { cli, tempWarehouse } from './cli-process.js';
+import { itemLine } from '../../support/datastream-lines.js';
 
 const TABLES = {
   'public.items': {
@@ -18,22 +19,7 @@ const TABLES = {
 };
 
 function line(qty: unknown): string {
-  return JSON.stringify({
-    uuid: 'u1',
-    read_timestamp: '2026-11-24T09:00:16.767000Z',
-    source_timestamp: '2026-11-24T09:00:01.000000Z',
-    object: 'public_items',
-    read_method: 'postgresql-cdc',
-    sort_keys: [1795510801000, '1/1'],
-    source_metadata: {
-      schema: 'public',
-      table: 'items',
-      is_deleted: false,
-      change_type: 'INSERT',
-      lsn: '1/1',
-    },
-    payload: { id: 1, qty },
-  });
+  return itemLine({ id: 1, qty });
 }
 
 interface Status {

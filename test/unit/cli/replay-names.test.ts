@@ -9,24 +9,10 @@ import { test } from 'node:test';
 import { silentLogger } from '../../../shared/log.js';
 import { createEmbeddedRuntime } from '../../../shared/runtime/embedded.js';
 import { cli, tempWarehouse } from './cli-process.js';
+import { itemLine } from '../../support/datastream-lines.js';
 
 function line(id: number, ms: number): string {
-  return JSON.stringify({
-    uuid: `u${id}`,
-    read_timestamp: '2026-11-24T09:00:16.767000Z',
-    source_timestamp: new Date(ms).toISOString(),
-    object: 'public_items',
-    read_method: 'postgresql-cdc',
-    sort_keys: [ms, `1/${id}`],
-    source_metadata: {
-      schema: 'public',
-      table: 'items',
-      is_deleted: false,
-      change_type: 'INSERT',
-      lsn: `1/${id}`,
-    },
-    payload: { id, name: `n${id}` },
-  });
+  return itemLine({ id, name: `n${id}` }, { ms });
 }
 
 async function recordedNames(warehouse: string): Promise<string[]> {

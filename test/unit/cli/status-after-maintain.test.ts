@@ -11,26 +11,12 @@ import { currentSnapshot } from '../../../shared/iceberg/spec/snapshot.js';
 import { silentLogger } from '../../../shared/log.js';
 import { createEmbeddedRuntime } from '../../../shared/runtime/embedded.js';
 import { cli, tempWarehouse } from './cli-process.js';
+import { itemLine } from '../../support/datastream-lines.js';
 
 const T0 = 1_795_510_800_000;
 
 function line(id: number): string {
-  return JSON.stringify({
-    uuid: `u${id}`,
-    read_timestamp: '2026-11-24T09:00:16.767000Z',
-    source_timestamp: new Date(T0 + id).toISOString(),
-    object: 'public_items',
-    read_method: 'postgresql-cdc',
-    sort_keys: [T0 + id, `1/${id}`],
-    source_metadata: {
-      schema: 'public',
-      table: 'items',
-      is_deleted: false,
-      change_type: 'INSERT',
-      lsn: `1/${id}`,
-    },
-    payload: { id, name: `n${id}` },
-  });
+  return itemLine({ id, name: `n${id}` }, { ms: T0 + id });
 }
 
 test('status after maintain compaction: the lag is still known, and the replace snapshot carries it', async () => {

@@ -7,6 +7,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { cli, tempWarehouse } from './cli-process.js';
+import { itemLine } from '../../support/datastream-lines.js';
 
 test('a missing path: replay exits 2 as apply does, naming it', () => {
   const root = tempWarehouse();
@@ -49,22 +50,7 @@ test('with --json a usage error is one JSON object on stdout (and the message on
 });
 
 function line(id: number): string {
-  return JSON.stringify({
-    uuid: `u${id}`,
-    read_timestamp: '2026-11-24T09:00:16.767000Z',
-    source_timestamp: '2026-11-24T09:00:01.000000Z',
-    object: 'public_items',
-    read_method: 'postgresql-cdc',
-    sort_keys: [1_795_510_801_000 + id, `1/${id}`],
-    source_metadata: {
-      schema: 'public',
-      table: 'items',
-      is_deleted: false,
-      change_type: 'INSERT',
-      lsn: `1/${id}`,
-    },
-    payload: { id, name: `n${id}` },
-  });
+  return itemLine({ id, name: `n${id}` });
 }
 
 test('maintain --dry-run: the compaction plan shows the files it would write, one per group', () => {
