@@ -16,6 +16,7 @@ import { arrowTableToRows } from '../iceberg/arrow/arrow-rows.js';
 import { FIELD_ID_KEY, icebergToArrowSchema } from '../iceberg/arrow/arrow-schema.js';
 import type { Schema } from '../iceberg/spec/types.js';
 import type { Row } from '../iceberg/spec/values.js';
+import { lastStartAtOrBefore } from '../util/sorted-search.js';
 
 /**
  * Whether a file read as Arrow can be rewritten column-wise under `schema`: the same columns (by field
@@ -47,14 +48,8 @@ function gatherable(type: arrow.DataType): boolean {
 
 /** Record batch holding row `row` of the table, and the row's index in it. */
 function locate(table: arrow.Table, starts: readonly number[], row: number): [arrow.RecordBatch, number] {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid]! <= row) lo = mid;
-    else hi = mid - 1;
-  }
-  return [table.batches[lo]!, row - starts[lo]!];
+  const at = lastStartAtOrBefore(starts, row);
+  return [table.batches[at]!, row - starts[at]!];
 }
 
 function batchStarts(table: arrow.Table): number[] {

@@ -35,6 +35,7 @@ import { locateKeys, type KeyIndex, type StoredKey } from './locate-keys.js';
 import { foldedOutcome, needsStoredRow } from './merge.js';
 import type { RewriteContext } from './rewrite-file.js';
 import type { PrunedGroups } from './row-group-pruning.js';
+import { lastStartAtOrBefore } from '../util/sorted-search.js';
 
 /** A stored row with applicable changes, by its position in the data file. */
 export interface PositionEdit {
@@ -72,14 +73,8 @@ export function filePositions(pruned: PrunedGroups | undefined): (row: number) =
     at += group.rows;
   }
   return (row) => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= row) lo = mid;
-      else hi = mid - 1;
-    }
-    return firstRows[lo]! + row - starts[lo]!;
+    const at = lastStartAtOrBefore(starts, row);
+    return firstRows[at]! + row - starts[at]!;
   };
 }
 
